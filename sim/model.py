@@ -1,0 +1,164 @@
+"""The runtime model: a scenario compiled to seconds, indices and samplers.
+
+The scenario (``sim.scenario``) is what a user writes; the model is what the engine needs —
+arrival rates for each hour of the simulated window, each lane group's opening schedule as
+change times in seconds, and service-time samplers. It holds no random state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.distributions import ServiceDist, from_spec
+from sim.scenario.schema import WEEKDAYS, Demand, FixedShares, Scenario
+
+PROGRAMS: tuple[str, ...] = ("general", "sentri", "ready", "fast")
+
+
+@dataclass(frozen=True)
+class StreamModel:
+    """A traveller stream: who they are, when they come and which groups may serve them."""
+
+    name: str
+    mode: str
+    programs: tuple[int, ...]  # program indices into PROGRAMS
+    program_cum_shares: tuple[float, ...]  # cumulative shares, same order as ``programs``
+    rate_per_s: np.ndarray  # arrival rate in each hour of the window (last may be partial)
+    referral_p: float
+    eligible: dict[int, tuple[int, ...]]  # program index -> eligible group indices, in listed order
+    fixed_shares: tuple[tuple[int, float], ...] | None  # (group index, cumulative share) or None
+
+
+@dataclass(frozen=True)
+class GroupModel:
+    """A lane group: its lanes, stacked booths, discipline, schedule and service times."""
+
+    name: str
+    index: int
+    mode: str
+    lanes: int
+    booths_per_lane: int
+    per_lane: bool
+    schedule: tuple[tuple[float, int], ...]  # (time_s, lanes open from then), first at 0
+    service: dict[int, ServiceDist]  # program index -> distribution
+
+
+@dataclass(frozen=True)
+class SecondaryModel:
+    name: str
+    mode: str
+    positions: int
+    service: ServiceDist
+
+
+@dataclass(frozen=True)
+class Model:
+    """Everything the engine needs for one scenario, independent of the replication."""
+
+    name: str
+    start: dt.datetime
+    horizon_s: float
+    warmup_s: float
+    drain_s: float
+    streams: tuple[StreamModel, ...]
+    groups: tuple[GroupModel, ...]
+    secondary: dict[str, SecondaryModel]  # mode -> facility
+
+    @property
+    def start_hour_of_day(self) -> int:
+        return self.start.hour
+
+
+def _window_rates_per_s(scenario: Scenario, demand: Demand) -> np.ndarray:
+    """Arrival rate in each (possibly partial) hour of the window, by clock hour and weekday."""
+    w = scenario.window
+    by_day = {d: demand.rates_for_weekday(d) for d in WEEKDAYS}
+    rates = np.empty(math.ceil(w.duration_h))
+    for k in range(len(rates)):
+        t = w.start + dt.timedelta(hours=k)
+        rates[k] = by_day[WEEKDAYS[t.weekday()]][t.hour] / 3600.0
+    return rates
+
+
+def _schedule_seconds(steps: tuple[tuple[int, int], ...], start: dt.datetime, until_s: float) -> tuple[tuple[float, int], ...]:
+    """Expand a daily step schedule (minute of day, lanes) to change times since the window start."""
+    offset_s = start.hour * 3600 + start.minute * 60 + start.second
+    out: list[tuple[float, int]] = []
+    current = [n for m, n in steps if m * 60 <= offset_s][-1]
+    out.append((0.0, current))
+    day = 0
+    while True:
+        for minute, lanes in steps:
+            t = day * 86400 + minute * 60 - offset_s
+            if t <= 0:
+                continue
+            if t >= until_s:
+                return tuple(out)
+            if lanes != out[-1][1]:
+                out.append((float(t), lanes))
+        day += 1
+
+
+def build_model(scenario: Scenario) -> Model:
+    """Compile a validated scenario into the engine's model."""
+    w = scenario.window
+    horizon_s = w.duration_h * 3600.0
+    drain_s = w.drain_h * 3600.0
+    group_names = list(scenario.lane_groups)
+    groups = tuple(
+        GroupModel(
+            name=name,
+            index=i,
+            mode=g.mode,
+            lanes=g.lanes,
+            booths_per_lane=g.booths_per_lane,
+            per_lane=g.discipline == "per_lane",
+            schedule=_schedule_seconds(g.lanes_open, w.start, horizon_s + drain_s),
+            service={PROGRAMS.index(p): from_spec(d) for p, d in g.service.items()},
+        )
+        for i, (name, g) in enumerate(scenario.lane_groups.items())
+    )
+    streams = []
+    for name, s in scenario.streams.items():
+        progs = s.programs()
+        shares = [1.0] if s.program is not None else [s.program_shares[p] for p in progs]  # type: ignore[index]
+        cum = tuple(np.cumsum(shares) / sum(shares))
+        eligible = {
+            PROGRAMS.index(p): tuple(g.index for g in groups if g.mode == s.mode and PROGRAMS.index(p) in g.service)
+            for p in progs
+        }
+        fixed = None
+        if isinstance(s.lane_choice, FixedShares):
+            items = [(group_names.index(g), v) for g, v in s.lane_choice.shares.items() if v > 0]
+            c = np.cumsum([v for _, v in items])
+            fixed = tuple((gi, float(x / c[-1])) for (gi, _), x in zip(items, c))
+        streams.append(
+            StreamModel(
+                name=name,
+                mode=s.mode,
+                programs=tuple(PROGRAMS.index(p) for p in progs),
+                program_cum_shares=cum,
+                rate_per_s=_window_rates_per_s(scenario, s.demand),
+                referral_p=s.referral_p,
+                eligible=eligible,
+                fixed_shares=fixed,
+            )
+        )
+    secondary = {
+        f.mode: SecondaryModel(name=n, mode=f.mode, positions=f.positions, service=from_spec(f.service))
+        for n, f in scenario.secondary.items()
+    }
+    return Model(
+        name=scenario.name,
+        start=w.start,
+        horizon_s=horizon_s,
+        warmup_s=w.warmup_h * 3600.0,
+        drain_s=drain_s,
+        streams=tuple(streams),
+        groups=groups,
+        secondary=secondary,
+    )

@@ -1,0 +1,75 @@
+"""Per-traveller records of one replication: what happened to whom, and when.
+
+The engine fills these arrays; everything downstream (statistics, reports) reads them.
+Times are seconds since the window start; NaN means "did not happen before the run ended".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.model import PROGRAMS
+
+
+@dataclass
+class Records:
+    """What happened to each traveller in one replication (row i = traveller i)."""
+
+    replication: int
+    start: dt.datetime
+    horizon_s: float
+    warmup_s: float
+    end_s: float  # simulation clock when the run stopped
+    stream_names: tuple[str, ...]
+    group_names: tuple[str, ...]
+    group_modes: tuple[str, ...]
+    group_booths: tuple[tuple[tuple[float, int], ...], ...]  # per group: (time_s, booths open) steps
+    arrival_s: np.ndarray
+    stream: np.ndarray
+    program: np.ndarray
+    group: np.ndarray  # lane group chosen (int)
+    lane: np.ndarray  # lane within the group (int, -1 if never reached a booth)
+    start_s: np.ndarray  # reached a booth: the wait ends
+    service_s: np.ndarray  # primary inspection time
+    depart_s: np.ndarray  # left the primary lane (later than start+service if blocked by a stacked booth ahead)
+    referred: np.ndarray
+    sec_start_s: np.ndarray
+    sec_end_s: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.arrival_s)
+
+    @property
+    def wait_s(self) -> np.ndarray:
+        """Time from joining the line to reaching a booth (NaN if still waiting at the end)."""
+        return self.start_s - self.arrival_s
+
+    def counted(self) -> np.ndarray:
+        """Mask of travellers that arrive after the warm-up (those the statistics count)."""
+        return self.arrival_s >= self.warmup_s
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per traveller, with names instead of indices and waits in minutes."""
+        t0 = pd.Timestamp(self.start)
+        return pd.DataFrame(
+            {
+                "replication": self.replication,
+                "stream": pd.Categorical.from_codes(self.stream, categories=list(self.stream_names)),
+                "program": pd.Categorical.from_codes(self.program, categories=list(PROGRAMS)),
+                "lane_group": pd.Categorical.from_codes(self.group, categories=list(self.group_names)),
+                "lane": self.lane,
+                "arrival": t0 + pd.to_timedelta(self.arrival_s, unit="s"),
+                "arrival_s": self.arrival_s,
+                "wait_min": self.wait_s / 60.0,
+                "service_s": self.service_s,
+                "depart_s": self.depart_s,
+                "referred": self.referred,
+                "secondary_wait_min": (self.sec_start_s - self.depart_s) / 60.0,
+                "secondary_service_s": self.sec_end_s - self.sec_start_s,
+                "counted": self.counted(),
+            }
+        )

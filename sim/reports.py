@@ -1,0 +1,319 @@
+"""Reports: text tables, CSV/Parquet/JSON files and plots from run results.
+
+Files are written into a staging directory and moved into place only when all of them
+exist, so a failed run never leaves a half-written output that looks complete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+
+from sim import __version__
+from sim.runner import Comparison, RunResult, describe
+from sim.statistics import ALL
+
+SUMMARY_COLUMNS = [
+    "mode", "lane_group", "program", "hour", "replications", "n", "n_unserved",
+    "mean_wait_min", "mean_wait_min_lo", "mean_wait_min_hi",
+    "p50_wait_min", "p50_wait_min_lo", "p50_wait_min_hi",
+    "p90_wait_min", "p90_wait_min_lo", "p90_wait_min_hi",
+    "p95_wait_min", "p95_wait_min_lo", "p95_wait_min_hi",
+    "max_wait_min", "max_wait_min_lo", "max_wait_min_hi",
+]  # fmt: skip
+
+
+# --- text tables --------------------------------------------------------------------------
+
+
+def _ci(mean: float, lo: float, hi: float) -> str:
+    if np.isnan(mean):
+        return "—"
+    if np.isnan(lo):
+        return f"{mean:6.1f}"
+    return f"{mean:6.1f} ±{(hi - lo) / 2:5.1f}"
+
+
+def summary_table(result: RunResult) -> str:
+    """Whole-window waits per lane group and program: mean ±95 % CI half-width and percentiles."""
+    s = result.summary
+    s = s[(s["hour"] == ALL)].sort_values(["mode", "lane_group", "program"])
+    rows = []
+    for _, r in s.iterrows():
+        rows.append(
+            {
+                "mode": r["mode"],
+                "lane group": r["lane_group"],
+                "program": r["program"],
+                "travellers/rep": f"{r['n']:.0f}",
+                "mean wait (min)": _ci(r["mean_wait_min"], r["mean_wait_min_lo"], r["mean_wait_min_hi"]),
+                "p50": f"{r['p50_wait_min']:.1f}",
+                "p90": f"{r['p90_wait_min']:.1f}",
+                "p95": f"{r['p95_wait_min']:.1f}",
+                "max": f"{r['max_wait_min']:.1f}",
+            }
+        )
+    head = f"{result.name}: {result.replications} replications, seed {result.seed} (± = 95 % CI half-width)"
+    return head + "\n" + pd.DataFrame(rows).to_string(index=False)
+
+
+def comparison_table(cmp: Comparison, program: str = ALL, detail: bool = False) -> str:
+    """Paired comparison of each scenario (B) with the baseline (A), in minutes.
+
+    First the whole counted window per lane group: mean/p50/p90/p95 wait as A→B with the
+    paired difference B − A and its 95 % confidence interval; then, per hour band, the mean
+    (all four metrics with ``detail=True``, as in ``comparison.txt``)."""
+    d = cmp.by_band
+    if d.empty:
+        return "(nothing to compare)"
+    d = d[d["program"] == program]
+    metrics = ("mean", "p50", "p90", "p95")
+    blocks = []
+    for scen, ds in d.groupby("scenario", sort=False):
+        ds = ds.sort_values(["mode", "lane_group", "hour"])
+        head = (f"A = {cmp.baseline.name}\nB = {scen}\nwaits in minutes (program: {program}); "
+                f"Δ = B − A over {cmp.baseline.replications} paired replications (common random numbers)")
+        whole = _comparison_rows(ds[ds["hour"] == ALL], metrics, with_hours=False)
+        banded = _comparison_rows(ds[ds["hour"] != ALL], metrics if detail else ("mean",), with_hours=True)
+        blocks.append(f"{head}\n\nWhole day\n{whole}\n\nBy hour band\n{banded}")
+    return "\n\n".join(blocks)
+
+
+def _comparison_rows(d: pd.DataFrame, metrics: tuple[str, ...], with_hours: bool) -> str:
+    groups_per_mode = d[d["lane_group"] != ALL].groupby("mode")["lane_group"].nunique()
+    d = d[(d["lane_group"] != ALL) | d["mode"].map(groups_per_mode).gt(1)]  # "all" repeats a lone group
+    rows = []
+    for _, r in d.iterrows():
+        row = {"mode": r["mode"], "lane group": r["lane_group"]}
+        if with_hours:
+            row["hours"] = r["hour"]
+        for m in metrics:
+            col = f"{m}_wait_min"
+            row[f"{m} A→B"] = f"{r[col + '_a']:.1f}→{r[col + '_b']:.1f}"
+            row[f"Δ{m} [95% CI]"] = _diff(r, col)
+        rows.append(row)
+    return pd.DataFrame(rows).to_string(index=False) if rows else "(no cells in common)"
+
+
+def _diff(r: pd.Series, m: str) -> str:
+    mean, lo, hi = r[f"{m}_diff"], r[f"{m}_diff_lo"], r[f"{m}_diff_hi"]
+    if np.isnan(mean):
+        return "—"
+    if np.isnan(lo):
+        return f"{mean:+.1f}"
+    return f"{mean:+.1f} [{lo:+.1f}, {hi:+.1f}]"
+
+
+# --- plots --------------------------------------------------------------------------------
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_wait_by_hour(results: list[RunResult], path: Path) -> None:
+    """Mean wait by clock hour of arrival with 95 % CI band, one panel per lane group."""
+    plt = _pyplot()
+    keys = []
+    for r in results:
+        s = r.summary
+        for k in s[(s["program"] == ALL) & (s["hour"] != ALL)][["mode", "lane_group"]].drop_duplicates().itertuples(index=False):
+            if tuple(k) not in keys:
+                keys.append(tuple(k))
+    # a mode with a single lane group needs no extra "all lanes" panel
+    keys = [(m, lg) for m, lg in keys if lg != ALL or sum(1 for m2, g2 in keys if m2 == m and g2 != ALL) > 1]
+    n = len(keys)
+    cols = min(3, n)
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(max(7, 5 * cols), 3.4 * rows), squeeze=False, sharex=True)
+    for ax, (mode, lg) in zip(axes.flat, keys):
+        for r in results:
+            s = r.summary
+            d = s[(s["mode"] == mode) & (s["lane_group"] == lg) & (s["program"] == ALL) & (s["hour"] != ALL)]
+            if d.empty:
+                continue
+            d = d.assign(h=d["hour"].astype(int)).sort_values("h")
+            line = ax.plot(d["h"] + 0.5, d["mean_wait_min"], marker="o", ms=3, label=f"{r.name} mean")[0]
+            ax.fill_between(d["h"] + 0.5, d["mean_wait_min_lo"], d["mean_wait_min_hi"], color=line.get_color(), alpha=0.2)
+            ax.plot(d["h"] + 0.5, d["p90_wait_min"], ls="--", color=line.get_color(), lw=1, label=f"{r.name} p90")
+        ax.set_title(f"{lg} ({mode})" if lg != ALL else f"all {mode} lanes")
+        ax.set_xlim(0, 24)
+        ax.set_xticks(range(0, 25, 3))
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+        ax.set_xlabel("hour of arrival")
+        ax.set_ylabel("wait (min)")
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=8, frameon=False)
+    fig.suptitle("Mean wait by hour of arrival (band: 95 % CI; dashed: p90)")
+    fig.tight_layout(rect=(0, 0.06, 1, 0.97))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_wait_ecdf(results: list[RunResult], path: Path) -> None:
+    """Distribution of waits (empirical CDF, averaged over replications) per lane group."""
+    plt = _pyplot()
+    qs = [(r, r.per_replication("quantiles")) for r in results]
+    keys = []
+    for _, q in qs:
+        for k in q[["mode", "lane_group"]].drop_duplicates().itertuples(index=False):
+            if tuple(k) not in keys:
+                keys.append(tuple(k))
+    n = len(keys)
+    cols = min(3, n)
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(max(7, 5 * cols), 3.4 * rows), squeeze=False)
+    for ax, (mode, lg) in zip(axes.flat, keys):
+        for r, q in qs:
+            d = q[(q["mode"] == mode) & (q["lane_group"] == lg)]
+            if d.empty:
+                continue
+            m = d.groupby("prob")["wait_min"].agg(["mean", "min", "max"])
+            line = ax.plot(m["mean"], m.index, label=r.name)[0]
+            ax.fill_betweenx(m.index, m["min"], m["max"], color=line.get_color(), alpha=0.15)
+        ax.set_title(f"{lg} ({mode})")
+        ax.set_xlabel("wait (min)")
+        ax.set_ylabel("share of travellers waiting ≤ x")
+        ax.set_ylim(0, 1)
+        ax.set_xlim(left=0)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=8, frameon=False)
+    fig.suptitle("Wait distribution (line: mean over replications; band: their range)")
+    fig.tight_layout(rect=(0, 0.06, 1, 0.97))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_queue_by_hour(result: RunResult, path: Path) -> None:
+    """Time-average queue length by hour with 95 % CI, and booth utilisation, per lane group."""
+    plt = _pyplot()
+    q = result.queue[result.queue["hour"] != ALL]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.8))
+    for (mode, lg), d in q.groupby(["mode", "lane_group"]):
+        d = d.assign(h=d["hour"].astype(int)).sort_values("h")
+        line = ax1.plot(d["h"] + 0.5, d["mean_queue"], label=f"{lg}")[0]
+        ax1.fill_between(d["h"] + 0.5, d["mean_queue_lo"], d["mean_queue_hi"], color=line.get_color(), alpha=0.2)
+        ax2.plot(d["h"] + 0.5, d["utilisation"], color=line.get_color(), label=f"{lg}")
+    ax1.set_title("Time-average queue length")
+    ax2.set_title("Booth utilisation (busy ÷ open)")
+    for ax in (ax1, ax2):
+        ax.set_xlim(0, 24)
+        ax.set_xticks(range(0, 25, 3))
+        ax.set_xlabel("hour")
+        ax.grid(alpha=0.3)
+    ax1.set_ylabel("travellers in line")
+    ax2.set_ylim(0, 1.05)
+    ax2.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# --- files --------------------------------------------------------------------------------
+
+
+def git_commit() -> str | None:
+    """The commit of the working tree poesim runs from, if it is a git checkout."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent, capture_output=True, text=True, timeout=5
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+@contextmanager
+def staged_directory(out_dir: Path) -> Iterator[Path]:
+    """Yield a staging directory; on success move its files into ``out_dir`` (each with an
+    atomic rename), on failure delete it, leaving ``out_dir`` as it was."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
+    try:
+        yield stage
+        for f in sorted(stage.iterdir()):
+            os.replace(f, out_dir / f.name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def manifest(result: RunResult, files: list[str], argv: list[str] | None = None) -> dict:
+    import numpy
+    import simpy
+
+    m = describe(result)
+    m.update(
+        {
+            "poesim_version": __version__,
+            "git_commit": git_commit(),
+            "python": sys.version.split()[0],
+            "numpy": numpy.__version__,
+            "simpy": simpy.__version__,
+            "command": argv if argv is not None else sys.argv,
+            "files": files,
+        }
+    )
+    return m
+
+
+def write_run(result: RunResult, out_dir: str | Path, records: bool = False, plots: bool = True) -> list[Path]:
+    """Write summary.csv, by_band.csv, queue.csv, manifest.json, plots (and records.parquet)."""
+    out_dir = Path(out_dir)
+    with staged_directory(out_dir) as stage:
+        result.summary[SUMMARY_COLUMNS].to_csv(stage / "summary.csv", index=False, float_format="%.4f")
+        result.by_band[SUMMARY_COLUMNS].to_csv(stage / "by_band.csv", index=False, float_format="%.4f")
+        result.queue.to_csv(stage / "queue.csv", index=False, float_format="%.4f")
+        if records:
+            result.records().to_parquet(stage / "records.parquet", index=False)
+        if plots:
+            plot_wait_by_hour([result], stage / "wait_by_hour.png")
+            plot_wait_ecdf([result], stage / "wait_ecdf.png")
+            plot_queue_by_hour(result, stage / "queue_by_hour.png")
+        files = sorted(p.name for p in stage.iterdir()) + ["manifest.json"]
+        (stage / "manifest.json").write_text(json.dumps(manifest(result, files), indent=2, default=str))
+    return [out_dir / f for f in files]
+
+
+def write_comparison(cmp: Comparison, out_dir: str | Path, plots: bool = True) -> list[Path]:
+    """Write comparison_by_band.csv, comparison_by_hour.csv, each scenario's summary, plots and a manifest."""
+    out_dir = Path(out_dir)
+    with staged_directory(out_dir) as stage:
+        cmp.by_band.to_csv(stage / "comparison_by_band.csv", index=False, float_format="%.4f")
+        cmp.by_hour.to_csv(stage / "comparison_by_hour.csv", index=False, float_format="%.4f")
+        summaries = []
+        for r in cmp.runs:
+            summaries.append(r.summary[SUMMARY_COLUMNS].assign(scenario=r.name))
+        pd.concat(summaries)[["scenario", *SUMMARY_COLUMNS]].to_csv(stage / "summary.csv", index=False, float_format="%.4f")
+        (stage / "comparison.txt").write_text(comparison_table(cmp, detail=True) + "\n")
+        if plots:
+            plot_wait_by_hour(cmp.runs, stage / "wait_by_hour.png")
+            plot_wait_ecdf(cmp.runs, stage / "wait_ecdf.png")
+        files = sorted(p.name for p in stage.iterdir()) + ["manifest.json"]
+        doc = {
+            "comparison": [manifest(r, files) for r in cmp.runs],
+            "baseline": cmp.baseline.name,
+            "common_random_numbers": True,
+        }
+        (stage / "manifest.json").write_text(json.dumps(doc, indent=2, default=str))
+    return [out_dir / f for f in files]

@@ -1,0 +1,385 @@
+"""The scenario format: an inert, validated description of a port and its traffic.
+
+Every model forbids unknown keys, so a typo is an error rather than a silently ignored
+setting. Units are in the field names (``_s`` seconds, ``_h`` hours, ``_per_h`` per hour).
+Named collections (streams, lane groups, secondary facilities) are mappings keyed by name,
+so a what-if file that ``extends:`` a baseline can override one lane group by name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal, Optional, Union
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveFloat,
+    PositiveInt,
+    NonNegativeFloat,
+    NonNegativeInt,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+Mode = Literal["vehicle", "truck", "pedestrian"]
+Program = Literal["general", "sentri", "ready", "fast"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+HourlyValues = Annotated[list[NonNegativeFloat], Field(min_length=24, max_length=24)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- service-time distributions -------------------------------------------------------
+
+
+class Exponential(_Strict):
+    """Memoryless service: the M in M/M/c."""
+
+    dist: Literal["exponential"]
+    mean_s: PositiveFloat
+
+
+class Deterministic(_Strict):
+    """Every service takes exactly ``mean_s``: the D in M/D/1."""
+
+    dist: Literal["deterministic"]
+    mean_s: PositiveFloat
+
+
+class LogNormal(_Strict):
+    """Right-skewed service time given by its mean and coefficient of variation."""
+
+    dist: Literal["lognormal"]
+    mean_s: PositiveFloat
+    cv: PositiveFloat
+
+
+class Gamma(_Strict):
+    """Gamma (Erlang when 1/cv² is an integer) service time by mean and coefficient of variation."""
+
+    dist: Literal["gamma"]
+    mean_s: PositiveFloat
+    cv: PositiveFloat
+
+
+class Empirical(_Strict):
+    """Resample observed service times (inverse of the empirical CDF)."""
+
+    dist: Literal["empirical"]
+    values_s: Annotated[list[NonNegativeFloat], Field(min_length=1)]
+
+    @field_validator("values_s")
+    @classmethod
+    def _not_all_zero(cls, v: list[float]) -> list[float]:
+        if sum(v) <= 0:
+            raise ValueError("expected at least one positive service time")
+        return v
+
+
+ServiceTime = Annotated[
+    Union[Exponential, Deterministic, LogNormal, Gamma, Empirical], Field(discriminator="dist")
+]
+
+
+# --- demand ---------------------------------------------------------------------------
+
+
+class DayDemand(_Strict):
+    """One day's arrival intensity by hour: ``rate_per_h`` (24 values), or a ``daily_volume``
+    spread over a 24-value ``profile`` of relative weights."""
+
+    rate_per_h: Optional[HourlyValues] = None
+    daily_volume: Optional[NonNegativeFloat] = None
+    profile: Optional[HourlyValues] = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> "DayDemand":
+        if self.rate_per_h is not None:
+            if self.daily_volume is not None or self.profile is not None:
+                raise ValueError("give either rate_per_h, or daily_volume with profile, not both")
+        elif self.daily_volume is None or self.profile is None:
+            raise ValueError("expected rate_per_h (24 values), or daily_volume together with profile (24 weights)")
+        elif sum(self.profile) <= 0:
+            raise ValueError("profile: expected at least one positive weight")
+        return self
+
+    def hourly_rates_per_h(self) -> list[float]:
+        """The 24 hourly arrival rates of this day."""
+        if self.rate_per_h is not None:
+            return list(self.rate_per_h)
+        total = sum(self.profile)  # type: ignore[arg-type]
+        return [self.daily_volume * w / total for w in self.profile]  # type: ignore[operator, union-attr]
+
+
+class Demand(DayDemand):
+    """Arrivals by hour of day, as a non-homogeneous Poisson process. The base day
+    (``rate_per_h`` or ``daily_volume`` + ``profile``) is scaled per weekday by
+    ``weekday_factor`` (all seven days, if given); ``by_weekday`` gives some days their own
+    hourly pattern instead (e.g. a Sunday-afternoon peak), not scaled by the factor."""
+
+    weekday_factor: Optional[dict[Weekday, NonNegativeFloat]] = None
+    by_weekday: Optional[dict[Weekday, DayDemand]] = None
+
+    @model_validator(mode="after")
+    def _all_days(self) -> "Demand":
+        if self.weekday_factor is not None and set(self.weekday_factor) != set(WEEKDAYS):
+            missing = [d for d in WEEKDAYS if d not in self.weekday_factor]
+            raise ValueError(f"weekday_factor: expected all seven days, missing {missing}")
+        return self
+
+    def rates_for_weekday(self, day: str) -> list[float]:
+        """The 24 hourly rates (per hour) on a given weekday ('mon' … 'sun')."""
+        if self.by_weekday and day in self.by_weekday:
+            return self.by_weekday[day].hourly_rates_per_h()
+        factor = self.weekday_factor[day] if self.weekday_factor else 1.0  # type: ignore[index]
+        return [r * factor for r in self.hourly_rates_per_h()]
+
+
+# --- lane choice strategies -----------------------------------------------------------
+
+
+class ShortestExpectedWait(_Strict):
+    """Join the eligible group whose line promises the shortest wait (queue ahead × mean service
+    time ÷ open booths); ties go to the group listed first."""
+
+    rule: Literal["shortest_expected_wait"]
+
+
+class FixedShares(_Strict):
+    """Split travellers among groups in fixed proportions (keys are lane-group names)."""
+
+    rule: Literal["fixed_shares"]
+    shares: dict[Name, NonNegativeFloat]
+
+    @field_validator("shares")
+    @classmethod
+    def _sum_to_one(cls, v: dict[str, float]) -> dict[str, float]:
+        if abs(sum(v.values()) - 1.0) > 1e-6:
+            raise ValueError(f"expected shares summing to 1, got {sum(v.values()):.6g}")
+        return v
+
+
+LaneChoice = Annotated[Union[ShortestExpectedWait, FixedShares], Field(discriminator="rule")]
+
+
+class Stream(_Strict):
+    """One kind of traveller: a mode, its trusted-traveller program(s) and its demand."""
+
+    mode: Mode
+    program: Optional[Program] = None
+    program_shares: Optional[dict[Program, Probability]] = None
+    demand: Demand
+    referral_p: Probability = 0.0
+    lane_choice: LaneChoice = ShortestExpectedWait(rule="shortest_expected_wait")
+
+    @model_validator(mode="after")
+    def _one_program_form(self) -> "Stream":
+        if (self.program is None) == (self.program_shares is None):
+            raise ValueError("expected exactly one of program (a single program) or program_shares")
+        if self.program_shares is not None and abs(sum(self.program_shares.values()) - 1.0) > 1e-6:
+            raise ValueError("program_shares: expected shares summing to 1")
+        return self
+
+    def programs(self) -> list[str]:
+        """Programs this stream's travellers hold (with positive share)."""
+        if self.program is not None:
+            return [self.program]
+        return [p for p, s in self.program_shares.items() if s > 0]  # type: ignore[union-attr]
+
+
+# --- opening schedules ----------------------------------------------------------------
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+LANES_OPEN_HELP = (
+    "expected a whole number of lanes, a list of 24 whole numbers (lanes open in each hour "
+    "of the day), or a list of steps like {at: '05:00', lanes: 4} starting at '00:00'"
+)
+
+
+def _parse_lanes_open(value: Any) -> tuple[tuple[int, int], ...]:
+    """Normalise every accepted form to steps ``((minute_of_day, lanes), ...)`` starting at 0."""
+
+    def whole(x: Any) -> int:
+        if isinstance(x, bool) or not isinstance(x, int) or x < 0:
+            raise ValueError(f"{LANES_OPEN_HELP}; got {x!r}")
+        return x
+
+    if isinstance(value, tuple) and all(isinstance(s, tuple) for s in value):
+        return value  # already normalised (re-validation of a frozen model)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return ((0, whole(value)),)
+    if not isinstance(value, list) or not value:
+        raise ValueError(f"{LANES_OPEN_HELP}; got {value!r}")
+    if all(not isinstance(v, dict) for v in value):
+        if len(value) != 24:
+            raise ValueError(f"schedule does not cover the day: {LANES_OPEN_HELP}; got {len(value)} values")
+        return tuple((60 * h, whole(v)) for h, v in enumerate(value))
+    steps: list[tuple[int, int]] = []
+    for s in value:
+        if not isinstance(s, dict) or set(s) != {"at", "lanes"}:
+            raise ValueError(f"{LANES_OPEN_HELP}; got {s!r}")
+        m = _HHMM.match(str(s["at"]))
+        if not m:
+            raise ValueError(f"step time: expected 'HH:MM' between 00:00 and 23:59, got {s['at']!r}")
+        steps.append((60 * int(m.group(1)) + int(m.group(2)), whole(s["lanes"])))
+    if steps[0][0] != 0:
+        raise ValueError("schedule does not cover the day: the first step must be at '00:00'")
+    if any(b[0] <= a[0] for a, b in zip(steps, steps[1:])):
+        raise ValueError("schedule steps: expected times in increasing order")
+    return tuple(steps)
+
+
+LanesOpen = Annotated[
+    Any,
+    Field(
+        json_schema_extra={
+            "description": LANES_OPEN_HELP,
+            "anyOf": [
+                {"type": "integer", "minimum": 0},
+                {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 24, "maxItems": 24},
+                {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "at": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"},
+                            "lanes": {"type": "integer", "minimum": 0},
+                        },
+                        "required": ["at", "lanes"],
+                        "additionalProperties": False,
+                    },
+                },
+            ],
+        }
+    ),
+]
+
+
+class LaneGroup(_Strict):
+    """A set of identical primary-inspection lanes sharing eligibility rules and a schedule.
+
+    ``booths_per_lane`` > 1 means stacked booths: the lane admits that many vehicles at once,
+    inspects them side by side, and takes the next platoon when the last one has finished
+    (vehicles cannot overtake). ``discipline`` is ``shared`` (one line feeds every open booth)
+    or ``per_lane`` (each lane has its own line; arrivals join the shortest).
+    """
+
+    mode: Mode
+    programs: Annotated[list[Program], Field(min_length=1)]
+    lanes: PositiveInt
+    booths_per_lane: PositiveInt = 1
+    discipline: Literal["shared", "per_lane"] = "shared"
+    lanes_open: LanesOpen = None
+    service: dict[Program, ServiceTime]
+
+    @field_validator("programs")
+    @classmethod
+    def _unique(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError("expected each program at most once")
+        return v
+
+    @field_validator("lanes_open", mode="before")
+    @classmethod
+    def _schedule(cls, v: Any) -> Any:
+        return None if v is None else _parse_lanes_open(v)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "LaneGroup":
+        if self.lanes_open is None:
+            object.__setattr__(self, "lanes_open", ((0, self.lanes),))
+        too_many = [n for _, n in self.lanes_open if n > self.lanes]
+        if too_many:
+            raise ValueError(f"lanes_open: expected at most lanes={self.lanes} open, got {max(too_many)}")
+        missing = [p for p in self.programs if p not in self.service]
+        if missing:
+            raise ValueError(f"service: expected a service time for every accepted program, missing {missing}")
+        extra = [p for p in self.service if p not in self.programs]
+        if extra:
+            raise ValueError(f"service: programs {extra} are not accepted by this group (programs: {self.programs})")
+        return self
+
+
+class SecondaryFacility(_Strict):
+    """Secondary inspection for one mode: ``positions`` parallel positions, one FCFS line."""
+
+    mode: Mode
+    positions: PositiveInt
+    service: ServiceTime
+
+
+class Window(_Strict):
+    """The simulated period. Travellers arriving during warm-up are simulated but not counted;
+    after the window closes, those still in line are served for up to ``drain_h`` hours."""
+
+    start: dt.datetime
+    duration_h: PositiveFloat
+    warmup_h: NonNegativeFloat = 0.0
+    drain_h: NonNegativeFloat = 24.0
+
+    @model_validator(mode="after")
+    def _warmup_inside(self) -> "Window":
+        if self.warmup_h >= self.duration_h:
+            raise ValueError(f"warmup_h: expected less than duration_h={self.duration_h}, got {self.warmup_h}")
+        return self
+
+
+class Scenario(_Strict):
+    """A port, its traffic and how long to simulate it."""
+
+    name: str
+    description: str = ""
+    extends: Optional[str] = Field(
+        default=None, description="Parent scenario file (relative to this one); this file overrides it."
+    )
+    window: Window
+    replications: PositiveInt = 10
+    seed: NonNegativeInt = 1
+    streams: Annotated[dict[Name, Stream], Field(min_length=1)]
+    lane_groups: Annotated[dict[Name, LaneGroup], Field(min_length=1)]
+    secondary: dict[Name, SecondaryFacility] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> "Scenario":
+        problems: list[str] = []
+        sec_modes = [f.mode for f in self.secondary.values()]
+        for mode in set(sec_modes):
+            if sec_modes.count(mode) > 1:
+                problems.append(f"secondary: expected at most one facility for mode {mode!r}")
+        for name, s in self.streams.items():
+            for prog in s.programs():
+                if not [g for g in self.lane_groups.values() if g.mode == s.mode and prog in g.programs]:
+                    problems.append(
+                        f"streams.{name}: no {s.mode} lane group accepts program {prog!r}; "
+                        "expected a lane group with that mode listing it under programs"
+                    )
+            if isinstance(s.lane_choice, FixedShares):
+                for gname in s.lane_choice.shares:
+                    g = self.lane_groups.get(gname)
+                    if g is None:
+                        problems.append(
+                            f"streams.{name}.lane_choice.shares: unknown lane group {gname!r}; "
+                            f"expected one of {sorted(self.lane_groups)}"
+                        )
+                    elif g.mode != s.mode or not set(s.programs()) <= set(g.programs):
+                        problems.append(
+                            f"streams.{name}.lane_choice.shares: lane group {gname!r} does not accept "
+                            f"this stream's {s.mode} travellers with programs {s.programs()}"
+                        )
+            if s.referral_p > 0 and s.mode not in sec_modes:
+                problems.append(
+                    f"streams.{name}.referral_p: travellers are referred to secondary but no secondary "
+                    f"facility serves mode {s.mode!r}; expected one under secondary:"
+                )
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self

@@ -1,0 +1,268 @@
+"""Statistics over records: pure functions, no simulation and no I/O.
+
+Per replication: wait distribution (count, mean, p50/p90/p95, max) by lane group × program ×
+hour of arrival (or hour band), queue length, throughput and booth utilisation by hour.
+Across replications: the mean of each per-replication statistic with a Student-t 95 %
+confidence interval (replications are independent, so this is the textbook method), and
+paired differences between scenarios run with common random numbers.
+
+Travellers still waiting when the run stops are counted with the wait they had so far (a lower
+bound) and reported in ``n_unserved``, so long waits are never silently dropped.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.model import PROGRAMS
+from sim.records import Records
+
+WAIT_METRICS = ("mean_wait_min", "p50_wait_min", "p90_wait_min", "p95_wait_min", "max_wait_min")
+QUEUE_METRICS = ("mean_queue", "max_queue", "throughput_per_h", "utilisation")
+HOUR_BANDS: tuple[tuple[str, int, int], ...] = (
+    ("00-06", 0, 6),
+    ("06-10", 6, 10),
+    ("10-16", 10, 16),
+    ("16-20", 16, 20),
+    ("20-24", 20, 24),
+)
+ALL = "all"
+
+
+def _clock_hour(records: Records, t_s: np.ndarray) -> np.ndarray:
+    start_s = records.start.hour * 3600 + records.start.minute * 60 + records.start.second
+    return (((t_s + start_s) // 3600) % 24).astype(np.int64)
+
+
+def hour_label(hour: np.ndarray) -> np.ndarray:
+    """'00' … '23' for clock hours."""
+    return np.char.zfill(hour.astype(str), 2)
+
+
+def band_label(hour: np.ndarray, bands: Sequence[tuple[str, int, int]] = HOUR_BANDS) -> np.ndarray:
+    """The hour band ('06-10', …) each clock hour falls in."""
+    out = np.empty(len(hour), dtype=object)
+    for name, lo, hi in bands:
+        out[(hour >= lo) & (hour < hi)] = name
+    return out
+
+
+def _wait_table(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    g = df.groupby(keys, observed=True)["wait_min"]
+    out = pd.DataFrame(
+        {
+            "n": g.size(),
+            "mean_wait_min": g.mean(),
+            "p50_wait_min": g.quantile(0.50),
+            "p90_wait_min": g.quantile(0.90),
+            "p95_wait_min": g.quantile(0.95),
+            "max_wait_min": g.max(),
+        }
+    )
+    out["n_unserved"] = df.groupby(keys, observed=True)["unserved"].sum()
+    return out.reset_index()
+
+
+def wait_summary(records: Records, by: str = "hour") -> pd.DataFrame:
+    """Wait statistics of one replication by mode × lane group × program × time label.
+
+    ``by`` is ``"hour"`` (clock hour of arrival, '00'–'23') or ``"band"`` (``HOUR_BANDS``).
+    Rows with ``lane_group == 'all'`` pool every group of a mode, ``program == 'all'`` every
+    program, ``hour == 'all'`` the whole counted window.
+    """
+    mask = records.counted() & (records.group >= 0)
+    arrival = records.arrival_s[mask]
+    start = records.start_s[mask]
+    unserved = np.isnan(start)
+    wait_s = np.where(unserved, records.end_s - arrival, start - arrival)
+    hour = _clock_hour(records, arrival)
+    label = hour_label(hour) if by == "hour" else band_label(hour)
+    groups = records.group[mask]
+    df = pd.DataFrame(
+        {
+            "mode": np.asarray(records.group_modes, dtype=object)[groups],
+            "lane_group": np.asarray(records.group_names, dtype=object)[groups],
+            "program": np.asarray(PROGRAMS, dtype=object)[records.program[mask]],
+            "hour": label,
+            "wait_min": wait_s / 60.0,
+            "unserved": unserved,
+        }
+    )
+    parts = []
+    for lg in (None, ALL):
+        for prog in (None, ALL):
+            for hr in (None, ALL):
+                d = df
+                if lg:
+                    d = d.assign(lane_group=lg)
+                if prog:
+                    d = d.assign(program=prog)
+                if hr:
+                    d = d.assign(hour=hr)
+                parts.append(_wait_table(d, ["mode", "lane_group", "program", "hour"]))
+    out = pd.concat(parts, ignore_index=True)
+    out.insert(0, "replication", records.replication)
+    return out
+
+
+def _sweep(t_on: np.ndarray, t_off: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Level of a counting process (+1 at each ``t_on``, −1 at each ``t_off``): its integral and its
+    maximum within each bin ``[edges[k], edges[k+1])``."""
+    n_bins = len(edges) - 1
+    times = np.concatenate([t_on, t_off, edges])
+    delta = np.concatenate([np.ones(len(t_on)), -np.ones(len(t_off)), np.zeros(len(edges))])
+    order = np.lexsort((delta, times))  # departures before arrivals at equal times
+    times, level = times[order], np.cumsum(delta[order])
+    seg_bin = np.searchsorted(edges, times, side="right") - 1
+    dt = np.diff(times, append=times[-1])
+    ok = (seg_bin >= 0) & (seg_bin < n_bins)
+    area = np.bincount(seg_bin[ok], weights=(level * dt)[ok], minlength=n_bins)
+    peak = np.zeros(n_bins)
+    np.maximum.at(peak, seg_bin[ok], level[ok])
+    return area, peak
+
+
+def queue_summary(records: Records) -> pd.DataFrame:
+    """Per replication, lane group and clock hour: time-average and maximum queue length,
+    primary throughput (travellers/h) and booth utilisation (busy ÷ open booth time).
+
+    Hours of the counted window (after warm-up) are averaged over days; the maximum is the
+    largest seen in that clock hour on any day."""
+    edges = np.arange(0.0, records.horizon_s + 3600.0, 3600.0)
+    edges[-1] = min(edges[-1], records.horizon_s)
+    edges = np.unique(edges)
+    width = np.diff(edges)
+    keep = edges[:-1] >= records.warmup_s
+    clock = _clock_hour(records, edges[:-1])
+    rows = []
+    for gi, name in enumerate(records.group_names):
+        m = records.group == gi
+        arrival = records.arrival_s[m]
+        start = np.where(np.isnan(records.start_s[m]), records.end_s, records.start_s[m])
+        q_area, q_peak = _sweep(arrival, start, edges)
+        served = ~np.isnan(records.start_s[m])
+        s0 = records.start_s[m][served]
+        busy, _ = _sweep(s0, s0 + records.service_s[m][served], edges)
+        dep = records.depart_s[m]
+        dep = dep[~np.isnan(dep)]
+        thr = np.bincount(np.clip(np.searchsorted(edges, dep, side="right") - 1, -1, len(edges) - 1) + 1,
+                          minlength=len(edges) + 1)[1:len(edges)]
+        steps = records.group_booths[gi]
+        t_steps = np.array([t for t, _ in steps] + [max(records.end_s, records.horizon_s) + 1.0])
+        booths = np.array([n for _, n in steps], dtype=float)
+        open_area = np.array(
+            [np.sum(booths * np.clip(np.minimum(t_steps[1:], e1) - np.maximum(t_steps[:-1], e0), 0, None))
+             for e0, e1 in zip(edges[:-1], edges[1:])]
+        )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frame = pd.DataFrame(
+                {
+                    "hour": hour_label(clock),
+                    "mean_queue": q_area / width,
+                    "max_queue": q_peak,
+                    "throughput_per_h": thr * 3600.0 / width,
+                    "busy_s": busy,
+                    "open_s": open_area,
+                }
+            )[keep]
+        agg = frame.groupby("hour").agg(
+            mean_queue=("mean_queue", "mean"),
+            max_queue=("max_queue", "max"),
+            throughput_per_h=("throughput_per_h", "mean"),
+            busy_s=("busy_s", "sum"),
+            open_s=("open_s", "sum"),
+        )
+        total = pd.DataFrame(
+            {
+                "mean_queue": [np.average(frame["mean_queue"], weights=width[keep]) if keep.any() else np.nan],
+                "max_queue": [frame["max_queue"].max()],
+                "throughput_per_h": [np.average(frame["throughput_per_h"], weights=width[keep]) if keep.any() else np.nan],
+                "busy_s": [frame["busy_s"].sum()],
+                "open_s": [frame["open_s"].sum()],
+            },
+            index=pd.Index([ALL], name="hour"),
+        )
+        agg = pd.concat([agg, total])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            agg["utilisation"] = np.where(agg["open_s"] > 0, agg["busy_s"] / agg["open_s"], np.nan)
+        agg = agg.drop(columns=["busy_s", "open_s"]).reset_index().rename(columns={"index": "hour"})
+        agg.insert(0, "lane_group", name)
+        agg.insert(0, "mode", records.group_modes[gi])
+        rows.append(agg)
+    out = pd.concat(rows, ignore_index=True)
+    out.insert(0, "replication", records.replication)
+    return out
+
+
+def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and two-sided Student-t confidence interval of independent replications' values.
+
+    NaNs (a replication with no traveller in that cell) are left out; fewer than two values
+    give an interval of NaN."""
+    v = np.asarray(values, dtype=float)
+    v = v[~np.isnan(v)]
+    if len(v) == 0:
+        return np.nan, np.nan, np.nan
+    mean = float(v.mean())
+    if len(v) < 2:
+        return mean, np.nan, np.nan
+    half = float(stats.t.ppf(0.5 + level / 2, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v)))
+    return mean, mean - half, mean + half
+
+
+def across_replications(per_rep: pd.DataFrame, keys: Iterable[str], metrics: Iterable[str], level: float = 0.95) -> pd.DataFrame:
+    """Mean of each metric over replications with ``<metric>_lo``/``<metric>_hi`` CI bounds."""
+    keys, metrics = list(keys), list(metrics)
+    rows = []
+    for key, d in per_rep.groupby(keys, sort=True, observed=True):
+        row = dict(zip(keys, key))
+        row["replications"] = d["replication"].nunique()
+        if "n" in d:
+            row["n"] = float(d["n"].mean())
+        if "n_unserved" in d:
+            row["n_unserved"] = float(d["n_unserved"].mean())
+        for m in metrics:
+            v = d[m].to_numpy(dtype=float)
+            row[m], row[f"{m}_lo"], row[f"{m}_hi"] = t_interval(v, level)
+            if np.nanmin(v, initial=np.inf) >= 0 and row[f"{m}_lo"] < 0:
+                row[f"{m}_lo"] = 0.0  # a non-negative quantity: intersecting with [0, ∞) keeps coverage
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+WAIT_KEYS = ["mode", "lane_group", "program", "hour"]
+QUEUE_KEYS = ["mode", "lane_group", "hour"]
+
+
+def paired_differences(a: pd.DataFrame, b: pd.DataFrame, metrics: Iterable[str] = WAIT_METRICS,
+                       keys: Sequence[str] = WAIT_KEYS, level: float = 0.95) -> pd.DataFrame:
+    """B − A per cell, paired by replication (valid under common random numbers).
+
+    ``a``/``b`` are per-replication tables (e.g. from ``wait_summary``). Only cells present in
+    both appear. Returns the mean difference with a t interval over the paired replications,
+    plus the half-width an unpaired (independent-runs) comparison would have had, to show how
+    much common random numbers narrowed it."""
+    keys = list(keys)
+    merged = a.merge(b, on=keys + ["replication"], suffixes=("_a", "_b"))
+    rows = []
+    for key, d in merged.groupby(keys, sort=True, observed=True):
+        row = dict(zip(keys, key))
+        row["pairs"] = len(d)
+        for m in metrics:
+            diff = (d[f"{m}_b"] - d[f"{m}_a"]).to_numpy()
+            mean, lo, hi = t_interval(diff, level)
+            row[f"{m}_a"] = float(np.nanmean(d[f"{m}_a"])) if d[f"{m}_a"].notna().any() else np.nan
+            row[f"{m}_b"] = float(np.nanmean(d[f"{m}_b"])) if d[f"{m}_b"].notna().any() else np.nan
+            row[f"{m}_diff"], row[f"{m}_diff_lo"], row[f"{m}_diff_hi"] = mean, lo, hi
+            va, vb = d[f"{m}_a"].dropna().to_numpy(), d[f"{m}_b"].dropna().to_numpy()
+            if len(va) > 1 and len(vb) > 1:  # Welch half-width, as if the runs were independent
+                se = np.sqrt(va.var(ddof=1) / len(va) + vb.var(ddof=1) / len(vb))
+                row[f"{m}_diff_unpaired_halfwidth"] = float(stats.t.ppf(0.5 + level / 2, min(len(va), len(vb)) - 1) * se)
+            else:
+                row[f"{m}_diff_unpaired_halfwidth"] = np.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
