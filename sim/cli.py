@@ -7,6 +7,7 @@ no traceback. Output directories are written completely or not at all.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,8 +16,10 @@ from typing import Iterator, List, Optional
 import typer
 from tqdm import tqdm
 
-from sim import reports, runner
+from sim import regression, reports, runner, sweeps
+from sim.checkpoints import atomic_write_bytes
 from sim.errors import PoesimError
+from sim.executors import make_executor
 from sim.scenario import json_schema, load_scenario
 
 app = typer.Typer(
@@ -26,6 +29,7 @@ app = typer.Typer(
 )
 
 ScenarioArg = typer.Argument(..., exists=False, dir_okay=False, help="Scenario YAML file.")
+CHECKPOINTS = "replications"  # per-replication checkpoints inside an output directory, removed when done
 
 
 @contextmanager
@@ -41,7 +45,7 @@ def _user_errors() -> Iterator[None]:
 
 
 @contextmanager
-def _progress(total: int, desc: str) -> Iterator:
+def _progress(total: int | None, desc: str) -> Iterator:
     # shown only on a terminal and only if the run takes more than a second
     bar = tqdm(total=total, desc=desc, unit="rep", delay=1.0, disable=None, file=sys.stderr)
     try:
@@ -50,25 +54,64 @@ def _progress(total: int, desc: str) -> Iterator:
         bar.close()
 
 
+DaskOpt = typer.Option(None, "--dask", help="Run on this Dask scheduler (tcp://host:port); default: $DASK_SCHEDULER_ADDRESS, else local processes.")
+WorkersOpt = typer.Option(None, "--workers", "-w", help="Local worker processes (default: all cores).")
+
+
+def _percent(text: str) -> float:
+    try:
+        v = float(text.strip().rstrip("%")) / (100.0 if text.strip().endswith("%") else 1.0)
+    except ValueError:
+        raise PoesimError(f"--precision: expected a percentage like 5% or a fraction like 0.05, got {text!r}") from None
+    return v
+
+
 @app.command()
 def run(
     scenario: Path = ScenarioArg,
     reps: Optional[int] = typer.Option(None, "--reps", "-r", help="Replications (default: the scenario's)."),
     seed: Optional[int] = typer.Option(None, "--seed", "-s", help="Root random seed (default: the scenario's)."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output directory (default: results/<scenario name>)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output directory (default: results/<scenario file name>)."),
     records: bool = typer.Option(False, "--records", help="Also write per-traveller records as Parquet."),
-    workers: Optional[int] = typer.Option(None, "--workers", "-w", help="Parallel processes (default: all cores)."),
+    workers: Optional[int] = WorkersOpt,
+    dask: Optional[str] = DaskOpt,
+    precision: Optional[str] = typer.Option(None, "--precision", help="Add replications until the 95 % CI half-width is within this share of the value, e.g. 5%."),
+    metric: str = typer.Option("mean_wait_min", "--metric", help="Metric for --precision (whole window, all programs)."),
+    lane_group: Optional[str] = typer.Option(None, "--lane-group", help="Lane group for --precision (default: the busiest)."),
+    max_reps: int = typer.Option(1000, "--max-reps", help="Upper limit on replications for --precision."),
+    resume: bool = typer.Option(False, "--resume", help="Keep the replications an interrupted run into the same --out finished."),
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG plots."),
 ) -> None:
     """Simulate a scenario and write summary.csv, queue.csv, manifest.json and plots."""
     with _user_errors():
         loaded = load_scenario(scenario)
-        n = reps if reps is not None else loaded.scenario.replications
-        with _progress(n, loaded.scenario.name) as tick:
-            result = runner.run(loaded, n, seed, workers, keep_records=records, progress=tick)
         out_dir = out or Path("results") / scenario.stem
+        ckpt_dir = out_dir / CHECKPOINTS
+        if resume:
+            done = len(list(ckpt_dir.glob("rep-*.pkl")))
+            typer.echo(f"resuming: {done} replications already finished in {ckpt_dir}/", err=True)
+        with make_executor(workers, dask) as ex:
+            if precision is not None:
+                if records:
+                    raise PoesimError("--records cannot be combined with --precision")
+                with _progress(None, loaded.scenario.name) as tick:
+                    result = runner.run_to_precision(
+                        loaded, _percent(precision), metric, lane_group, max_replications=max_reps, seed=seed,
+                        progress=tick, executor=ex, checkpoint_dir=ckpt_dir, resume=resume)
+            else:
+                n = reps if reps is not None else loaded.scenario.replications
+                with _progress(n, loaded.scenario.name) as tick:
+                    result = runner.run(loaded, n, seed, keep_records=records, progress=tick, executor=ex,
+                                        checkpoint_dir=ckpt_dir, resume=resume)
         files = reports.write_run(result, out_dir, records=records, plots=plots)
+        shutil.rmtree(ckpt_dir, ignore_errors=True)
         typer.echo(reports.summary_table(result))
+        if result.precision:
+            p = result.precision
+            verdict = "reached" if p["reached"] else f"NOT reached (stopped at --max-reps {max_reps})"
+            typer.echo(f"\nprecision {verdict}: {p['metric']} of {p['lane_group']} = {p['value']:.3f} ± {p['halfwidth']:.3f} "
+                       f"({100 * p['rel_halfwidth']:.1f} % ≤ target {100 * p['target_rel_halfwidth']:.1f} %) "
+                       f"after {p['replications_needed']} replications")
         typer.echo(f"\nwrote {len(files)} files to {out_dir}/: " + ", ".join(f.name for f in files))
 
 
@@ -78,7 +121,8 @@ def compare(
     reps: Optional[int] = typer.Option(None, "--reps", "-r", help="Replications (default: the first scenario's)."),
     seed: Optional[int] = typer.Option(None, "--seed", "-s", help="Root seed shared by all scenarios."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output directory (default: results/compare-<a>-vs-<b>)."),
-    workers: Optional[int] = typer.Option(None, "--workers", "-w", help="Parallel processes (default: all cores)."),
+    workers: Optional[int] = WorkersOpt,
+    dask: Optional[str] = DaskOpt,
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG plots."),
 ) -> None:
     """Run scenarios with common random numbers; report paired differences from the first."""
@@ -87,12 +131,97 @@ def compare(
         if len(loaded) < 2:
             raise PoesimError("compare: expected at least two scenario files")
         n = reps if reps is not None else loaded[0].scenario.replications
-        with _progress(n * len(loaded), "compare") as tick:
-            cmp = runner.compare(loaded, n, seed, workers, progress=tick)
+        with make_executor(workers, dask) as ex, _progress(n * len(loaded), "compare") as tick:
+            cmp = runner.compare(loaded, n, seed, progress=tick, executor=ex)
         out_dir = out or Path("results") / ("compare-" + "-vs-".join(s.stem for s in scenarios))
         files = reports.write_comparison(cmp, out_dir, plots=plots)
         typer.echo(reports.comparison_table(cmp))
         typer.echo(f"\nwrote {len(files)} files to {out_dir}/: " + ", ".join(f.name for f in files))
+
+
+@app.command()
+def sweep(
+    scenario: Path = ScenarioArg,
+    set_: List[str] = typer.Option(..., "--set", help="FIELD=VALUES, e.g. lane_groups.pov_general.lanes_open=4..12 or ...=0.02,0.05; repeat for a grid."),
+    reps: Optional[int] = typer.Option(None, "--reps", "-r", help="Replications per grid point (default: the scenario's)."),
+    seed: Optional[int] = typer.Option(None, "--seed", "-s", help="Root seed shared by all grid points."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output directory (default: results/sweep-<scenario>)."),
+    workers: Optional[int] = WorkersOpt,
+    dask: Optional[str] = DaskOpt,
+    plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG plots."),
+) -> None:
+    """Run a grid of what-ifs over a base scenario (common random numbers); one tidy table and a plot."""
+    with _user_errors():
+        settings = [sweeps.parse_set(x) for x in set_]
+        loaded = load_scenario(scenario)
+        n = reps if reps is not None else loaded.scenario.replications
+        points = 1
+        for _, values in settings:
+            points *= len(values)
+        with make_executor(workers, dask) as ex, _progress(n * points, "sweep") as tick:
+            result = sweeps.run_sweep(loaded, settings, n, seed, progress=tick, executor=ex)
+        out_dir = out or Path("results") / f"sweep-{scenario.stem}"
+        files = reports.write_sweep(result, out_dir, plots=plots)
+        typer.echo(reports.sweep_table(result))
+        typer.echo(f"\nwrote {len(files)} files to {out_dir}/: " + ", ".join(f.name for f in files))
+
+
+baseline_app = typer.Typer(help="Regression baselines under results/baselines/.", no_args_is_help=True)
+app.add_typer(baseline_app, name="baseline")
+
+
+@baseline_app.command("save")
+def baseline_save(
+    scenarios: List[Path] = typer.Argument(..., help="Scenario files whose current results become the baseline."),
+    reps: Optional[int] = typer.Option(None, "--reps", "-r", help="Replications (default: the scenario's)."),
+    directory: Path = typer.Option(Path("results/baselines"), "--dir", help="Where baselines are stored."),
+    workers: Optional[int] = WorkersOpt,
+    dask: Optional[str] = DaskOpt,
+) -> None:
+    """Run scenarios and store their per-replication statistics as regression baselines."""
+    with _user_errors():
+        loaded = [load_scenario(s) for s in scenarios]
+        with make_executor(workers, dask) as ex:
+            for path, ls in zip(scenarios, loaded):
+                result = runner.run(ls, reps, progress=None, executor=ex)
+                doc = regression.baseline_document(result, path.as_posix())
+                target = directory / f"{regression.baseline_name(path)}.json"
+                atomic_write_bytes(target, (json.dumps(doc, indent=1) + "\n").encode())
+                typer.echo(f"saved {target}: {result.name}, {result.replications} replications, seed {result.seed}, "
+                           f"{len(doc['cells'])} cells")
+
+
+@app.command()
+def regress(
+    baselines: Optional[List[Path]] = typer.Argument(None, help="Baseline files (default: every *.json in --dir)."),
+    directory: Path = typer.Option(Path("results/baselines"), "--dir", help="Where baselines are stored."),
+    alpha: float = typer.Option(0.01, "--alpha", help="Family-wise false-alarm rate per scenario (Holm-corrected paired t-tests)."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the report as JSON here."),
+    junit_out: Optional[Path] = typer.Option(None, "--junit", help="Also write the report as JUnit XML here."),
+    workers: Optional[int] = WorkersOpt,
+    dask: Optional[str] = DaskOpt,
+) -> None:
+    """Re-run every baselined scenario and fail (exit 1) if a result moved beyond statistical noise."""
+    with _user_errors():
+        files = list(baselines) if baselines else sorted(directory.glob("*.json"))
+        if not files:
+            raise PoesimError(f"regress: no baselines in {directory}/; create them with `poesim baseline save SCENARIO...`")
+        checks = []
+        with make_executor(workers, dask) as ex:
+            for f in files:
+                try:
+                    doc = regression.load_baseline(f)
+                except (OSError, ValueError) as exc:
+                    raise PoesimError(f"{f}: cannot read baseline ({exc})") from None
+                result = runner.run(doc["scenario_file"], doc["replications"], doc["seed"], executor=ex)
+                checks.append(regression.check(doc, result, f.as_posix(), alpha))
+        typer.echo(regression.report_text(checks))
+        if json_out:
+            atomic_write_bytes(json_out, json.dumps(regression.report_json(checks), indent=1, default=float).encode())
+        if junit_out:
+            atomic_write_bytes(junit_out, regression.report_junit(checks).encode())
+        if not all(c.passed for c in checks):
+            raise typer.Exit(1)
 
 
 @app.command()

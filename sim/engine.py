@@ -5,7 +5,11 @@ Semantics (what a planner can rely on):
 * **Wait** runs from the moment a traveller joins a line (arrival) to the moment they reach a
   booth (start of primary inspection). Time blocked behind a stacked booth is not wait.
 * **Lane choice** happens once, on arrival, among the lane groups that accept the traveller's
-  program (``shortest_expected_wait`` or ``fixed_shares``). Nobody switches lines later.
+  program. ``shortest_expected_wait``: the group where they expect to clear primary soonest
+  (expected wait from the line ahead and the open booths, plus their mean service time there,
+  so a SENTRI driver facing no line anywhere takes the faster SENTRI booth); a group with no
+  lane open is never chosen while another is open. ``fixed_shares``: by a per-traveller
+  uniform draw. Nobody switches lines later.
 * **Disciplines.** ``shared``: one FCFS line feeds every open lane of the group. ``per_lane``:
   each lane has its own FCFS line and arrivals join the lane with the fewest travellers
   (waiting plus at the booths), lowest lane number on ties.
@@ -168,15 +172,22 @@ class Engine:
                 g.waiting += 1
 
     def _shortest_expected_wait(self, cands, program):
-        best, best_w = cands[0], _INF
+        """The candidate group where the traveller expects to be through primary soonest:
+        expected wait (travellers in line ahead, plus this one, × mean service ÷ open booths;
+        zero if a booth is free) plus their own mean service time there. Ties: first listed."""
+        best, best_t = cands[0], _INF
         for g in cands:
             if g.n_open == 0:
                 continue
-            if g.ready and not g.queue and not g.per_lane:
-                return g
-            w = (g.waiting + 1) * g.mean_s[program] / (g.n_open * g.k)
-            if w < best_w:
-                best, best_w = g, w
+            mean_s = g.mean_s[program]
+            if g.per_lane:
+                free = any(l.open and not l.queue and l.rear < g.k - 1 for l in g.lanes)
+            else:
+                free = bool(g.ready) and not g.queue
+            k_wait = 0.0 if free else (g.waiting + 1) * mean_s / (g.n_open * g.k)
+            t = k_wait + mean_s
+            if t < best_t:
+                best, best_t = g, t
         return best
 
     # -- primary inspection -----------------------------------------------------------------

@@ -20,9 +20,10 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
-from sim.runner import Comparison, RunResult, describe
+from sim.results import Comparison, RunResult, Sweep, describe
 from sim.statistics import ALL
 
+MANIFEST = "manifest.json"
 SUMMARY_COLUMNS = [
     "mode", "lane_group", "program", "hour", "replications", "n", "n_unserved",
     "mean_wait_min", "mean_wait_min_lo", "mean_wait_min_hi",
@@ -126,6 +127,14 @@ def _pyplot():
     return plt
 
 
+MODE_ORDER = {"vehicle": 0, "truck": 1, "pedestrian": 2}
+
+
+def _panel_order(key: tuple[str, str]) -> tuple[int, bool, str]:
+    mode, lg = key
+    return MODE_ORDER.get(mode, 9), lg == ALL, lg
+
+
 def plot_wait_by_hour(results: list[RunResult], path: Path) -> None:
     """Mean wait by clock hour of arrival with 95 % CI band, one panel per lane group."""
     plt = _pyplot()
@@ -137,6 +146,7 @@ def plot_wait_by_hour(results: list[RunResult], path: Path) -> None:
                 keys.append(tuple(k))
     # a mode with a single lane group needs no extra "all lanes" panel
     keys = [(m, lg) for m, lg in keys if lg != ALL or sum(1 for m2, g2 in keys if m2 == m and g2 != ALL) > 1]
+    keys.sort(key=_panel_order)
     n = len(keys)
     cols = min(3, n)
     rows = int(np.ceil(n / cols))
@@ -158,6 +168,7 @@ def plot_wait_by_hour(results: list[RunResult], path: Path) -> None:
         ax.grid(alpha=0.3)
         ax.set_xlabel("hour of arrival")
         ax.set_ylabel("wait (min)")
+        ax.tick_params(labelbottom=True)
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
     handles, labels = axes.flat[0].get_legend_handles_labels()
@@ -177,6 +188,7 @@ def plot_wait_ecdf(results: list[RunResult], path: Path) -> None:
         for k in q[["mode", "lane_group"]].drop_duplicates().itertuples(index=False):
             if tuple(k) not in keys:
                 keys.append(tuple(k))
+    keys.sort(key=_panel_order)
     n = len(keys)
     cols = min(3, n)
     rows = int(np.ceil(n / cols))
@@ -247,12 +259,16 @@ def git_commit() -> str | None:
 @contextmanager
 def staged_directory(out_dir: Path) -> Iterator[Path]:
     """Yield a staging directory; on success move its files into ``out_dir`` (each with an
-    atomic rename), on failure delete it, leaving ``out_dir`` as it was."""
+    atomic rename), on failure delete it, leaving ``out_dir`` as it was.
+
+    ``manifest.json`` marks a complete output: the old one is removed before the first file is
+    replaced and the new one is moved in last, so a directory with a manifest is never a mix."""
     out_dir.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
     try:
         yield stage
-        for f in sorted(stage.iterdir()):
+        (out_dir / MANIFEST).unlink(missing_ok=True)
+        for f in sorted(stage.iterdir(), key=lambda p: p.name == MANIFEST):
             os.replace(f, out_dir / f.name)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
@@ -290,8 +306,8 @@ def write_run(result: RunResult, out_dir: str | Path, records: bool = False, plo
             plot_wait_by_hour([result], stage / "wait_by_hour.png")
             plot_wait_ecdf([result], stage / "wait_ecdf.png")
             plot_queue_by_hour(result, stage / "queue_by_hour.png")
-        files = sorted(p.name for p in stage.iterdir()) + ["manifest.json"]
-        (stage / "manifest.json").write_text(json.dumps(manifest(result, files), indent=2, default=str))
+        files = sorted(p.name for p in stage.iterdir()) + [MANIFEST]
+        (stage / MANIFEST).write_text(json.dumps(manifest(result, files), indent=2, default=str))
     return [out_dir / f for f in files]
 
 
@@ -309,11 +325,75 @@ def write_comparison(cmp: Comparison, out_dir: str | Path, plots: bool = True) -
         if plots:
             plot_wait_by_hour(cmp.runs, stage / "wait_by_hour.png")
             plot_wait_ecdf(cmp.runs, stage / "wait_ecdf.png")
-        files = sorted(p.name for p in stage.iterdir()) + ["manifest.json"]
+        files = sorted(p.name for p in stage.iterdir()) + [MANIFEST]
         doc = {
             "comparison": [manifest(r, files) for r in cmp.runs],
             "baseline": cmp.baseline.name,
             "common_random_numbers": True,
         }
-        (stage / "manifest.json").write_text(json.dumps(doc, indent=2, default=str))
+        (stage / MANIFEST).write_text(json.dumps(doc, indent=2, default=str))
+    return [out_dir / f for f in files]
+
+
+def plot_sweep(sweep: Sweep, path: Path) -> None:
+    """Mean wait (95 % CI band) and p90 against the first swept field, one panel per lane group;
+    one line per combination of any further fields."""
+    plt = _pyplot()
+    first = sweep.settings[0][0]
+    others = [p for p, _ in sweep.settings[1:]]
+    t = sweep.table
+    t = t[(t["hour"] == ALL) & (t["program"] == ALL)]
+    keys = sorted({(m, g) for m, g in zip(t["mode"], t["lane_group"])}, key=_panel_order)
+    keys = [(m, lg) for m, lg in keys if lg != ALL or sum(1 for m2, g2 in keys if m2 == m and g2 != ALL) > 1]
+    n = len(keys)
+    cols = min(3, n)
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(max(7, 5 * cols), 3.4 * rows), squeeze=False)
+    for ax, (mode, lg) in zip(axes.flat, keys):
+        d = t[(t["mode"] == mode) & (t["lane_group"] == lg)]
+        for combo, dd in (d.groupby(others) if others else [((), d)]):
+            dd = dd.sort_values(first)
+            label = ", ".join(f"{o.split('.')[-1]}={v}" for o, v in zip(others, np.atleast_1d(combo))) or "mean"
+            line = ax.plot(dd[first], dd["mean_wait_min"], marker="o", ms=3, label=label)[0]
+            ax.fill_between(dd[first], dd["mean_wait_min_lo"], dd["mean_wait_min_hi"], color=line.get_color(), alpha=0.2)
+            ax.plot(dd[first], dd["p90_wait_min"], ls="--", lw=1, color=line.get_color())
+        ax.set_title(f"{lg} ({mode})" if lg != ALL else f"all {mode} lanes")
+        ax.set_xlabel(first)
+        ax.set_ylabel("wait (min)")
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    axes.flat[0].legend(fontsize=7)
+    fig.suptitle("Wait against the swept value (band: 95 % CI of the mean; dashed: p90)")
+    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def sweep_table(sweep: Sweep) -> str:
+    """Whole-window mean and p90 wait per grid point and lane group."""
+    paths = [p for p, _ in sweep.settings]
+    t = sweep.table
+    t = t[(t["hour"] == ALL) & (t["program"] == ALL) & (t["lane_group"] != ALL)]
+    rows = []
+    for _, r in t.sort_values([*paths, "mode", "lane_group"]).iterrows():
+        rows.append({**{p.split(".")[-2] + "." + p.split(".")[-1] if "." in p else p: r[p] for p in paths},
+                     "mode": r["mode"], "lane group": r["lane_group"],
+                     "mean wait (min)": _ci(r["mean_wait_min"], r["mean_wait_min_lo"], r["mean_wait_min_hi"]),
+                     "p90": f"{r['p90_wait_min']:.1f}"})
+    return pd.DataFrame(rows).to_string(index=False)
+
+
+def write_sweep(sweep: Sweep, out_dir: str | Path, plots: bool = True) -> list[Path]:
+    """Write sweep.csv (one tidy table), sweep.png and a manifest."""
+    out_dir = Path(out_dir)
+    with staged_directory(out_dir) as stage:
+        sweep.table.to_csv(stage / "sweep.csv", index=False, float_format="%.4f")
+        if plots:
+            plot_sweep(sweep, stage / "sweep.png")
+        files = sorted(p.name for p in stage.iterdir()) + [MANIFEST]
+        doc = {"settings": [{"field": p, "values": v} for p, v in sweep.settings],
+               "runs": [manifest(r, files) for r in sweep.runs]}
+        (stage / MANIFEST).write_text(json.dumps(doc, indent=2, default=str))
     return [out_dir / f for f in files]

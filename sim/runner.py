@@ -12,35 +12,23 @@ import datetime as dt
 import os
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
+from sim import __version__
 from sim import statistics as st
+from sim.checkpoints import Checkpoints
 from sim.engine import simulate_replication
 from sim.errors import PoesimError
+from sim.executors import Executor, make_executor
 from sim.model import Model, build_model
+from sim.results import Comparison, ReplicationOutput, RunResult, busiest_lane_group
 from sim.scenario import LoadedScenario, load_scenario
 from sim.travellers import sample_travellers
 
-ECDF_PROBS = np.round(np.linspace(0.0, 1.0, 101), 2)
-
-
-@dataclass
-class ReplicationOutput:
-    """Everything one replication contributes (small tables; records only if asked for)."""
-
-    replication: int
-    by_hour: pd.DataFrame
-    by_band: pd.DataFrame
-    queue: pd.DataFrame
-    quantiles: pd.DataFrame
-    n_travellers: int
-    runtime_s: float
-    records: pd.DataFrame | None = None
+__all__ = ["Comparison", "ReplicationError", "RunResult", "compare", "run", "run_replication", "run_to_precision"]
 
 
 class ReplicationError(PoesimError):
@@ -49,17 +37,6 @@ class ReplicationError(PoesimError):
     def __init__(self, scenario: str, seed: int, replication: int, detail: str):
         self.seed, self.replication, self.detail = seed, replication, detail
         super().__init__(f"{scenario}: replication {replication} (seed {seed}) failed:\n{detail}")
-
-
-def wait_quantiles(records_frame: pd.DataFrame, replication: int) -> pd.DataFrame:
-    """Wait quantiles (0, 0.01, …, 1) per mode × lane group, for ECDF plots with CIs."""
-    d = records_frame[records_frame["counted"]]
-    rows = []
-    for (mode, lg), g in d.groupby(["mode", "lane_group"], observed=True):
-        if len(g):
-            q = np.nanquantile(g["wait_min"].to_numpy(), ECDF_PROBS)
-            rows.append(pd.DataFrame({"replication": replication, "mode": mode, "lane_group": lg, "prob": ECDF_PROBS, "wait_min": q}))
-    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["replication", "mode", "lane_group", "prob", "wait_min"])
 
 
 def run_replication(model: Model, seed: int, replication: int, keep_records: bool = False) -> ReplicationOutput:
@@ -74,7 +51,7 @@ def run_replication(model: Model, seed: int, replication: int, keep_records: boo
         by_hour=st.wait_summary(records, by="hour"),
         by_band=st.wait_summary(records, by="band"),
         queue=st.queue_summary(records),
-        quantiles=wait_quantiles(frame, replication),
+        quantiles=st.wait_quantiles(frame, replication),
         n_travellers=len(records),
         runtime_s=time.perf_counter() - t0,
         records=frame if keep_records else None,
@@ -88,85 +65,43 @@ def _replicate_safely(model: Model, seed: int, replication: int, keep_records: b
         return traceback.format_exc()
 
 
-@dataclass
-class RunResult:
-    """The outcome of running one scenario: its configuration, tables and timings."""
-
-    loaded: LoadedScenario
-    seed: int
-    replications: int
-    outputs: list[ReplicationOutput]
-    started: dt.datetime
-    finished: dt.datetime
-    workers: int
-    summary: pd.DataFrame = field(init=False)
-    by_band: pd.DataFrame = field(init=False)
-    queue: pd.DataFrame = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.summary = st.across_replications(self.per_replication("by_hour"), st.WAIT_KEYS, st.WAIT_METRICS)
-        self.by_band = st.across_replications(self.per_replication("by_band"), st.WAIT_KEYS, st.WAIT_METRICS)
-        self.queue = st.across_replications(self.per_replication("queue"), st.QUEUE_KEYS, st.QUEUE_METRICS)
-
-    @property
-    def name(self) -> str:
-        return self.loaded.scenario.name
-
-    def per_replication(self, table: str) -> pd.DataFrame:
-        """One of ``by_hour``, ``by_band``, ``queue``, ``quantiles`` for every replication."""
-        return pd.concat([getattr(o, table) for o in self.outputs], ignore_index=True)
-
-    def records(self) -> pd.DataFrame:
-        """Per-traveller records of all replications (only if the run kept them)."""
-        if any(o.records is None for o in self.outputs):
-            raise PoesimError("this run did not keep per-traveller records; run with keep_records=True (CLI: --records)")
-        return pd.concat([o.records for o in self.outputs], ignore_index=True)
-
-    @property
-    def runtime_s(self) -> list[float]:
-        return [o.runtime_s for o in self.outputs]
-
-
-def _resolve_workers(workers: int | None, n: int) -> int:
-    if workers is None:
-        workers = os.cpu_count() or 1
-    return max(1, min(workers, n))
-
-
 def run_replications(
     model: Model,
     seed: int,
     replications: Sequence[int],
-    workers: int | None = None,
+    executor: Executor,
     keep_records: bool = False,
     progress: Callable[[int], None] | None = None,
     label: str = "",
+    checkpoints: Checkpoints | None = None,
 ) -> list[ReplicationOutput]:
-    """Run the given replication numbers, in parallel processes when ``workers`` > 1."""
-    n_workers = _resolve_workers(workers, len(replications))
+    """Run the given replication numbers on ``executor``; replications already in
+    ``checkpoints`` are loaded instead of rerun, and new ones are saved as they finish."""
     results: dict[int, ReplicationOutput] = {}
-
-    def take(rep: int, out: ReplicationOutput | str) -> None:
+    todo = []
+    for rep in replications:
+        done = checkpoints.load(rep) if checkpoints else None
+        if done is not None:
+            results[rep] = done
+            if progress:
+                progress(1)
+        else:
+            todo.append(rep)
+    jobs = [(model, seed, rep, keep_records) for rep in todo]
+    for i, out in executor.run(_replicate_safely, jobs):
+        rep = todo[i]
         if isinstance(out, str):
             raise ReplicationError(label or model.name, seed, rep, out)
+        if checkpoints:
+            checkpoints.save(rep, out)
         results[rep] = out
         if progress:
             progress(1)
-
-    if n_workers == 1:
-        for rep in replications:
-            take(rep, _replicate_safely(model, seed, rep, keep_records))
-    else:
-        with ProcessPoolExecutor(max_workers=n_workers) as pool:
-            futures = {pool.submit(_replicate_safely, model, seed, rep, keep_records): rep for rep in replications}
-            try:
-                for fut in as_completed(futures):
-                    take(futures[fut], fut.result())
-            except BaseException:
-                for f in futures:
-                    f.cancel()
-                raise
     return [results[r] for r in replications]
+
+
+def _checkpoint_key(loaded: LoadedScenario, seed: int, keep_records: bool) -> dict[str, Any]:
+    return {"scenario_sha256": loaded.sha256, "seed": seed, "keep_records": keep_records, "poesim_version": __version__}
 
 
 def run(
@@ -176,8 +111,15 @@ def run(
     workers: int | None = None,
     keep_records: bool = False,
     progress: Callable[[int], None] | None = None,
+    executor: Executor | None = None,
+    checkpoint_dir: str | os.PathLike | None = None,
+    resume: bool = False,
 ) -> RunResult:
-    """Run a scenario (a file path or a loaded scenario); replications and seed default to the file's."""
+    """Run a scenario (a file path or a loaded scenario); replications and seed default to the file's.
+
+    ``executor`` chooses where replications run (default: local processes, ``workers`` of
+    them). With ``checkpoint_dir`` each finished replication is saved there, and ``resume``
+    reuses those of an interrupted run with the same scenario and seed."""
     loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
     sc = loaded.scenario
     reps = replications if replications is not None else sc.replications
@@ -185,22 +127,80 @@ def run(
     if reps < 1:
         raise PoesimError(f"replications: expected at least 1, got {reps}")
     model = build_model(sc)
+    ckpt = Checkpoints(checkpoint_dir, _checkpoint_key(loaded, seed, keep_records), resume) if checkpoint_dir else None
     started = dt.datetime.now(dt.timezone.utc)
-    outputs = run_replications(model, seed, list(range(reps)), workers, keep_records, progress, label=str(loaded.path))
-    return RunResult(loaded, seed, reps, outputs, started, dt.datetime.now(dt.timezone.utc), _resolve_workers(workers, reps))
+    own = executor is None
+    ex = executor or make_executor(workers, jobs=reps)
+    try:
+        outputs = run_replications(model, seed, list(range(reps)), ex, keep_records, progress, str(loaded.path), ckpt)
+    finally:
+        if own:
+            ex.close()
+    return RunResult(loaded, seed, reps, outputs, started, dt.datetime.now(dt.timezone.utc), ex.describe())
 
 
-@dataclass
-class Comparison:
-    """Scenarios run with common random numbers, and their paired differences from the first."""
+def run_to_precision(
+    scenario: LoadedScenario | str | os.PathLike,
+    rel_halfwidth: float,
+    metric: str = "mean_wait_min",
+    lane_group: str | None = None,
+    min_replications: int = 5,
+    max_replications: int = 1000,
+    seed: int | None = None,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    executor: Executor | None = None,
+    checkpoint_dir: str | os.PathLike | None = None,
+    resume: bool = False,
+) -> RunResult:
+    """Add replications until the 95 % CI half-width of ``metric`` (whole window, all programs)
+    for ``lane_group`` (default: the busiest) is within ``rel_halfwidth`` of its value.
 
-    runs: list[RunResult]
-    by_band: pd.DataFrame  # paired differences (each scenario − the first) by hour band
-    by_hour: pd.DataFrame  # the same by clock hour
-
-    @property
-    def baseline(self) -> RunResult:
-        return self.runs[0]
+    Each round asks for as many more replications as the current variance says are needed
+    (n·(h/target)²), at least one per worker and at most doubling the count. Replications are numbered 0, 1, 2, …, so the result
+    equals a plain run with the same final count."""
+    if not 0 < rel_halfwidth < 1:
+        raise PoesimError(f"--precision: expected a fraction between 0 and 1 (e.g. 5%), got {rel_halfwidth}")
+    if metric not in st.WAIT_METRICS:
+        raise PoesimError(f"--metric: expected one of {', '.join(st.WAIT_METRICS)}, got {metric!r}")
+    loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
+    seed = loaded.scenario.seed if seed is None else seed
+    model = build_model(loaded.scenario)
+    ckpt = Checkpoints(checkpoint_dir, _checkpoint_key(loaded, seed, False), resume) if checkpoint_dir else None
+    own = executor is None
+    ex = executor or make_executor(workers)
+    started = dt.datetime.now(dt.timezone.utc)
+    outputs: list[ReplicationOutput] = []
+    n_next = max(min_replications, 2)
+    try:
+        while True:
+            new = list(range(len(outputs), min(n_next, max_replications)))
+            outputs += run_replications(model, seed, new, ex, False, progress, str(loaded.path), ckpt)
+            result = RunResult(loaded, seed, len(outputs), outputs, started, dt.datetime.now(dt.timezone.utc), ex.describe())
+            mode, group = (None, lane_group) if lane_group else busiest_lane_group(result)
+            s = result.summary
+            cell = s[(s["lane_group"] == group) & (s["program"] == st.ALL) & (s["hour"] == st.ALL)]
+            if mode:
+                cell = cell[cell["mode"] == mode]
+            if cell.empty:
+                raise PoesimError(f"--precision: no lane group named {group!r} served anyone")
+            c = cell.iloc[0]
+            half = (c[f"{metric}_hi"] - c[f"{metric}_lo"]) / 2 if c[f"{metric}_lo"] > 0 else c[f"{metric}_hi"] - c[metric]
+            target = rel_halfwidth * abs(c[metric])
+            reached = bool(target > 0 and half <= target) or (c[metric] == 0 and half == 0)
+            if reached or len(outputs) >= max_replications:
+                result.precision = {
+                    "metric": metric, "lane_group": group, "target_rel_halfwidth": rel_halfwidth,
+                    "value": float(c[metric]), "halfwidth": float(half),
+                    "rel_halfwidth": float(half / abs(c[metric])) if c[metric] else 0.0,
+                    "replications_needed": len(outputs), "reached": reached,
+                }
+                return result
+            needed = int(np.ceil(len(outputs) * (half / target) ** 2)) if target > 0 else 2 * len(outputs)
+            n_next = max(min(needed, 2 * len(outputs)), len(outputs) + ex.workers)  # at most double: early variances are noisy
+    finally:
+        if own:
+            ex.close()
 
 
 def _diffs(runs: list[RunResult], table: str) -> pd.DataFrame:
@@ -220,6 +220,7 @@ def compare(
     seed: int | None = None,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
+    executor: Executor | None = None,
 ) -> Comparison:
     """Run every scenario with the same seed and replication numbers; differences are vs the first."""
     loaded = [s if isinstance(s, LoadedScenario) else load_scenario(s) for s in scenarios]
@@ -227,23 +228,11 @@ def compare(
         raise PoesimError("compare: expected at least two scenarios")
     reps = replications if replications is not None else loaded[0].scenario.replications
     seed = loaded[0].scenario.seed if seed is None else seed
-    runs = [run(s, reps, seed, workers, False, progress) for s in loaded]
+    own = executor is None
+    ex = executor or make_executor(workers, jobs=reps)
+    try:
+        runs = [run(s, reps, seed, progress=progress, executor=ex) for s in loaded]
+    finally:
+        if own:
+            ex.close()
     return Comparison(runs=runs, by_band=_diffs(runs, "by_band"), by_hour=_diffs(runs, "by_hour"))
-
-
-def describe(result: RunResult) -> dict[str, Any]:
-    """Provenance of a run, for its manifest."""
-    return {
-        "scenario": result.name,
-        "scenario_file": str(result.loaded.path),
-        "extends_chain": [str(p) for p in result.loaded.chain],
-        "scenario_sha256": result.loaded.sha256,
-        "resolved_scenario": result.loaded.resolved,
-        "seed": result.seed,
-        "replications": result.replications,
-        "workers": result.workers,
-        "started_utc": result.started.isoformat(),
-        "finished_utc": result.finished.isoformat(),
-        "runtime_s_per_replication": [round(t, 4) for t in result.runtime_s],
-        "travellers_per_replication": [o.n_travellers for o in result.outputs],
-    }

@@ -266,3 +266,17 @@ def paired_differences(a: pd.DataFrame, b: pd.DataFrame, metrics: Iterable[str] 
                 row[f"{m}_diff_unpaired_halfwidth"] = np.nan
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+ECDF_PROBS = np.round(np.linspace(0.0, 1.0, 101), 2)
+
+
+def wait_quantiles(records_frame: pd.DataFrame, replication: int) -> pd.DataFrame:
+    """Wait quantiles (0, 0.01, …, 1) per mode × lane group, for ECDF plots with CIs."""
+    d = records_frame[records_frame["counted"]]
+    rows = []
+    for (mode, lg), g in d.groupby(["mode", "lane_group"], observed=True):
+        if len(g):
+            q = np.nanquantile(g["wait_min"].to_numpy(), ECDF_PROBS)
+            rows.append(pd.DataFrame({"replication": replication, "mode": mode, "lane_group": lg, "prob": ECDF_PROBS, "wait_min": q}))
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["replication", "mode", "lane_group", "prob", "wait_min"])

@@ -77,4 +77,6 @@ def test_a_failure_while_writing_leaves_no_files_behind(tmp_path, monkeypatch):
     out = tmp_path / "out"
     res = cli.invoke(app, ["run", str(scenario_file(tmp_path)), "--reps", "1", "--out", str(out), "--workers", "1"])
     assert res.exit_code != 0
-    assert list(out.iterdir()) == []
+    # no output file at all; only the finished replications are kept, for --resume
+    assert [p.name for p in out.iterdir()] == ["replications"]
+    assert [p.name for p in (out / "replications").iterdir() if p.suffix == ".pkl"] == ["rep-00000.pkl"]

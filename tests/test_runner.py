@@ -78,3 +78,13 @@ def test_records_are_only_available_when_kept():
     r = sim.run(small(), replications=1, seed=1, workers=1)
     with pytest.raises(sim.runner.PoesimError):
         r.records()
+
+
+def test_precision_mode_adds_replications_until_the_interval_is_tight_enough():
+    r = sim.runner.run_to_precision(small(), 0.15, workers=2, min_replications=3)
+    p = r.precision
+    assert p["reached"] and p["rel_halfwidth"] <= 0.15 and p["replications_needed"] == r.replications >= 3
+    whole = r.summary[(r.summary.lane_group == "booths") & (r.summary.program == "all") & (r.summary.hour == "all")].iloc[0]
+    assert (whole["mean_wait_min_hi"] - whole["mean_wait_min_lo"]) / 2 <= 0.15 * whole["mean_wait_min"]
+    plain = sim.run(small(), replications=r.replications, workers=1)  # the same replications 0..n-1
+    pd.testing.assert_frame_equal(plain.summary, r.summary)

@@ -148,8 +148,9 @@ class Demand(DayDemand):
 
 
 class ShortestExpectedWait(_Strict):
-    """Join the eligible group whose line promises the shortest wait (queue ahead × mean service
-    time ÷ open booths); ties go to the group listed first."""
+    """Join the eligible group where the traveller expects to clear primary soonest: expected
+    wait (line ahead × mean service time ÷ open booths, zero if a booth is free) plus their own
+    mean service time there; ties go to the group listed first."""
 
     rule: Literal["shortest_expected_wait"]
 

@@ -1,0 +1,147 @@
+"""Where replications run: in this process, in local worker processes, or on a Dask cluster.
+
+Every executor runs the same pure function on the same arguments. Replications are seeded by
+their number (see ``random_streams``), so results are bit-identical whichever executor runs
+them and however many workers it has. Work lost with a dead worker is retried.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Callable, Iterator, Sequence
+
+from sim.errors import PoesimError
+
+DASK_ENV = "DASK_SCHEDULER_ADDRESS"
+
+
+class Executor(ABC):
+    """Runs ``fn(*args)`` for each job and yields ``(job index, result)`` as jobs finish."""
+
+    workers: int = 1
+    retries: int = 2
+
+    @abstractmethod
+    def run(self, fn: Callable[..., Any], jobs: Sequence[tuple]) -> Iterator[tuple[int, Any]]: ...
+
+    def close(self) -> None:
+        """Release workers (a no-op for executors that own none)."""
+
+    def __enter__(self) -> "Executor":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def describe(self) -> str:
+        return f"{type(self).__name__}({self.workers} workers)"
+
+
+class SerialExecutor(Executor):
+    """Jobs one after another in this process: simplest to debug and profile."""
+
+    def run(self, fn, jobs):
+        for i, args in enumerate(jobs):
+            yield i, fn(*args)
+
+
+class ProcessExecutor(Executor):
+    """Jobs in local worker processes. If a worker dies (killed, out of memory), the pool is
+    rebuilt and the unfinished jobs are resubmitted, up to ``retries`` times."""
+
+    def __init__(self, workers: int | None = None, retries: int = 2):
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.retries = retries
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _get_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers)
+        return self._pool
+
+    def run(self, fn, jobs):
+        pending = dict(enumerate(jobs))
+        failures = 0
+        while pending:
+            pool = self._get_pool()
+            futures = {pool.submit(fn, *args): i for i, args in pending.items()}
+            try:
+                while futures:
+                    done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        i = futures.pop(fut)
+                        result = fut.result()
+                        del pending[i]
+                        yield i, result
+            except BrokenProcessPool:
+                failures += 1
+                self._pool = None
+                if failures > self.retries:
+                    raise PoesimError(
+                        f"a worker process died {failures} times; gave up with {len(pending)} replications unfinished"
+                    ) from None
+            except BaseException:
+                for f in futures:
+                    f.cancel()
+                raise
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+
+class DaskExecutor(Executor):
+    """Jobs on an existing Dask distributed cluster (``tcp://host:port``) or a given Client.
+
+    Dask retries a job whose worker died (``retries``); the scheduler's own limit on
+    suspicious tasks (``distributed.scheduler.allowed-failures``) applies too."""
+
+    def __init__(self, address: Any, retries: int = 2, timeout: str = "10s"):
+        try:
+            from dask.distributed import Client
+        except ImportError as exc:  # pragma: no cover - dask is a declared dependency
+            raise PoesimError("--dask needs the 'distributed' package: pip install 'dask[distributed]'") from exc
+        self.retries = retries
+        if isinstance(address, Client):
+            self.client, self._owns = address, False
+        else:
+            try:
+                self.client, self._owns = Client(address, timeout=timeout), True
+            except OSError as exc:
+                raise PoesimError(f"--dask: cannot reach the Dask scheduler at {address} ({exc})") from None
+        self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+
+    def run(self, fn, jobs):
+        from dask.distributed import as_completed
+
+        futures = {self.client.submit(fn, *args, pure=False, retries=self.retries): i for i, args in enumerate(jobs)}
+        try:
+            for fut in as_completed(futures):
+                yield futures[fut], fut.result()
+        finally:
+            for f in futures:
+                f.release()
+
+    def describe(self) -> str:
+        return f"DaskExecutor({self.client.scheduler.address}, {self.workers} workers)"
+
+    def close(self) -> None:
+        if self._owns:
+            self.client.close()
+
+
+def make_executor(workers: int | None = None, dask: str | None = None, jobs: int | None = None) -> Executor:
+    """The executor a run asked for: Dask if an address is given (option or the
+    ``DASK_SCHEDULER_ADDRESS`` environment variable), else local processes, or serial for a
+    single worker or a single job."""
+    address = dask or os.environ.get(DASK_ENV)
+    if address:
+        return DaskExecutor(address)
+    n = workers if workers is not None else (os.cpu_count() or 1)
+    if jobs is not None:
+        n = min(n, jobs)
+    return SerialExecutor() if n <= 1 else ProcessExecutor(n)

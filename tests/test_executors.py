@@ -1,0 +1,68 @@
+"""Replications give bit-identical results on every executor, and survive dead workers."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import sim
+from sim import executors
+from sim.errors import PoesimError
+from sim.executors import DaskExecutor, ProcessExecutor, SerialExecutor
+from sim.scenario import scenario_from_dict
+from tests.builders import single_queue
+
+
+def small():
+    return scenario_from_dict(single_queue(rate_per_h=300, lanes=6, hours=6, warmup_h=1))
+
+
+def test_serial_and_process_executors_agree_bit_for_bit():
+    a = sim.run(small(), replications=4, seed=3, executor=SerialExecutor())
+    with ProcessExecutor(2) as ex:
+        b = sim.run(small(), replications=4, seed=3, executor=ex)
+    pd.testing.assert_frame_equal(a.summary, b.summary, check_exact=True)
+    pd.testing.assert_frame_equal(a.per_replication("by_hour"), b.per_replication("by_hour"), check_exact=True)
+
+
+def _die_once(marker: str, value: int) -> int:
+    """A job whose first attempt kills its worker process, as an out-of-memory kill would."""
+    if not Path(marker).exists():
+        Path(marker).write_text("died")
+        os._exit(1)
+    return value * 10
+
+
+def test_a_dead_local_worker_is_replaced_and_its_job_rerun(tmp_path):
+    marker = str(tmp_path / "died")
+    with ProcessExecutor(2, retries=2) as ex:
+        results = dict(ex.run(_die_once, [(marker, i) for i in range(4)]))
+    assert results == {0: 0, 1: 10, 2: 20, 3: 30}
+
+
+def test_the_dask_address_can_come_from_the_environment(monkeypatch):
+    seen = []
+    monkeypatch.setattr(executors, "DaskExecutor", lambda address: seen.append(address) or SerialExecutor())
+    monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", "tcp://scheduler:8786")
+    executors.make_executor()
+    assert seen == ["tcp://scheduler:8786"]
+    executors.make_executor(dask="tcp://other:8786")  # the option wins over the environment
+    assert seen[-1] == "tcp://other:8786"
+
+
+def test_an_unreachable_dask_scheduler_is_a_clear_error():
+    with pytest.raises(PoesimError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:1"):
+        DaskExecutor("tcp://127.0.0.1:1", timeout="1s")
+
+
+def test_a_dask_cluster_gives_the_same_results_as_local_processes():
+    distributed = pytest.importorskip("dask.distributed")
+    local = sim.run(small(), replications=4, seed=3, executor=SerialExecutor())
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with DaskExecutor(cluster.scheduler_address) as ex:
+            assert ex.workers == 2
+            remote = sim.run(small(), replications=4, seed=3, executor=ex)
+    pd.testing.assert_frame_equal(local.summary, remote.summary, check_exact=True)
