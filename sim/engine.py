@@ -72,7 +72,7 @@ class _Lane:
 
 
 class _Group:
-    __slots__ = ("index", "k", "per_lane", "lanes", "queue", "ready", "n_open", "waiting", "service", "mean_s", "secondary")
+    __slots__ = ("index", "k", "per_lane", "lanes", "queue", "ready", "n_open", "waiting", "peak", "service", "mean_s")
 
     def __init__(self, index: int, n_lanes: int, k: int, per_lane: bool, service: np.ndarray, mean_s: dict[int, float]):
         self.index = index
@@ -83,40 +83,41 @@ class _Group:
         self.ready: list[_Lane] = []  # open lanes with a free rear booth (shared discipline)
         self.n_open = 0
         self.waiting = 0  # travellers in line, all lines of the group
+        self.peak = 0  # most travellers in line since the last hourly tick
         self.service = service  # service time (s) of each traveller if served here
         self.mean_s = mean_s  # program -> mean service time (s), for lane choice
 
 
 class Engine:
-    """Runs one replication: ``Engine(model, travellers, replication).run()`` → ``Records``."""
+    """Runs one replication. ``Engine(model, travellers).run()`` → ``Records`` for a whole
+    window; for long windows, ``feed`` travellers a day at a time, ``advance`` the clock and
+    ``retire`` the travellers who have left, so memory stays bounded (see ``run_streaming``)."""
 
-    def __init__(self, model: Model, travellers: Travellers, replication: int = 0):
+    def __init__(self, model: Model, travellers: Travellers | None = None, replication: int = 0):
         self.model = model
-        self.tr = travellers
         self.replication = replication
         self.env = simpy.Environment()
         self._schedule = self.env.schedule
         self._next_arrival = 0
-        n = len(travellers)
         self.groups = [
-            _Group(g.index, g.lanes, g.booths_per_lane, g.per_lane, travellers.service_s[g.index].tolist(),
-                   {p: d.mean_s for p, d in g.service.items()})
+            _Group(g.index, g.lanes, g.booths_per_lane, g.per_lane, [], {p: d.mean_s for p, d in g.service.items()})
             for g in model.groups
         ]
-        self.arrival = travellers.arrival_s.tolist()
-        self.program = travellers.program.tolist()
-        self.stream = travellers.stream.tolist()
-        self.choice_u = travellers.choice_u.tolist()
-        self.referred = travellers.referred.tolist()
-        self.secondary_s = travellers.secondary_s.tolist()
-        self.group_of = [-1] * n
-        self.lane_of = [-1] * n
-        self.start = [_INF] * n
-        self.svc = [_INF] * n
-        self.depart = [_INF] * n
-        self.sec_start = [_INF] * n
-        self.sec_end = [_INF] * n
+        self.arrival: list[float] = []
+        self.program: list[int] = []
+        self.stream: list[int] = []
+        self.choice_u: list[float] = []
+        self.referred: list[bool] = []
+        self.secondary_s: list[float] = []
+        self.group_of: list[int] = []
+        self.lane_of: list[int] = []
+        self.start: list[float] = []
+        self.svc: list[float] = []
+        self.depart: list[float] = []
+        self.sec_start: list[float] = []
+        self.sec_end: list[float] = []
         self.in_system = 0
+        self.retired = 0  # travellers already handed out by ``retire`` (index offset)
         # per stream: per program, the candidate groups and fixed shares
         self.candidates = [{p: [self.groups[i] for i in gi] for p, gi in s.eligible.items()} for s in model.streams]
         self.shares = [
@@ -125,6 +126,31 @@ class Engine:
         self.sec_free = {m: f.positions for m, f in model.secondary.items()}
         self.sec_queue: dict[str, deque] = {m: deque() for m in model.secondary}
         self.stream_mode = [s.mode for s in model.streams]
+        # largest line (all lines of a group) seen in each hour of the run, per group
+        n_hours = int(math.ceil((model.horizon_s + model.drain_s) / 3600.0)) + 1
+        self.queue_peak = np.zeros((len(model.groups), n_hours))
+        for gm, g in zip(model.groups, self.groups):
+            for t, lanes in gm.schedule:
+                self._at(t, self._on_schedule, (g, lanes), URGENT)
+        self._at(3600.0, self._on_hour, 1, URGENT)
+        if travellers is not None:
+            self.feed(travellers)
+
+    def feed(self, travellers: Travellers) -> None:
+        """Append travellers (arriving no earlier than those fed before) to the run."""
+        n = len(travellers)
+        for g in self.groups:
+            g.service += travellers.service_s[g.index].tolist()
+        self.arrival += travellers.arrival_s.tolist()
+        self.program += travellers.program.tolist()
+        self.stream += travellers.stream.tolist()
+        self.choice_u += travellers.choice_u.tolist()
+        self.referred += travellers.referred.tolist()
+        self.secondary_s += travellers.secondary_s.tolist()
+        self.group_of += [-1] * n
+        self.lane_of += [-1] * n
+        for lst in (self.start, self.svc, self.depart, self.sec_start, self.sec_end):
+            lst += [_INF] * n
 
     # -- scheduling helpers -----------------------------------------------------------------
 
@@ -155,11 +181,15 @@ class Engine:
             if best is None:  # no lane open: wait in the group's holding line for the next opening
                 g.queue.append(i)
                 g.waiting += 1
+                if g.waiting > g.peak:
+                    g.peak = g.waiting
             elif not best.queue and best.rear < g.k - 1:
                 self._enter(best, i)
             else:
                 best.queue.append(i)
                 g.waiting += 1
+                if g.waiting > g.peak:
+                    g.peak = g.waiting
         else:
             if g.ready and not g.queue:
                 lane = g.ready[-1]
@@ -285,7 +315,7 @@ class Engine:
 
     def _start_secondary(self, j: int, mode: str) -> None:
         self.sec_start[j] = self.env._now
-        self._at(self.secondary_s[j], self._on_secondary_done, (j, mode))
+        self._at(self.secondary_s[j], self._on_secondary_done, [j, mode])
 
     def _on_secondary_done(self, ev) -> None:
         j, mode = ev._value
@@ -299,18 +329,76 @@ class Engine:
 
     # -- run --------------------------------------------------------------------------------
 
-    def run(self) -> Records:
-        """Simulate the window, then serve those still inside for up to the drain time."""
+    def _on_hour(self, ev) -> None:
+        """Hourly tick: note each group's largest line in the hour that just ended."""
+        h = ev._value
+        peak = self.queue_peak
+        if h <= peak.shape[1]:
+            for g in self.groups:
+                peak[g.index, h - 1] = g.peak
+                g.peak = g.waiting
+            self._at(3600.0, self._on_hour, h + 1, URGENT)
+
+    def advance(self, until_s: float) -> None:
+        """Process every arrival and event before ``until_s``."""
+        self._run_arrivals(until_s)
+
+    def drain(self) -> float:
+        """After the window: serve those still inside for up to the drain time; return the end."""
         m = self.model
-        for gm, g in zip(m.groups, self.groups):
-            for t, lanes in gm.schedule:
-                self._at(t, self._on_schedule, (g, lanes), URGENT)
         env = self.env
         self._run_arrivals(m.horizon_s)
         stop = m.horizon_s + m.drain_s
         while self.in_system > 0 and env.peek() < stop:
             env.step()
-        return self._records(env.now if self.in_system == 0 else max(stop, env.now))
+        end = env.now if self.in_system == 0 else max(stop, env.now)
+        for g in self.groups:  # close the current hour's peak
+            h = min(int(end // 3600.0), self.queue_peak.shape[1] - 1)
+            self.queue_peak[g.index, h] = max(self.queue_peak[g.index, h], g.peak)
+        return end
+
+    def run(self) -> Records:
+        """Simulate the whole window and drain; return every traveller's record."""
+        end = self.drain()
+        return self._records(end, len(self.arrival))
+
+    def retire(self, end_s: float | None = None) -> Records:
+        """Hand out the records of the longest run of earliest travellers who have all left
+        (everyone, when ``end_s`` is given after ``drain``) and forget them.
+
+        Travellers still inside keep their places: indices held in lines, at booths and in
+        pending events are shifted down by the number retired."""
+        n = len(self.arrival)
+        if end_s is not None:
+            k = n
+        else:
+            k = 0
+            referred, depart, sec_end = self.referred, self.depart, self.sec_end
+            while k < n and k < self._next_arrival and (sec_end[k] if referred[k] else depart[k]) < _INF:
+                k += 1
+        out = self._records(end_s if end_s is not None else self.env.now, k)
+        if k:
+            self._forget(k)
+        return out
+
+    def _forget(self, k: int) -> None:
+        for lst in (self.arrival, self.program, self.stream, self.choice_u, self.referred, self.secondary_s,
+                    self.group_of, self.lane_of, self.start, self.svc, self.depart, self.sec_start, self.sec_end):
+            del lst[:k]
+        for g in self.groups:
+            del g.service[:k]
+            g.queue = deque(i - k for i in g.queue)
+            for lane in g.lanes:
+                lane.queue = deque(i - k for i in lane.queue)
+                for occ in lane.occupants:
+                    occ[0] -= k  # the same lists ride in the pending service-done events
+        for mode, q in self.sec_queue.items():
+            self.sec_queue[mode] = deque(i - k for i in q)
+        for _, _, _, ev in self.env._queue:
+            if ev.callbacks and ev.callbacks[0] == self._on_secondary_done:
+                ev._value[0] -= k
+        self._next_arrival -= k
+        self.retired += k
 
     def _run_arrivals(self, until_s: float) -> None:
         """SimPy's run loop, with arrivals merged in from their sorted array.
@@ -340,9 +428,11 @@ class Engine:
         self._next_arrival = i
         env._now = max(env._now, until_s)
 
-    def _records(self, end_s: float) -> Records:
+    def _records(self, end_s: float, k: int) -> Records:
+        """Records of the first ``k`` travellers still held."""
+
         def arr(x: list) -> np.ndarray:
-            a = np.asarray(x, dtype=float)
+            a = np.asarray(x[:k], dtype=float)
             a[np.isinf(a)] = np.nan
             return a
 
@@ -357,17 +447,19 @@ class Engine:
             group_names=tuple(g.name for g in m.groups),
             group_modes=tuple(g.mode for g in m.groups),
             group_booths=tuple(tuple((t, n * g.booths_per_lane) for t, n in g.schedule) for g in m.groups),
-            arrival_s=self.tr.arrival_s,
-            stream=self.tr.stream,
-            program=self.tr.program,
-            group=np.asarray(self.group_of, dtype=np.int64),
-            lane=np.asarray(self.lane_of, dtype=np.int64),
+            arrival_s=np.asarray(self.arrival[:k], dtype=float),
+            stream=np.asarray(self.stream[:k], dtype=np.int64),
+            program=np.asarray(self.program[:k], dtype=np.int64),
+            group=np.asarray(self.group_of[:k], dtype=np.int64),
+            lane=np.asarray(self.lane_of[:k], dtype=np.int64),
             start_s=arr(self.start),
             service_s=arr(self.svc),
             depart_s=arr(self.depart),
-            referred=self.tr.referred,
+            referred=np.asarray(self.referred[:k], dtype=bool),
             sec_start_s=arr(self.sec_start),
             sec_end_s=arr(self.sec_end),
+            queue_peak=self.queue_peak,
+            first_index=self.retired,
         )
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.distributions import ServiceDist, from_spec
-from sim.scenario.schema import WEEKDAYS, Demand, FixedShares, Scenario
+from sim.scenario.schema import MONTHS, WEEKDAYS, Demand, FixedShares, Scenario
 
 PROGRAMS: tuple[str, ...] = ("general", "sentri", "ready", "fast")
 
@@ -77,10 +77,12 @@ def _window_rates_per_s(scenario: Scenario, demand: Demand) -> np.ndarray:
     """Arrival rate in each (possibly partial) hour of the window, by clock hour and weekday."""
     w = scenario.window
     by_day = {d: demand.rates_for_weekday(d) for d in WEEKDAYS}
+    months = demand.month_factor
     rates = np.empty(math.ceil(w.duration_h))
     for k in range(len(rates)):
         t = w.start + dt.timedelta(hours=k)
-        rates[k] = by_day[WEEKDAYS[t.weekday()]][t.hour] / 3600.0
+        factor = months[MONTHS[t.month - 1]] if months else 1.0
+        rates[k] = by_day[WEEKDAYS[t.weekday()]][t.hour] * factor / 3600.0
     return rates
 
 

@@ -39,6 +39,8 @@ class Records:
     referred: np.ndarray
     sec_start_s: np.ndarray
     sec_end_s: np.ndarray
+    queue_peak: np.ndarray | None = None  # [group, hour of the run]: most travellers in line in that hour
+    first_index: int = 0  # number of this replication's travellers before these rows (streaming runs)
 
     def __len__(self) -> int:
         return len(self.arrival_s)

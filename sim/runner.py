@@ -20,13 +20,14 @@ import pandas as pd
 from sim import __version__
 from sim import statistics as st
 from sim.checkpoints import Checkpoints
-from sim.engine import simulate_replication
+from sim.engine import Engine, simulate_replication
 from sim.errors import PoesimError
 from sim.executors import Executor, make_executor
 from sim.model import Model, build_model
 from sim.results import Comparison, ReplicationOutput, RunResult, busiest_lane_group
 from sim.scenario import LoadedScenario, load_scenario
-from sim.travellers import sample_travellers
+from sim.streaming import ReplicationAccumulator
+from sim.travellers import TravellerSource, sample_travellers
 
 __all__ = ["Comparison", "ReplicationError", "RunResult", "compare", "run", "run_replication", "run_to_precision"]
 
@@ -39,9 +40,28 @@ class ReplicationError(PoesimError):
         super().__init__(f"{scenario}: replication {replication} (seed {seed}) failed:\n{detail}")
 
 
-def run_replication(model: Model, seed: int, replication: int, keep_records: bool = False) -> ReplicationOutput:
-    """Sample travellers, simulate, and summarise one replication."""
+STREAMING_AFTER_H = 7 * 24.0  # "auto" statistics stream for windows longer than a week
+STATS_MODES = ("auto", "exact", "streaming")
+
+
+def _streams(model: Model, stats: str, keep_records: bool) -> bool:
+    if stats not in STATS_MODES:
+        raise PoesimError(f"stats: expected one of {STATS_MODES}, got {stats!r}")
+    if stats == "streaming" and keep_records:
+        raise PoesimError("per-traveller records need exact statistics: use --records without --stats streaming")
+    return stats == "streaming" or (stats == "auto" and not keep_records and model.horizon_s > STREAMING_AFTER_H * 3600)
+
+
+def run_replication(model: Model, seed: int, replication: int, keep_records: bool = False, stats: str = "auto") -> ReplicationOutput:
+    """Sample travellers, simulate, and summarise one replication.
+
+    ``stats``: ``exact`` keeps every traveller's record until the end (exact percentiles,
+    records available); ``streaming`` simulates a day at a time and folds finished travellers
+    into histograms (bounded memory, percentiles within 1 %); ``auto`` streams windows longer
+    than a week unless records are wanted."""
     t0 = time.perf_counter()
+    if _streams(model, stats, keep_records):
+        return _run_streaming(model, seed, replication, t0)
     travellers = sample_travellers(model, seed, replication)
     records = simulate_replication(model, travellers, replication)
     frame = records.to_frame()
@@ -58,9 +78,36 @@ def run_replication(model: Model, seed: int, replication: int, keep_records: boo
     )
 
 
-def _replicate_safely(model: Model, seed: int, replication: int, keep_records: bool) -> ReplicationOutput | str:
+def _run_streaming(model: Model, seed: int, replication: int, t0: float, chunk_s: float = 86400.0) -> ReplicationOutput:
+    source = TravellerSource(model, seed, replication)
+    engine = Engine(model, replication=replication)
+    acc: ReplicationAccumulator | None = None
+    t = 0.0
+    while t < model.horizon_s:
+        t = min(t + chunk_s, model.horizon_s)
+        engine.feed(source.take(t))
+        engine.advance(t)
+        batch = engine.retire()
+        acc = acc or ReplicationAccumulator(batch)
+        acc.add(batch)
+    end = engine.drain()
+    final = engine.retire(end_s=end)
+    acc = acc or ReplicationAccumulator(final)
+    acc.add(final)
+    return ReplicationOutput(
+        replication=replication,
+        by_hour=acc.wait_table("hour"),
+        by_band=acc.wait_table("band"),
+        queue=acc.queue_table(engine.queue_peak),
+        quantiles=acc.quantile_table(),
+        n_travellers=acc.n_travellers,
+        runtime_s=time.perf_counter() - t0,
+    )
+
+
+def _replicate_safely(model: Model, seed: int, replication: int, keep_records: bool, stats: str = "auto") -> ReplicationOutput | str:
     try:
-        return run_replication(model, seed, replication, keep_records)
+        return run_replication(model, seed, replication, keep_records, stats)
     except Exception:  # reported to the caller with the seed, so it can be replayed
         return traceback.format_exc()
 
@@ -74,6 +121,7 @@ def run_replications(
     progress: Callable[[int], None] | None = None,
     label: str = "",
     checkpoints: Checkpoints | None = None,
+    stats: str = "auto",
 ) -> list[ReplicationOutput]:
     """Run the given replication numbers on ``executor``; replications already in
     ``checkpoints`` are loaded instead of rerun, and new ones are saved as they finish."""
@@ -87,7 +135,7 @@ def run_replications(
                 progress(1)
         else:
             todo.append(rep)
-    jobs = [(model, seed, rep, keep_records) for rep in todo]
+    jobs = [(model, seed, rep, keep_records, stats) for rep in todo]
     for i, out in executor.run(_replicate_safely, jobs):
         rep = todo[i]
         if isinstance(out, str):
@@ -114,6 +162,7 @@ def run(
     executor: Executor | None = None,
     checkpoint_dir: str | os.PathLike | None = None,
     resume: bool = False,
+    stats: str = "auto",
 ) -> RunResult:
     """Run a scenario (a file path or a loaded scenario); replications and seed default to the file's.
 
@@ -127,12 +176,15 @@ def run(
     if reps < 1:
         raise PoesimError(f"replications: expected at least 1, got {reps}")
     model = build_model(sc)
-    ckpt = Checkpoints(checkpoint_dir, _checkpoint_key(loaded, seed, keep_records), resume) if checkpoint_dir else None
+    streams = _streams(model, stats, keep_records)
+    key = {**_checkpoint_key(loaded, seed, keep_records), "streaming": streams}
+    ckpt = Checkpoints(checkpoint_dir, key, resume) if checkpoint_dir else None
     started = dt.datetime.now(dt.timezone.utc)
     own = executor is None
     ex = executor or make_executor(workers, jobs=reps)
     try:
-        outputs = run_replications(model, seed, list(range(reps)), ex, keep_records, progress, str(loaded.path), ckpt)
+        outputs = run_replications(model, seed, list(range(reps)), ex, keep_records, progress, str(loaded.path), ckpt,
+                                   "streaming" if streams else "exact")
     finally:
         if own:
             ex.close()
@@ -221,6 +273,7 @@ def compare(
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
     executor: Executor | None = None,
+    stats: str = "auto",
 ) -> Comparison:
     """Run every scenario with the same seed and replication numbers; differences are vs the first."""
     loaded = [s if isinstance(s, LoadedScenario) else load_scenario(s) for s in scenarios]
@@ -231,7 +284,7 @@ def compare(
     own = executor is None
     ex = executor or make_executor(workers, jobs=reps)
     try:
-        runs = [run(s, reps, seed, progress=progress, executor=ex) for s in loaded]
+        runs = [run(s, reps, seed, progress=progress, executor=ex, stats=stats) for s in loaded]
     finally:
         if own:
             ex.close()

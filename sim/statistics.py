@@ -109,66 +109,87 @@ def wait_summary(records: Records, by: str = "hour") -> pd.DataFrame:
     return out
 
 
-def _sweep(t_on: np.ndarray, t_off: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Level of a counting process (+1 at each ``t_on``, −1 at each ``t_off``): its integral and its
-    maximum within each bin ``[edges[k], edges[k+1])``."""
-    n_bins = len(edges) - 1
-    times = np.concatenate([t_on, t_off, edges])
-    delta = np.concatenate([np.ones(len(t_on)), -np.ones(len(t_off)), np.zeros(len(edges))])
-    order = np.lexsort((delta, times))  # departures before arrivals at equal times
-    times, level = times[order], np.cumsum(delta[order])
-    seg_bin = np.searchsorted(edges, times, side="right") - 1
-    dt = np.diff(times, append=times[-1])
-    ok = (seg_bin >= 0) & (seg_bin < n_bins)
-    area = np.bincount(seg_bin[ok], weights=(level * dt)[ok], minlength=n_bins)
-    peak = np.zeros(n_bins)
-    np.maximum.at(peak, seg_bin[ok], level[ok])
-    return area, peak
+def window_hour_edges(horizon_s: float) -> np.ndarray:
+    """Edges (s) of the hours of the window; the last hour may be partial."""
+    edges = np.arange(0.0, horizon_s + 3600.0, 3600.0)
+    edges[-1] = min(edges[-1], horizon_s)
+    return np.unique(edges)
 
 
-def queue_summary(records: Records) -> pd.DataFrame:
+def interval_seconds_per_bin(t0: np.ndarray, t1: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Total time the intervals [t0, t1) spend in each bin [edges[k], edges[k+1]).
+
+    Additive over intervals, so totals of separate batches of travellers can be summed."""
+    n = len(edges) - 1
+    lo, hi = edges[0], edges[-1]
+    t0, t1 = np.clip(t0, lo, hi), np.clip(t1, lo, hi)
+    keep = t1 > t0
+    t0, t1 = t0[keep], t1[keep]
+    b0 = np.clip(np.searchsorted(edges, t0, side="right") - 1, 0, n - 1)
+    b1 = np.clip(np.searchsorted(edges, t1, side="left") - 1, 0, n - 1)  # bin holding the end
+    out = np.zeros(n)
+    same = b0 == b1
+    np.add.at(out, b0[same], (t1 - t0)[same])
+    cross = ~same
+    np.add.at(out, b0[cross], edges[b0[cross] + 1] - t0[cross])
+    np.add.at(out, b1[cross], t1[cross] - edges[b1[cross]])
+    full = np.zeros(n + 1)  # whole bins strictly between: difference array
+    np.add.at(full, b0[cross] + 1, 1.0)
+    np.add.at(full, b1[cross], -1.0)
+    out += np.cumsum(full[:-1]) * np.diff(edges)
+    return out
+
+
+def hourly_totals(records: Records) -> dict[str, np.ndarray]:
+    """Per lane group × hour of the window: seconds travellers spent in line (``queue_s``),
+    seconds of inspection (``busy_s``) and departures from primary. Additive over batches."""
+    edges = window_hour_edges(records.horizon_s)
+    n_groups = len(records.group_names)
+    out = {k: np.zeros((n_groups, len(edges) - 1)) for k in ("queue_s", "busy_s", "departures")}
+    for gi in range(n_groups):
+        m = records.group == gi
+        start = records.start_s[m]
+        out["queue_s"][gi] = interval_seconds_per_bin(records.arrival_s[m], np.where(np.isnan(start), records.end_s, start), edges)
+        served = ~np.isnan(start)
+        out["busy_s"][gi] = interval_seconds_per_bin(start[served], start[served] + records.service_s[m][served], edges)
+        dep = records.depart_s[m]
+        dep = dep[(dep >= edges[0]) & (dep < edges[-1])]
+        out["departures"][gi] = np.bincount(np.searchsorted(edges, dep, side="right") - 1, minlength=len(edges) - 1)
+    return out
+
+
+def queue_table(records: Records, totals: dict[str, np.ndarray], queue_peak: np.ndarray) -> pd.DataFrame:
     """Per replication, lane group and clock hour: time-average and maximum queue length,
     primary throughput (travellers/h) and booth utilisation (busy ÷ open booth time).
 
     Hours of the counted window (after warm-up) are averaged over days; the maximum is the
-    largest seen in that clock hour on any day."""
-    edges = np.arange(0.0, records.horizon_s + 3600.0, 3600.0)
-    edges[-1] = min(edges[-1], records.horizon_s)
-    edges = np.unique(edges)
+    largest seen in that clock hour on any day. ``records`` supplies only the window and the
+    groups' schedules; the counts come from ``totals`` (``hourly_totals``, possibly summed over
+    batches) and ``queue_peak`` (the engine's hourly maxima)."""
+    edges = window_hour_edges(records.horizon_s)
     width = np.diff(edges)
     keep = edges[:-1] >= records.warmup_s
     clock = _clock_hour(records, edges[:-1])
     rows = []
     for gi, name in enumerate(records.group_names):
-        m = records.group == gi
-        arrival = records.arrival_s[m]
-        start = np.where(np.isnan(records.start_s[m]), records.end_s, records.start_s[m])
-        q_area, q_peak = _sweep(arrival, start, edges)
-        served = ~np.isnan(records.start_s[m])
-        s0 = records.start_s[m][served]
-        busy, _ = _sweep(s0, s0 + records.service_s[m][served], edges)
-        dep = records.depart_s[m]
-        dep = dep[~np.isnan(dep)]
-        thr = np.bincount(np.clip(np.searchsorted(edges, dep, side="right") - 1, -1, len(edges) - 1) + 1,
-                          minlength=len(edges) + 1)[1:len(edges)]
         steps = records.group_booths[gi]
-        t_steps = np.array([t for t, _ in steps] + [max(records.end_s, records.horizon_s) + 1.0])
+        t_steps = np.array([t for t, _ in steps] + [np.inf])
         booths = np.array([n for _, n in steps], dtype=float)
-        open_area = np.array(
+        open_s = np.array(
             [np.sum(booths * np.clip(np.minimum(t_steps[1:], e1) - np.maximum(t_steps[:-1], e0), 0, None))
              for e0, e1 in zip(edges[:-1], edges[1:])]
         )
-        with np.errstate(invalid="ignore", divide="ignore"):
-            frame = pd.DataFrame(
-                {
-                    "hour": hour_label(clock),
-                    "mean_queue": q_area / width,
-                    "max_queue": q_peak,
-                    "throughput_per_h": thr * 3600.0 / width,
-                    "busy_s": busy,
-                    "open_s": open_area,
-                }
-            )[keep]
+        frame = pd.DataFrame(
+            {
+                "hour": hour_label(clock),
+                "mean_queue": totals["queue_s"][gi] / width,
+                "max_queue": queue_peak[gi, : len(width)],
+                "throughput_per_h": totals["departures"][gi] * 3600.0 / width,
+                "busy_s": totals["busy_s"][gi],
+                "open_s": open_s,
+                "width": width,
+            }
+        )[keep]
         agg = frame.groupby("hour").agg(
             mean_queue=("mean_queue", "mean"),
             max_queue=("max_queue", "max"),
@@ -176,11 +197,12 @@ def queue_summary(records: Records) -> pd.DataFrame:
             busy_s=("busy_s", "sum"),
             open_s=("open_s", "sum"),
         )
+        w = frame["width"]
         total = pd.DataFrame(
             {
-                "mean_queue": [np.average(frame["mean_queue"], weights=width[keep]) if keep.any() else np.nan],
+                "mean_queue": [np.average(frame["mean_queue"], weights=w) if len(w) else np.nan],
                 "max_queue": [frame["max_queue"].max()],
-                "throughput_per_h": [np.average(frame["throughput_per_h"], weights=width[keep]) if keep.any() else np.nan],
+                "throughput_per_h": [np.average(frame["throughput_per_h"], weights=w) if len(w) else np.nan],
                 "busy_s": [frame["busy_s"].sum()],
                 "open_s": [frame["open_s"].sum()],
             },
@@ -196,6 +218,13 @@ def queue_summary(records: Records) -> pd.DataFrame:
     out = pd.concat(rows, ignore_index=True)
     out.insert(0, "replication", records.replication)
     return out
+
+
+def queue_summary(records: Records) -> pd.DataFrame:
+    """``queue_table`` for one whole replication's records."""
+    if records.queue_peak is None:
+        raise ValueError("records without the engine's hourly queue maxima (queue_peak)")
+    return queue_table(records, hourly_totals(records), records.queue_peak)
 
 
 def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:

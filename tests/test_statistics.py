@@ -14,7 +14,7 @@ from sim.records import Records
 
 
 def records(arrival_s, start_s, service_s=None, group=None, program=None, warmup_s=0.0, horizon_s=7200.0, end_s=None,
-            booths=((0.0, 1),)):
+            booths=((0.0, 1),), queue_peak=None):
     n = len(arrival_s)
     arrival_s = np.asarray(arrival_s, float)
     start_s = np.asarray(start_s, float)
@@ -26,6 +26,7 @@ def records(arrival_s, start_s, service_s=None, group=None, program=None, warmup
         program=np.asarray(program if program is not None else [0] * n), group=np.asarray(group if group is not None else [0] * n),
         lane=np.zeros(n, int), start_s=start_s, service_s=service_s, depart_s=start_s + service_s,
         referred=np.zeros(n, bool), sec_start_s=np.full(n, np.nan), sec_end_s=np.full(n, np.nan),
+        queue_peak=np.asarray(queue_peak if queue_peak is not None else np.zeros((1, int(np.ceil(horizon_s / 3600)))), float),
     )
 
 
@@ -70,7 +71,8 @@ def test_hour_bands_group_clock_hours():
 
 def test_queue_summary_integrates_queue_length_and_utilisation_over_each_hour():
     # one traveller waits from 0 to 1800 s (queue 1 for half of hour 0), then is served for 900 s
-    r = records(arrival_s=[0.0], start_s=[1800.0], service_s=[900.0], horizon_s=7200.0, booths=((0.0, 2),))
+    r = records(arrival_s=[0.0], start_s=[1800.0], service_s=[900.0], horizon_s=7200.0, booths=((0.0, 2),),
+                queue_peak=[[1, 0]])
     q = st.queue_summary(r)
     h0 = cell(q, lane_group="g", hour="00")
     assert h0["mean_queue"] == pytest.approx(0.5)
@@ -112,3 +114,19 @@ def test_across_replications_clips_the_lower_bound_of_non_negative_metrics_at_ze
     d = pd.DataFrame({"replication": range(3), "k": "x", "w": [0.0, 0.0, 3.0]})
     row = st.across_replications(d, ["k"], ["w"]).iloc[0]
     assert row["w"] == 1.0 and row["w_lo"] == 0.0 and row["w_hi"] > 3.0
+
+
+def test_interval_seconds_are_split_exactly_across_hours():
+    edges = np.array([0.0, 3600, 7200, 10800])
+    got = st.interval_seconds_per_bin(np.array([1800.0, 100, 3600]), np.array([9000.0, 200, 3600]), edges)
+    assert got == pytest.approx([1800 + 100, 3600, 1800])
+
+
+def test_hourly_totals_of_batches_add_up_to_the_totals_of_the_whole():
+    rng = np.random.default_rng(5)
+    a = np.sort(rng.uniform(0, 7000, 200))
+    s = a + rng.exponential(600, 200)
+    whole = st.hourly_totals(records(a, s))
+    first, second = st.hourly_totals(records(a[:80], s[:80])), st.hourly_totals(records(a[80:], s[80:]))
+    for k in whole:
+        np.testing.assert_allclose(whole[k], first[k] + second[k])

@@ -29,6 +29,8 @@ Mode = Literal["vehicle", "truck", "pedestrian"]
 Program = Literal["general", "sentri", "ready", "fast"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Month = Literal["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+MONTHS: tuple[str, ...] = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 HourlyValues = Annotated[list[NonNegativeFloat], Field(min_length=24, max_length=24)]
@@ -121,19 +123,24 @@ class DayDemand(_Strict):
 
 
 class Demand(DayDemand):
-    """Arrivals by hour of day, as a non-homogeneous Poisson process. The base day
-    (``rate_per_h`` or ``daily_volume`` + ``profile``) is scaled per weekday by
+    """Arrivals by hour of day, as a non-homogeneous Poisson process: the demand calendar.
+    The base day (``rate_per_h`` or ``daily_volume`` + ``profile``) is scaled per weekday by
     ``weekday_factor`` (all seven days, if given); ``by_weekday`` gives some days their own
-    hourly pattern instead (e.g. a Sunday-afternoon peak), not scaled by the factor."""
+    hourly pattern instead (e.g. a Sunday-afternoon peak), not scaled by the weekday factor.
+    ``month_factor`` (all twelve months, if given) scales every day of a month (seasonality)."""
 
     weekday_factor: Optional[dict[Weekday, NonNegativeFloat]] = None
     by_weekday: Optional[dict[Weekday, DayDemand]] = None
+    month_factor: Optional[dict[Month, NonNegativeFloat]] = None
 
     @model_validator(mode="after")
     def _all_days(self) -> "Demand":
         if self.weekday_factor is not None and set(self.weekday_factor) != set(WEEKDAYS):
             missing = [d for d in WEEKDAYS if d not in self.weekday_factor]
             raise ValueError(f"weekday_factor: expected all seven days, missing {missing}")
+        if self.month_factor is not None and set(self.month_factor) != set(MONTHS):
+            missing = [m for m in MONTHS if m not in self.month_factor]
+            raise ValueError(f"month_factor: expected all twelve months, missing {missing}")
         return self
 
     def rates_for_weekday(self, day: str) -> list[float]:

@@ -195,3 +195,19 @@ def test_weekday_factors_and_weekday_patterns_shape_the_window_rates(tmp_path):
     rates_per_h = build_model(s).streams[1].rate_per_s * 3600
     assert rates_per_h[:24] == pytest.approx([2 * 1000 / 24] * 24)  # Tuesday, factor 2
     assert rates_per_h[24:] == pytest.approx([7] * 24)  # Wednesday's own pattern, not scaled
+
+
+def test_month_factors_scale_every_day_of_their_month(tmp_path):
+    import yaml
+
+    from sim.model import build_model
+
+    doc = yaml.safe_load(BASE)
+    doc["window"] = {"start": "2024-01-31T00:00:00", "duration_h": 48}
+    months = {m: 1.0 for m in ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")}
+    doc["streams"]["cars"]["demand"]["month_factor"] = {**months, "feb": 0.5}
+    rates_per_h = build_model(load_scenario(write(tmp_path, "s.yaml", yaml.safe_dump(doc))).scenario).streams[0].rate_per_s * 3600
+    assert rates_per_h[:24] == pytest.approx([100] * 24) and rates_per_h[24:] == pytest.approx([50] * 24)
+    del doc["streams"]["cars"]["demand"]["month_factor"]["dec"]
+    with pytest.raises(ScenarioError, match="missing \\['dec'\\]"):
+        load_scenario(write(tmp_path, "s2.yaml", yaml.safe_dump(doc)))
