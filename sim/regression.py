@@ -55,7 +55,7 @@ def baseline_document(result: RunResult, scenario_path: str) -> dict[str, Any]:
             {
                 **dict(zip(WAIT_KEYS, key)),
                 "replications": d["replication"].tolist(),
-                **{m: [None if np.isnan(v) else round(float(v), 6) for v in d[m]] for m in BASELINE_METRICS},
+                **{m: [None if np.isnan(v) else float(v) for v in d[m]] for m in BASELINE_METRICS},
             }
         )
     return {
@@ -153,8 +153,16 @@ def holm_reject(p_values: np.ndarray, alpha: float) -> np.ndarray:
     return reject
 
 
+MIN_EFFECT_MIN = 0.01  # changes smaller than this (minutes) ...
+MIN_EFFECT_REL = 0.001  # ... or than this share of the baseline value are never flagged
+
+
 def check(doc: dict[str, Any], result: RunResult, baseline_file: str, alpha: float = 0.01) -> ScenarioCheck:
-    """Compare a new run of a scenario with its stored baseline."""
+    """Compare a new run of a scenario with its stored baseline.
+
+    A cell is flagged when Holm's procedure rejects it *and* the change is larger than
+    ``MIN_EFFECT_MIN`` minutes and ``MIN_EFFECT_REL`` of the baseline value, so that floating-
+    point noise from another platform or library build cannot fail a run."""
     per_rep = _without_redundant_cells(result.per_replication("by_band"))
     current = {key: d for key, d in per_rep.groupby(WAIT_KEYS, sort=True, observed=True)}
     out = ScenarioCheck(scenario=doc["scenario"], baseline_file=baseline_file, tests=0, alpha=alpha)
@@ -184,7 +192,10 @@ def check(doc: dict[str, Any], result: RunResult, baseline_file: str, alpha: flo
     out.tests = len(tests)
     if tests:
         reject = holm_reject(np.array([p for _, p in tests]), alpha)
-        out.findings += [f for (f, _), r in zip(tests, reject) if r]
+        out.findings += [
+            f for (f, _), r in zip(tests, reject)
+            if r and abs(f.current - f.baseline) > max(MIN_EFFECT_MIN, MIN_EFFECT_REL * abs(f.baseline))
+        ]
     new_cells = set(current) - {tuple(c[k] for k in WAIT_KEYS) for c in doc["cells"]}
     if new_cells:
         out.notes.append(f"{len(new_cells)} cells have travellers now but not in the baseline (not tested)")

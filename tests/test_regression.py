@@ -75,3 +75,16 @@ def test_paired_p_values_see_a_consistent_shift_that_noise_would_hide():
     assert regression.paired_p_value(base, base) == 1.0
     assert regression.paired_p_value(base, base + 1.0 + rng.normal(0, 0.1, 8)) < 1e-6
     assert regression.welch_p_value(base, base + 1.0) > 0.5
+
+
+def test_floating_point_noise_is_not_a_regression(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "port.yaml")
+    assert cli.invoke(app, ["baseline", "save", "port.yaml", "--reps", "4", "--dir", "bl", "--workers", "1"]).exit_code == 0
+    doc = json.loads((tmp_path / "bl" / "port.json").read_text())
+    for cell in doc["cells"]:  # a platform whose results differ in the 7th digit, consistently (p ≈ 0)
+        for m in regression.BASELINE_METRICS:
+            cell[m] = [None if v is None else v + 1e-7 + 1e-10 * i for i, v in enumerate(cell[m])]
+    (tmp_path / "bl" / "port.json").write_text(json.dumps(doc))
+    res = cli.invoke(app, ["regress", "--dir", "bl", "--workers", "1"])
+    assert res.exit_code == 0, res.output
