@@ -66,3 +66,12 @@ def test_a_dask_cluster_gives_the_same_results_as_local_processes():
             assert ex.workers == 2
             remote = sim.run(small(), replications=4, seed=3, executor=ex)
     pd.testing.assert_frame_equal(local.summary, remote.summary, check_exact=True)
+
+
+def test_a_job_whose_dask_worker_dies_is_rerun_elsewhere(tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    marker = str(tmp_path / "died")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with DaskExecutor(cluster.scheduler_address) as ex:
+            results = dict(ex.run(_die_once, [(marker, i) for i in range(4)]))
+    assert Path(marker).exists() and results == {0: 0, 1: 10, 2: 20, 3: 30}
