@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from heapq import heappush as _heappush
 
 import numpy as np
 import simpy
@@ -98,6 +99,9 @@ class Engine:
         self.replication = replication
         self.env = simpy.Environment()
         self._schedule = self.env.schedule
+        self._queue = self.env._queue  # SimPy's event heap and id counter, for the hot path
+        self._eid = self.env._eid
+        self._done_cb = self._on_service_done
         self._next_arrival = 0
         self.groups = [
             _Group(g.index, g.lanes, g.booths_per_lane, g.per_lane, [], {p: d.mean_s for p, d in g.service.items()})
@@ -200,6 +204,8 @@ class Engine:
             else:
                 g.queue.append(i)
                 g.waiting += 1
+                if g.waiting > g.peak:
+                    g.peak = g.waiting
 
     def _shortest_expected_wait(self, cands, program):
         """The candidate group where the traveller expects to be through primary soonest:
@@ -225,18 +231,18 @@ class Engine:
     def _enter(self, lane: _Lane, i: int) -> None:
         """Traveller i reaches a booth of ``lane``: the wait ends, inspection starts."""
         now = self.env._now
-        g = lane.group
         lane.rear += 1
-        occ = [i, False]
+        occ = [i, False, lane]  # traveller, finished?, lane; rides in the completion event
         lane.occupants.append(occ)
         self.start[i] = now
         self.lane_of[i] = lane.index
-        d = g.service[i]
+        d = lane.group.service[i]
         self.svc[i] = d
-        self._at(d, self._on_service_done, (lane, occ))
+        _heappush(self._queue, (now + d, NORMAL, next(self._eid), _Call(self._done_cb, occ)))
 
     def _on_service_done(self, ev) -> None:
-        lane, occ = ev._value
+        occ = ev._value
+        lane = occ[2]
         occ[1] = True
         occupants = lane.occupants
         now = self.env._now
