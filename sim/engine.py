@@ -358,8 +358,8 @@ class Engine:
         while self.in_system > 0 and env.peek() < stop:
             env.step()
         end = env.now if self.in_system == 0 else max(stop, env.now)
-        for g in self.groups:  # close the current hour's peak
-            h = min(int(end // 3600.0), self.queue_peak.shape[1] - 1)
+        for g in self.groups:  # close the hour that ``end`` falls in (or ends)
+            h = min(max(math.ceil(end / 3600.0) - 1, 0), self.queue_peak.shape[1] - 1)
             self.queue_peak[g.index, h] = max(self.queue_peak[g.index, h], g.peak)
         return end
 

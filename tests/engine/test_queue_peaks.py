@@ -22,7 +22,9 @@ def rebuilt_peaks(rec, gi: int, n_hours: int) -> np.ndarray:
     order = np.lexsort((delta, times))  # at equal times, leave before joining
     times, level = times[order], np.cumsum(delta[order])
     peaks = np.zeros(n_hours)
-    hour = np.where(np.isfinite(times), times // 3600, n_hours).astype(int)
+    hour = np.full(len(times), n_hours)
+    finite = np.isfinite(times)
+    hour[finite] = (times[finite] // 3600).astype(int)
     for h in range(n_hours):
         before = level[hour < h]
         carried = before[-1] if len(before) else 0.0  # the line as the hour starts
