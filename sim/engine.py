@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from heapq import heappush as _heappush
+from itertools import compress
 
 import numpy as np
 import simpy
@@ -121,7 +122,9 @@ class Engine:
         self.sec_start: list[float] = []
         self.sec_end: list[float] = []
         self.in_system = 0
-        self.retired = 0  # travellers already handed out by ``retire`` (index offset)
+        self._booths = tuple(tuple((t, n * g.booths_per_lane) for t, n in g.schedule) for g in model.groups)
+        self.uid: list[int] = []  # each held traveller's number in the replication (arrival order)
+        self._fed = 0
         # per stream: per program, the candidate groups and fixed shares
         self.candidates = [{p: [self.groups[i] for i in gi] for p, gi in s.eligible.items()} for s in model.streams]
         self.shares = [
@@ -133,9 +136,8 @@ class Engine:
         # largest line (all lines of a group) seen in each hour of the run, per group
         n_hours = int(math.ceil((model.horizon_s + model.drain_s) / 3600.0)) + 1
         self.queue_peak = np.zeros((len(model.groups), n_hours))
-        for gm, g in zip(model.groups, self.groups):
-            for t, lanes in gm.schedule:
-                self._at(t, self._on_schedule, (g, lanes), URGENT)
+        for gm, g in zip(model.groups, self.groups):  # each change schedules the next (small heap)
+            self._at(gm.schedule[0][0], self._on_schedule, (g, gm.schedule, 0), URGENT)
         self._at(3600.0, self._on_hour, 1, URGENT)
         if travellers is not None:
             self.feed(travellers)
@@ -143,6 +145,8 @@ class Engine:
     def feed(self, travellers: Travellers) -> None:
         """Append travellers (arriving no earlier than those fed before) to the run."""
         n = len(travellers)
+        self.uid += range(self._fed, self._fed + n)
+        self._fed += n
         for g in self.groups:
             g.service += travellers.service_s[g.index].tolist()
         self.arrival += travellers.arrival_s.tolist()
@@ -280,7 +284,10 @@ class Engine:
     # -- opening schedules ------------------------------------------------------------------
 
     def _on_schedule(self, ev) -> None:
-        g, target = ev._value
+        g, steps, k = ev._value
+        target = steps[k][1]
+        if k + 1 < len(steps):
+            self._at(steps[k + 1][0] - self.env._now, self._on_schedule, (g, steps, k + 1), URGENT)
         lanes = g.lanes
         if target > g.n_open:
             for lane in lanes:
@@ -366,45 +373,49 @@ class Engine:
     def run(self) -> Records:
         """Simulate the whole window and drain; return every traveller's record."""
         end = self.drain()
-        return self._records(end, len(self.arrival))
+        return self._records(end)
 
     def retire(self, end_s: float | None = None) -> Records:
-        """Hand out the records of the longest run of earliest travellers who have all left
-        (everyone, when ``end_s`` is given after ``drain``) and forget them.
+        """Hand out the records of every traveller who has left (everyone, when ``end_s`` is
+        given after ``drain``) and forget them, so a long run holds only those still inside.
 
-        Travellers still inside keep their places: indices held in lines, at booths and in
-        pending events are shifted down by the number retired."""
+        Those still inside are renumbered: the indices held in lines, at booths and in pending
+        events are mapped to their new places."""
         n = len(self.arrival)
         if end_s is not None:
-            k = n
+            gone = np.ones(n, dtype=bool)
         else:
-            k = 0
-            referred, depart, sec_end = self.referred, self.depart, self.sec_end
-            while k < n and k < self._next_arrival and (sec_end[k] if referred[k] else depart[k]) < _INF:
-                k += 1
-        out = self._records(end_s if end_s is not None else self.env.now, k)
-        if k:
-            self._forget(k)
+            live = min(n, self._next_arrival)  # travellers who have arrived
+            gone = np.zeros(n, dtype=bool)
+            gone[:live] = np.where(np.asarray(self.referred[:live], dtype=bool),
+                                   np.asarray(self.sec_end[:live]), np.asarray(self.depart[:live])) < _INF
+        out = self._records(end_s if end_s is not None else self.env.now, gone)
+        if gone.any():
+            self._forget(gone)
         return out
 
-    def _forget(self, k: int) -> None:
-        for lst in (self.arrival, self.program, self.stream, self.choice_u, self.referred, self.secondary_s,
-                    self.group_of, self.lane_of, self.start, self.svc, self.depart, self.sec_start, self.sec_end):
-            del lst[:k]
+    def _forget(self, gone: np.ndarray) -> None:
+        keep = ~gone
+        keep_list = keep.tolist()
+        new_index = (np.cumsum(keep) - 1).tolist()  # valid for kept travellers only
+        for name in self._PER_TRAVELLER:
+            setattr(self, name, list(compress(getattr(self, name), keep_list)))
         for g in self.groups:
-            del g.service[:k]
-            g.queue = deque(i - k for i in g.queue)
+            g.service = list(compress(g.service, keep_list))
+            g.queue = deque(new_index[i] for i in g.queue)
             for lane in g.lanes:
-                lane.queue = deque(i - k for i in lane.queue)
+                lane.queue = deque(new_index[i] for i in lane.queue)
                 for occ in lane.occupants:
-                    occ[0] -= k  # the same lists ride in the pending service-done events
+                    occ[0] = new_index[occ[0]]  # the same lists ride in the pending service-done events
         for mode, q in self.sec_queue.items():
-            self.sec_queue[mode] = deque(i - k for i in q)
+            self.sec_queue[mode] = deque(new_index[i] for i in q)
         for _, _, _, ev in self.env._queue:
             if ev.callbacks and ev.callbacks[0] == self._on_secondary_done:
-                ev._value[0] -= k
-        self._next_arrival -= k
-        self.retired += k
+                ev._value[0] = new_index[ev._value[0]]
+        self._next_arrival = int(keep[: self._next_arrival].sum())
+
+    _PER_TRAVELLER = ("uid", "arrival", "program", "stream", "choice_u", "referred", "secondary_s",
+                      "group_of", "lane_of", "start", "svc", "depart", "sec_start", "sec_end")
 
     def _run_arrivals(self, until_s: float) -> None:
         """SimPy's run loop, with arrivals merged in from their sorted array.
@@ -434,12 +445,14 @@ class Engine:
         self._next_arrival = i
         env._now = max(env._now, until_s)
 
-    def _records(self, end_s: float, k: int) -> Records:
-        """Records of the first ``k`` travellers still held."""
+    def _records(self, end_s: float, rows: np.ndarray | None = None) -> Records:
+        """Records of the travellers held (those selected by the boolean mask ``rows``)."""
 
-        def arr(x: list) -> np.ndarray:
-            a = np.asarray(x[:k], dtype=float)
-            a[np.isinf(a)] = np.nan
+        def arr(x: list, dtype=float) -> np.ndarray:
+            a = np.asarray(x, dtype=dtype)
+            a = a[rows] if rows is not None else a
+            if dtype is float:
+                a[np.isinf(a)] = np.nan
             return a
 
         m = self.model
@@ -452,20 +465,20 @@ class Engine:
             stream_names=tuple(s.name for s in m.streams),
             group_names=tuple(g.name for g in m.groups),
             group_modes=tuple(g.mode for g in m.groups),
-            group_booths=tuple(tuple((t, n * g.booths_per_lane) for t, n in g.schedule) for g in m.groups),
-            arrival_s=np.asarray(self.arrival[:k], dtype=float),
-            stream=np.asarray(self.stream[:k], dtype=np.int64),
-            program=np.asarray(self.program[:k], dtype=np.int64),
-            group=np.asarray(self.group_of[:k], dtype=np.int64),
-            lane=np.asarray(self.lane_of[:k], dtype=np.int64),
+            group_booths=self._booths,
+            arrival_s=arr(self.arrival),
+            stream=arr(self.stream, np.int64),
+            program=arr(self.program, np.int64),
+            group=arr(self.group_of, np.int64),
+            lane=arr(self.lane_of, np.int64),
             start_s=arr(self.start),
             service_s=arr(self.svc),
             depart_s=arr(self.depart),
-            referred=np.asarray(self.referred[:k], dtype=bool),
+            referred=arr(self.referred, bool),
             sec_start_s=arr(self.sec_start),
             sec_end_s=arr(self.sec_end),
             queue_peak=self.queue_peak,
-            first_index=self.retired,
+            traveller=arr(self.uid, np.int64),
         )
 
 

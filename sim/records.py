@@ -40,7 +40,7 @@ class Records:
     sec_start_s: np.ndarray
     sec_end_s: np.ndarray
     queue_peak: np.ndarray | None = None  # [group, hour of the run]: most travellers in line in that hour
-    first_index: int = 0  # number of this replication's travellers before these rows (streaming runs)
+    traveller: np.ndarray | None = None  # each row's traveller number in the replication (arrival order)
 
     def __len__(self) -> int:
         return len(self.arrival_s)

@@ -78,18 +78,23 @@ def run_replication(model: Model, seed: int, replication: int, keep_records: boo
     )
 
 
-def _run_streaming(model: Model, seed: int, replication: int, t0: float, chunk_s: float = 86400.0) -> ReplicationOutput:
+def _run_streaming(model: Model, seed: int, replication: int, t0: float, chunk_s: float = 86400.0,
+                   retire_every: int = 7) -> ReplicationOutput:
+    """Draw and simulate a day at a time; every ``retire_every`` days fold the travellers who
+    have left into the accumulator and forget them (a week's records stay well under 1 GB)."""
     source = TravellerSource(model, seed, replication)
     engine = Engine(model, replication=replication)
     acc: ReplicationAccumulator | None = None
-    t = 0.0
+    t, chunk = 0.0, 0
     while t < model.horizon_s:
         t = min(t + chunk_s, model.horizon_s)
         engine.feed(source.take(t))
         engine.advance(t)
-        batch = engine.retire()
-        acc = acc or ReplicationAccumulator(batch)
-        acc.add(batch)
+        chunk += 1
+        if chunk % retire_every == 0:
+            batch = engine.retire()
+            acc = acc or ReplicationAccumulator(batch)
+            acc.add(batch)
     end = engine.drain()
     final = engine.retire(end_s=end)
     acc = acc or ReplicationAccumulator(final)

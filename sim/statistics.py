@@ -127,17 +127,15 @@ def interval_seconds_per_bin(t0: np.ndarray, t1: np.ndarray, edges: np.ndarray) 
     t0, t1 = t0[keep], t1[keep]
     b0 = np.clip(np.searchsorted(edges, t0, side="right") - 1, 0, n - 1)
     b1 = np.clip(np.searchsorted(edges, t1, side="left") - 1, 0, n - 1)  # bin holding the end
-    out = np.zeros(n)
     same = b0 == b1
-    np.add.at(out, b0[same], (t1 - t0)[same])
     cross = ~same
-    np.add.at(out, b0[cross], edges[b0[cross] + 1] - t0[cross])
-    np.add.at(out, b1[cross], t1[cross] - edges[b1[cross]])
-    full = np.zeros(n + 1)  # whole bins strictly between: difference array
-    np.add.at(full, b0[cross] + 1, 1.0)
-    np.add.at(full, b1[cross], -1.0)
-    out += np.cumsum(full[:-1]) * np.diff(edges)
-    return out
+    out = np.zeros(n)  # (bincount of nothing is an integer array, so add into floats)
+    out += np.bincount(b0[same], weights=(t1 - t0)[same], minlength=n)
+    out += np.bincount(b0[cross], weights=edges[b0[cross] + 1] - t0[cross], minlength=n)
+    out += np.bincount(b1[cross], weights=t1[cross] - edges[b1[cross]], minlength=n)
+    # whole bins strictly between: a difference array
+    full = np.bincount(b0[cross] + 1, minlength=n + 1) - np.bincount(b1[cross], minlength=n + 1)
+    return out + np.cumsum(full[:-1]) * np.diff(edges)
 
 
 def hourly_totals(records: Records) -> dict[str, np.ndarray]:
@@ -243,24 +241,32 @@ def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, f
     return mean, mean - half, mean + half
 
 
+def _grouped_t(g, column: pd.Series | str, level: float) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Per group: mean and Student-t CI bounds of a column (NaNs left out; < 2 values → NaN CI).
+    Vectorised ``t_interval``."""
+    col = g[column]
+    cnt, mean, sd = col.count(), col.mean(), col.std(ddof=1)
+    with np.errstate(invalid="ignore"):
+        half = pd.Series(stats.t.ppf(0.5 + level / 2, cnt.to_numpy() - 1), index=cnt.index) * sd / np.sqrt(cnt)
+    half[cnt < 2] = np.nan
+    return mean, mean - half, mean + half
+
+
 def across_replications(per_rep: pd.DataFrame, keys: Iterable[str], metrics: Iterable[str], level: float = 0.95) -> pd.DataFrame:
-    """Mean of each metric over replications with ``<metric>_lo``/``<metric>_hi`` CI bounds."""
+    """Mean of each metric over replications with ``<metric>_lo``/``<metric>_hi`` CI bounds
+    (``t_interval`` per cell). Lower bounds of metrics that are never negative are clipped at 0:
+    intersecting a CI with the range the quantity must lie in keeps its coverage."""
     keys, metrics = list(keys), list(metrics)
-    rows = []
-    for key, d in per_rep.groupby(keys, sort=True, observed=True):
-        row = dict(zip(keys, key))
-        row["replications"] = d["replication"].nunique()
-        if "n" in d:
-            row["n"] = float(d["n"].mean())
-        if "n_unserved" in d:
-            row["n_unserved"] = float(d["n_unserved"].mean())
-        for m in metrics:
-            v = d[m].to_numpy(dtype=float)
-            row[m], row[f"{m}_lo"], row[f"{m}_hi"] = t_interval(v, level)
-            if np.nanmin(v, initial=np.inf) >= 0 and row[f"{m}_lo"] < 0:
-                row[f"{m}_lo"] = 0.0  # a non-negative quantity: intersecting with [0, ∞) keeps coverage
-        rows.append(row)
-    return pd.DataFrame(rows)
+    g = per_rep.groupby(keys, sort=True, observed=True)
+    out = pd.DataFrame({"replications": g["replication"].nunique()})
+    for extra in ("n", "n_unserved"):
+        if extra in per_rep:
+            out[extra] = g[extra].mean().astype(float)
+    for m in metrics:
+        mean, lo, hi = _grouped_t(g, m, level)
+        nonneg = ~(per_rep[m] < 0).groupby([per_rep[k] for k in keys], sort=True, observed=True).any()
+        out[m], out[f"{m}_lo"], out[f"{m}_hi"] = mean, lo.where(~(nonneg & (lo < 0)), 0.0), hi
+    return out.reset_index()
 
 
 WAIT_KEYS = ["mode", "lane_group", "program", "hour"]
@@ -272,29 +278,24 @@ def paired_differences(a: pd.DataFrame, b: pd.DataFrame, metrics: Iterable[str] 
     """B − A per cell, paired by replication (valid under common random numbers).
 
     ``a``/``b`` are per-replication tables (e.g. from ``wait_summary``). Only cells present in
-    both appear. Returns the mean difference with a t interval over the paired replications,
-    plus the half-width an unpaired (independent-runs) comparison would have had, to show how
-    much common random numbers narrowed it."""
+    both appear. Returns each side's mean, the mean difference with a t interval over the paired
+    replications, and the half-width an unpaired (Welch, independent-runs) comparison would have
+    had, to show how much common random numbers narrowed it."""
     keys = list(keys)
     merged = a.merge(b, on=keys + ["replication"], suffixes=("_a", "_b"))
-    rows = []
-    for key, d in merged.groupby(keys, sort=True, observed=True):
-        row = dict(zip(keys, key))
-        row["pairs"] = len(d)
-        for m in metrics:
-            diff = (d[f"{m}_b"] - d[f"{m}_a"]).to_numpy()
-            mean, lo, hi = t_interval(diff, level)
-            row[f"{m}_a"] = float(np.nanmean(d[f"{m}_a"])) if d[f"{m}_a"].notna().any() else np.nan
-            row[f"{m}_b"] = float(np.nanmean(d[f"{m}_b"])) if d[f"{m}_b"].notna().any() else np.nan
-            row[f"{m}_diff"], row[f"{m}_diff_lo"], row[f"{m}_diff_hi"] = mean, lo, hi
-            va, vb = d[f"{m}_a"].dropna().to_numpy(), d[f"{m}_b"].dropna().to_numpy()
-            if len(va) > 1 and len(vb) > 1:  # Welch half-width, as if the runs were independent
-                se = np.sqrt(va.var(ddof=1) / len(va) + vb.var(ddof=1) / len(vb))
-                row[f"{m}_diff_unpaired_halfwidth"] = float(stats.t.ppf(0.5 + level / 2, min(len(va), len(vb)) - 1) * se)
-            else:
-                row[f"{m}_diff_unpaired_halfwidth"] = np.nan
-        rows.append(row)
-    return pd.DataFrame(rows)
+    for m in metrics:
+        merged[f"{m}_diff"] = merged[f"{m}_b"] - merged[f"{m}_a"]
+    g = merged.groupby(keys, sort=True, observed=True)
+    out = pd.DataFrame({"pairs": g.size()})
+    for m in metrics:
+        out[f"{m}_a"], out[f"{m}_b"] = g[f"{m}_a"].mean(), g[f"{m}_b"].mean()
+        out[f"{m}_diff"], out[f"{m}_diff_lo"], out[f"{m}_diff_hi"] = _grouped_t(g, f"{m}_diff", level)
+        na, nb = g[f"{m}_a"].count(), g[f"{m}_b"].count()
+        se = np.sqrt(g[f"{m}_a"].var(ddof=1) / na + g[f"{m}_b"].var(ddof=1) / nb)
+        with np.errstate(invalid="ignore"):
+            tq = pd.Series(stats.t.ppf(0.5 + level / 2, np.minimum(na, nb).to_numpy() - 1), index=na.index)
+        out[f"{m}_diff_unpaired_halfwidth"] = (tq * se).where((na > 1) & (nb > 1))
+    return out.reset_index()
 
 
 ECDF_PROBS = np.round(np.linspace(0.0, 1.0, 101), 2)

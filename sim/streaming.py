@@ -89,11 +89,15 @@ class ReplicationAccumulator:
         arrival, start = batch.arrival_s[m], batch.start_s[m]
         unserved = np.isnan(start)
         wait = np.where(unserved, batch.end_s - arrival, start - arrival)
-        idx = (batch.group[m], batch.program[m], _clock_hour(batch, arrival))
-        np.add.at(self.hist, (*idx, wait_bin(wait)), 1)
-        np.add.at(self.sum_s, idx, wait)
-        np.maximum.at(self.max_s, idx, wait)
-        np.add.at(self.unserved, idx, unserved)
+        cell = np.ravel_multi_index((batch.group[m], batch.program[m], _clock_hour(batch, arrival)), self.sum_s.shape)
+        size = self.sum_s.size
+        self.hist += np.bincount(cell * N_BINS + wait_bin(wait), minlength=size * N_BINS).reshape(self.hist.shape)
+        self.sum_s += np.bincount(cell, weights=wait, minlength=size).reshape(self.sum_s.shape)
+        self.unserved += np.bincount(cell, weights=unserved, minlength=size).astype(np.int64).reshape(self.unserved.shape)
+        order = np.argsort(cell, kind="stable")
+        cells, first = np.unique(cell[order], return_index=True)
+        flat_max = self.max_s.reshape(-1)
+        flat_max[cells] = np.maximum(flat_max[cells], np.maximum.reduceat(wait[order], first))
 
     def _cells(self, by: str):
         """(mode, lane group, program, label, index selector) for every reported cell."""

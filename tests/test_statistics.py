@@ -130,3 +130,9 @@ def test_hourly_totals_of_batches_add_up_to_the_totals_of_the_whole():
     first, second = st.hourly_totals(records(a[:80], s[:80])), st.hourly_totals(records(a[80:], s[80:]))
     for k in whole:
         np.testing.assert_allclose(whole[k], first[k] + second[k])
+
+
+def test_interval_seconds_of_no_interval_are_zero():
+    edges = np.array([0.0, 3600, 7200])
+    np.testing.assert_array_equal(st.interval_seconds_per_bin(np.array([]), np.array([]), edges), [0.0, 0.0])
+    np.testing.assert_array_equal(st.interval_seconds_per_bin(np.array([10.0]), np.array([20.0]), edges), [10.0, 0.0])
