@@ -28,6 +28,7 @@ class ReplicationOutput:
     n_travellers: int
     runtime_s: float
     records: pd.DataFrame | None = None
+    timings_s: dict[str, float] = field(default_factory=dict)  # sampling / engine / statistics
 
 
 @dataclass
@@ -115,6 +116,7 @@ def describe(result: RunResult) -> dict[str, Any]:
         "started_utc": result.started.isoformat(),
         "finished_utc": result.finished.isoformat(),
         "runtime_s_per_replication": [round(t, 4) for t in result.runtime_s],
+        "engine_s_per_replication": [round(o.timings_s.get("engine", float("nan")), 4) for o in result.outputs],
         "travellers_per_replication": [o.n_travellers for o in result.outputs],
         "precision": result.precision,
     }

@@ -24,6 +24,7 @@ from sim.engine import Engine, simulate_replication
 from sim.errors import PoesimError
 from sim.executors import Executor, make_executor
 from sim.model import Model, build_model
+from sim.records import Records
 from sim.results import Comparison, ReplicationOutput, RunResult, busiest_lane_group
 from sim.scenario import LoadedScenario, load_scenario
 from sim.streaming import ReplicationAccumulator
@@ -63,7 +64,9 @@ def run_replication(model: Model, seed: int, replication: int, keep_records: boo
     if _streams(model, stats, keep_records):
         return _run_streaming(model, seed, replication, t0)
     travellers = sample_travellers(model, seed, replication)
+    t1 = time.perf_counter()
     records = simulate_replication(model, travellers, replication)
+    t2 = time.perf_counter()
     frame = records.to_frame()
     frame["mode"] = np.asarray(records.group_modes, dtype=object)[records.group]
     return ReplicationOutput(
@@ -75,6 +78,7 @@ def run_replication(model: Model, seed: int, replication: int, keep_records: boo
         n_travellers=len(records),
         runtime_s=time.perf_counter() - t0,
         records=frame if keep_records else None,
+        timings_s={"sampling": t1 - t0, "engine": t2 - t1, "statistics": time.perf_counter() - t2},
     )
 
 
@@ -85,20 +89,36 @@ def _run_streaming(model: Model, seed: int, replication: int, t0: float, chunk_s
     source = TravellerSource(model, seed, replication)
     engine = Engine(model, replication=replication)
     acc: ReplicationAccumulator | None = None
+    spent = {"sampling": 0.0, "engine": 0.0, "statistics": 0.0}
+    clock = time.perf_counter
+
+    def fold(batch: Records) -> None:
+        nonlocal acc
+        acc = acc or ReplicationAccumulator(batch)
+        acc.add(batch)
+
     t, chunk = 0.0, 0
     while t < model.horizon_s:
         t = min(t + chunk_s, model.horizon_s)
-        engine.feed(source.take(t))
+        a = clock()
+        travellers = source.take(t)
+        b = clock()
+        engine.feed(travellers)
         engine.advance(t)
+        c = clock()
         chunk += 1
         if chunk % retire_every == 0:
-            batch = engine.retire()
-            acc = acc or ReplicationAccumulator(batch)
-            acc.add(batch)
+            fold(engine.retire())
+        spent["sampling"] += b - a
+        spent["engine"] += c - b
+        spent["statistics"] += clock() - c
+    a = clock()
     end = engine.drain()
-    final = engine.retire(end_s=end)
-    acc = acc or ReplicationAccumulator(final)
-    acc.add(final)
+    b = clock()
+    fold(engine.retire(end_s=end))
+    spent["engine"] += b - a
+    spent["statistics"] += clock() - b
+    assert acc is not None
     return ReplicationOutput(
         replication=replication,
         by_hour=acc.wait_table("hour"),
@@ -107,6 +127,7 @@ def _run_streaming(model: Model, seed: int, replication: int, t0: float, chunk_s
         quantiles=acc.quantile_table(),
         n_travellers=acc.n_travellers,
         runtime_s=time.perf_counter() - t0,
+        timings_s=spent,
     )
 
 

@@ -5,7 +5,6 @@ maxima and queue statistics agree exactly, percentiles within the stated 1 % (or
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from sim.engine import Engine, simulate_replication

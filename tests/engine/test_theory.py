@@ -25,7 +25,6 @@ import functools
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy import integrate
 
