@@ -151,6 +151,33 @@ def _pyplot():
     return plt
 
 
+def _panels(plt, n: int):
+    """A grid of up to three panels per row for ``n`` lane groups."""
+    cols = min(3, n)
+    rows = int(np.ceil(n / cols))
+    return plt.subplots(rows, cols, figsize=(max(7, 5 * cols), 3.4 * rows), squeeze=False)
+
+
+def _finish_panels(plt, fig, axes, n: int, title: str, path: Path) -> None:
+    """Hide unused panels, put one legend below, title, save and close."""
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(4, max(1, len(labels))), fontsize=8, frameon=False)
+    fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0.06, 1, 0.97))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _panel_keys(pairs) -> list[tuple[str, str]]:
+    """Distinct (mode, lane group) panels, vehicles first; a mode's "all" panel only when it
+    has more than one lane group (otherwise it repeats that group)."""
+    keys = list(dict.fromkeys(tuple(k) for k in pairs))
+    keys = [(m, lg) for m, lg in keys if lg != ALL or sum(1 for m2, g2 in keys if m2 == m and g2 != ALL) > 1]
+    return sorted(keys, key=_panel_order)
+
+
 def _panel_order(key: tuple[str, str]) -> tuple[int, bool, str]:
     mode, lg = key
     return MODE_ORDER.get(mode, 9), lg == ALL, lg
@@ -159,19 +186,12 @@ def _panel_order(key: tuple[str, str]) -> tuple[int, bool, str]:
 def plot_wait_by_hour(results: list[RunResult], path: Path) -> None:
     """Mean wait by clock hour of arrival with 95 % CI band, one panel per lane group."""
     plt = _pyplot()
-    keys = []
-    for r in results:
-        s = r.summary
-        for k in s[(s["program"] == ALL) & (s["hour"] != ALL)][["mode", "lane_group"]].drop_duplicates().itertuples(index=False):
-            if tuple(k) not in keys:
-                keys.append(tuple(k))
-    # a mode with a single lane group needs no extra "all lanes" panel
-    keys = [(m, lg) for m, lg in keys if lg != ALL or sum(1 for m2, g2 in keys if m2 == m and g2 != ALL) > 1]
-    keys.sort(key=_panel_order)
+    keys = _panel_keys(
+        k for r in results
+        for k in r.summary[(r.summary["program"] == ALL) & (r.summary["hour"] != ALL)][["mode", "lane_group"]].itertuples(index=False)
+    )
     n = len(keys)
-    cols = min(3, n)
-    rows = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(max(7, 5 * cols), 3.4 * rows), squeeze=False, sharex=True)
+    fig, axes = _panels(plt, n)
     for ax, (mode, lg) in zip(axes.flat, keys):
         for r in results:
             s = r.summary
@@ -189,31 +209,16 @@ def plot_wait_by_hour(results: list[RunResult], path: Path) -> None:
         ax.grid(alpha=0.3)
         ax.set_xlabel("hour of arrival")
         ax.set_ylabel("wait (min)")
-        ax.tick_params(labelbottom=True)
-    for ax in list(axes.flat)[n:]:
-        ax.set_visible(False)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=8, frameon=False)
-    fig.suptitle("Mean wait by hour of arrival (band: 95 % CI; dashed: p90)")
-    fig.tight_layout(rect=(0, 0.06, 1, 0.97))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _finish_panels(plt, fig, axes, n, "Mean wait by hour of arrival (band: 95 % CI; dashed: p90)", path)
 
 
 def plot_wait_ecdf(results: list[RunResult], path: Path) -> None:
     """Distribution of waits (empirical CDF, averaged over replications) per lane group."""
     plt = _pyplot()
     qs = [(r, r.per_replication("quantiles")) for r in results]
-    keys = []
-    for _, q in qs:
-        for k in q[["mode", "lane_group"]].drop_duplicates().itertuples(index=False):
-            if tuple(k) not in keys:
-                keys.append(tuple(k))
-    keys.sort(key=_panel_order)
+    keys = _panel_keys(k for _, q in qs for k in q[["mode", "lane_group"]].itertuples(index=False))
     n = len(keys)
-    cols = min(3, n)
-    rows = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(max(7, 5 * cols), 3.4 * rows), squeeze=False)
+    fig, axes = _panels(plt, n)
     for ax, (mode, lg) in zip(axes.flat, keys):
         for r, q in qs:
             d = q[(q["mode"] == mode) & (q["lane_group"] == lg)]
@@ -228,14 +233,7 @@ def plot_wait_ecdf(results: list[RunResult], path: Path) -> None:
         ax.set_ylim(0, 1)
         ax.set_xlim(left=0)
         ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[n:]:
-        ax.set_visible(False)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=8, frameon=False)
-    fig.suptitle("Wait distribution (line: mean over replications; band: their range)")
-    fig.tight_layout(rect=(0, 0.06, 1, 0.97))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _finish_panels(plt, fig, axes, n, "Wait distribution (line: mean over replications; band: their range)", path)
 
 
 def plot_queue_by_hour(result: RunResult, path: Path) -> None:
@@ -364,12 +362,9 @@ def plot_sweep(sweep: Sweep, path: Path) -> None:
     others = [p for p, _ in sweep.settings[1:]]
     t = sweep.table
     t = t[(t["hour"] == ALL) & (t["program"] == ALL)]
-    keys = sorted({(m, g) for m, g in zip(t["mode"], t["lane_group"])}, key=_panel_order)
-    keys = [(m, lg) for m, lg in keys if lg != ALL or sum(1 for m2, g2 in keys if m2 == m and g2 != ALL) > 1]
+    keys = _panel_keys(zip(t["mode"], t["lane_group"]))
     n = len(keys)
-    cols = min(3, n)
-    rows = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(max(7, 5 * cols), 3.4 * rows), squeeze=False)
+    fig, axes = _panels(plt, n)
     for ax, (mode, lg) in zip(axes.flat, keys):
         d = t[(t["mode"] == mode) & (t["lane_group"] == lg)]
         for combo, dd in (d.groupby(others) if others else [((), d)]):
@@ -383,13 +378,7 @@ def plot_sweep(sweep: Sweep, path: Path) -> None:
         ax.set_ylabel("wait (min)")
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[n:]:
-        ax.set_visible(False)
-    axes.flat[0].legend(fontsize=7)
-    fig.suptitle("Wait against the swept value (band: 95 % CI of the mean; dashed: p90)")
-    fig.tight_layout(rect=(0, 0, 1, 0.96))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _finish_panels(plt, fig, axes, n, "Wait against the swept value (band: 95 % CI of the mean; dashed: p90)", path)
 
 
 def sweep_table(sweep: Sweep) -> str:
