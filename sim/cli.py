@@ -80,6 +80,7 @@ def run(
     lane_group: Optional[str] = typer.Option(None, "--lane-group", help="Lane group for --precision (default: the busiest)."),
     max_reps: int = typer.Option(1000, "--max-reps", help="Upper limit on replications for --precision."),
     resume: bool = typer.Option(False, "--resume", help="Keep the replications an interrupted run into the same --out finished."),
+    replication: Optional[int] = typer.Option(None, "--replication", help="Run only this replication number (to replay one that failed)."),
     stats: str = typer.Option("auto", "--stats", help="exact (keeps every traveller), streaming (bounded memory, percentiles ±1 %), or auto (streaming beyond a week)."),
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG plots."),
 ) -> None:
@@ -100,10 +101,10 @@ def run(
                         loaded, _percent(precision), metric, lane_group, max_replications=max_reps, seed=seed,
                         progress=tick, executor=ex, checkpoint_dir=ckpt_dir, resume=resume)
             else:
-                n = reps if reps is not None else loaded.scenario.replications
+                n = 1 if replication is not None else (reps if reps is not None else loaded.scenario.replications)
                 with _progress(n, loaded.scenario.name) as tick:
                     result = runner.run(loaded, n, seed, keep_records=records, progress=tick, executor=ex,
-                                        checkpoint_dir=ckpt_dir, resume=resume, stats=stats)
+                                        checkpoint_dir=ckpt_dir, resume=resume, stats=stats, only=replication)
         files = reports.write_run(result, out_dir, records=records, plots=plots)
         shutil.rmtree(ckpt_dir, ignore_errors=True)
         typer.echo(reports.summary_table(result))

@@ -38,7 +38,10 @@ class ReplicationError(PoesimError):
 
     def __init__(self, scenario: str, seed: int, replication: int, detail: str):
         self.seed, self.replication, self.detail = seed, replication, detail
-        super().__init__(f"{scenario}: replication {replication} (seed {seed}) failed:\n{detail}")
+        super().__init__(
+            f"{scenario}: replication {replication} (seed {seed}) failed; replay it alone with "
+            f"`poesim run {scenario} --seed {seed} --replication {replication} --workers 1`:\n{detail}"
+        )
 
 
 STREAMING_AFTER_H = 7 * 24.0  # "auto" statistics stream for windows longer than a week
@@ -189,18 +192,24 @@ def run(
     checkpoint_dir: str | os.PathLike | None = None,
     resume: bool = False,
     stats: str = "auto",
+    only: int | None = None,
 ) -> RunResult:
     """Run a scenario (a file path or a loaded scenario); replications and seed default to the file's.
 
     ``executor`` chooses where replications run (default: local processes, ``workers`` of
     them). With ``checkpoint_dir`` each finished replication is saved there, and ``resume``
-    reuses those of an interrupted run with the same scenario and seed."""
+    reuses those of an interrupted run with the same scenario and seed. ``only`` runs that
+    one replication number alone (to replay one that failed)."""
     loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
     sc = loaded.scenario
     reps = replications if replications is not None else sc.replications
     seed = sc.seed if seed is None else seed
     if reps < 1:
         raise PoesimError(f"replications: expected at least 1, got {reps}")
+    if only is not None and only < 0:
+        raise PoesimError(f"--replication: expected a replication number ≥ 0, got {only}")
+    numbers = [only] if only is not None else list(range(reps))
+    reps = len(numbers)
     model = build_model(sc)
     streams = _streams(model, stats, keep_records)
     key = {**_checkpoint_key(loaded, seed, keep_records), "streaming": streams}
@@ -209,7 +218,7 @@ def run(
     own = executor is None
     ex = executor or make_executor(workers, jobs=reps)
     try:
-        outputs = run_replications(model, seed, list(range(reps)), ex, keep_records, progress, str(loaded.path), ckpt,
+        outputs = run_replications(model, seed, numbers, ex, keep_records, progress, str(loaded.path), ckpt,
                                    "streaming" if streams else "exact")
     finally:
         if own:

@@ -80,3 +80,25 @@ def test_a_failure_while_writing_leaves_no_files_behind(tmp_path, monkeypatch):
     # no output file at all; only the finished replications are kept, for --resume
     assert [p.name for p in out.iterdir()] == ["replications"]
     assert [p.name for p in (out / "replications").iterdir() if p.suffix == ".pkl"] == ["rep-00000.pkl"]
+
+
+def test_one_replication_can_be_replayed_alone_with_the_same_numbers(tmp_path):
+    scen = scenario_file(tmp_path)
+    all_out, one_out = tmp_path / "all", tmp_path / "one"
+    assert cli.invoke(app, ["run", str(scen), "--reps", "3", "--out", str(all_out), "--workers", "1", "--records", "--no-plots"]).exit_code == 0
+    res = cli.invoke(app, ["run", str(scen), "--replication", "2", "--out", str(one_out), "--workers", "1", "--records", "--no-plots"])
+    assert res.exit_code == 0, res.output
+    every, alone = pd.read_parquet(all_out / "records.parquet"), pd.read_parquet(one_out / "records.parquet")
+    assert set(alone["replication"]) == {2}
+    pd.testing.assert_frame_equal(every[every["replication"] == 2].reset_index(drop=True), alone)
+
+
+def test_precision_mode_reports_how_many_replications_it_needed(tmp_path):
+    res = cli.invoke(app, ["run", str(scenario_file(tmp_path)), "--precision", "20%", "--out", str(tmp_path / "p"),
+                           "--workers", "1", "--no-plots"])
+    assert res.exit_code == 0, res.output
+    assert "precision reached: mean_wait_min of booths" in res.output and "replications" in res.output
+    m = json.loads((tmp_path / "p" / "manifest.json").read_text())
+    assert m["precision"]["reached"] and m["precision"]["replications_needed"] == m["replications"]
+    bad = cli.invoke(app, ["run", str(scenario_file(tmp_path)), "--precision", "lots"])
+    assert bad.exit_code == 2 and "expected a percentage like 5%" in bad.output
