@@ -217,6 +217,12 @@ def render(derived: dict[str, Any]) -> str:
         "# applied to every day of the week (weekends included), so no weekday_factor is set; weekday",
         "# factors are future calibration work. The simulated annual volume is therefore the weekday",
         "# base day x 365 x the month factors, not the BTS annual total.",
+        "#",
+        "# KNOWN GAP: in the baseline day the General lanes open too few lane-hours for their demand",
+        "# (SANDAG's open lanes x processing rates give slightly less than the General volume), so",
+        "# over a year the General line never clears and its waits grow to days. Real officers open",
+        "# lanes when lines grow; that operations policy is not modelled yet. Use this file to test",
+        "# long-horizon runs, not for General-lane waits.",
     ]
     if ck["occupancy_suspect"]:
         L += [
