@@ -74,7 +74,8 @@ class _Lane:
 
 
 class _Group:
-    __slots__ = ("index", "k", "per_lane", "lanes", "queue", "ready", "n_open", "waiting", "peak", "service", "mean_s")
+    __slots__ = ("index", "k", "per_lane", "lanes", "queue", "ready", "n_open", "waiting", "peak", "service", "mean_s",
+                 "mean_all_s", "pending")
 
     def __init__(self, index: int, n_lanes: int, k: int, per_lane: bool, service: np.ndarray, mean_s: dict[int, float]):
         self.index = index
@@ -88,6 +89,8 @@ class _Group:
         self.peak = 0  # most travellers in line since the last hourly tick
         self.service = service  # service time (s) of each traveller if served here
         self.mean_s = mean_s  # program -> mean service time (s), for lane choice
+        self.mean_all_s = sum(mean_s.values()) / len(mean_s)  # for a lane policy's wait estimate
+        self.pending = False  # a lane policy's decision waiting to take effect
 
 
 class Engine:
@@ -122,7 +125,6 @@ class Engine:
         self.sec_start: list[float] = []
         self.sec_end: list[float] = []
         self.in_system = 0
-        self._booths = tuple(tuple((t, n * g.booths_per_lane) for t, n in g.schedule) for g in model.groups)
         self.uid: list[int] = []  # each held traveller's number in the replication (arrival order)
         self._fed = 0
         # per stream: per program, the candidate groups and fixed shares
@@ -136,8 +138,11 @@ class Engine:
         # largest line (all lines of a group) seen in each hour of the run, per group
         n_hours = int(math.ceil((model.horizon_s + model.drain_s) / 3600.0)) + 1
         self.queue_peak = np.zeros((len(model.groups), n_hours))
+        self.open_steps: list[list[tuple[float, int]]] = [[] for _ in model.groups]  # (time_s, lanes accepting)
         for gm, g in zip(model.groups, self.groups):  # each change schedules the next (small heap)
             self._at(gm.schedule[0][0], self._on_schedule, (g, gm.schedule, 0), URGENT)
+            if gm.policy is not None:
+                self._at(gm.policy.review_s, self._on_review, (g, gm.policy), URGENT)
         self._at(3600.0, self._on_hour, 1, URGENT)
         if travellers is not None:
             self.feed(travellers)
@@ -285,9 +290,41 @@ class Engine:
 
     def _on_schedule(self, ev) -> None:
         g, steps, k = ev._value
-        target = steps[k][1]
         if k + 1 < len(steps):
             self._at(steps[k + 1][0] - self.env._now, self._on_schedule, (g, steps, k + 1), URGENT)
+        self._set_open(g, steps[k][1])
+
+    def _on_review(self, ev) -> None:
+        """Lane-opening policy: estimate the wait of a traveller joining now; open or close one
+        lane (after the reaction time) if it is outside the target band."""
+        g, p = ev._value
+        self._at(p.review_s, self._on_review, ev._value, URGENT)
+        if g.pending:
+            return
+        booths = g.n_open * g.k
+        if g.waiting == 0:
+            estimate = 0.0
+        else:
+            estimate = g.waiting * g.mean_all_s / booths if booths else _INF
+        target = g.n_open
+        if estimate > p.high_wait_s and target < p.max_lanes:
+            target += 1
+        elif estimate < p.low_wait_s and target > p.min_lanes:
+            target -= 1
+        if target != g.n_open:
+            g.pending = True
+            self._at(p.reaction_s, self._on_policy_change, (g, target), URGENT)
+
+    def _on_policy_change(self, ev) -> None:
+        g, target = ev._value
+        g.pending = False
+        self._set_open(g, target)
+
+    def _set_open(self, g: _Group, target: int) -> None:
+        """Open lanes (lowest number first) or close them (idle ones first, highest number
+        first; busy ones finish their travellers) until ``target`` accept travellers."""
+        if target != g.n_open or not self.open_steps[g.index]:
+            self.open_steps[g.index].append((self.env._now, target))
         lanes = g.lanes
         if target > g.n_open:
             for lane in lanes:
@@ -445,6 +482,11 @@ class Engine:
         self._next_arrival = i
         env._now = max(env._now, until_s)
 
+    def booth_steps(self) -> tuple[tuple[tuple[float, int], ...], ...]:
+        """Per group, when the number of booths accepting travellers changed: (time_s, booths)."""
+        return tuple(tuple((t, n * g.booths_per_lane) for t, n in steps)
+                     for steps, g in zip(self.open_steps, self.model.groups))
+
     def _records(self, end_s: float, rows: np.ndarray | None = None) -> Records:
         """Records of the travellers held (those selected by the boolean mask ``rows``)."""
 
@@ -465,7 +507,7 @@ class Engine:
             stream_names=tuple(s.name for s in m.streams),
             group_names=tuple(g.name for g in m.groups),
             group_modes=tuple(g.mode for g in m.groups),
-            group_booths=self._booths,
+            group_booths=self.booth_steps(),
             arrival_s=arr(self.arrival),
             stream=arr(self.stream, np.int64),
             program=arr(self.program, np.int64),

@@ -34,6 +34,18 @@ class StreamModel:
 
 
 @dataclass(frozen=True)
+class PolicyModel:
+    """A lane-opening policy in seconds (see ``schema.LanePolicy``)."""
+
+    low_wait_s: float
+    high_wait_s: float
+    min_lanes: int
+    max_lanes: int
+    review_s: float
+    reaction_s: float
+
+
+@dataclass(frozen=True)
 class GroupModel:
     """A lane group: its lanes, stacked booths, discipline, schedule and service times."""
 
@@ -45,6 +57,7 @@ class GroupModel:
     per_lane: bool
     schedule: tuple[tuple[float, int], ...]  # (time_s, lanes open from then), first at 0
     service: dict[int, ServiceDist]  # program index -> distribution
+    policy: PolicyModel | None = None  # lanes follow the line instead of the schedule after t = 0
 
 
 @dataclass(frozen=True)
@@ -121,6 +134,11 @@ def build_model(scenario: Scenario) -> Model:
             per_lane=g.discipline == "per_lane",
             schedule=_schedule_seconds(g.lanes_open, w.start, horizon_s + drain_s),
             service={PROGRAMS.index(p): from_spec(d) for p, d in g.service.items()},
+            policy=None if g.policy is None else PolicyModel(
+                low_wait_s=60.0 * g.policy.low_wait_min, high_wait_s=60.0 * g.policy.high_wait_min,
+                min_lanes=g.policy.min_lanes, max_lanes=g.policy.max_lanes,
+                review_s=60.0 * g.policy.review_min, reaction_s=60.0 * g.policy.reaction_min,
+            ),
         )
         for i, (name, g) in enumerate(scenario.lane_groups.items())
     )

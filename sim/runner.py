@@ -126,7 +126,7 @@ def _run_streaming(model: Model, seed: int, replication: int, t0: float, chunk_s
         replication=replication,
         by_hour=acc.wait_table("hour"),
         by_band=acc.wait_table("band"),
-        queue=acc.queue_table(engine.queue_peak),
+        queue=acc.queue_table(engine.queue_peak, engine.booth_steps()),
         quantiles=acc.quantile_table(),
         n_travellers=acc.n_travellers,
         runtime_s=time.perf_counter() - t0,

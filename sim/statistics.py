@@ -22,7 +22,7 @@ from sim.model import PROGRAMS
 from sim.records import Records
 
 WAIT_METRICS = ("mean_wait_min", "p50_wait_min", "p90_wait_min", "p95_wait_min", "max_wait_min")
-QUEUE_METRICS = ("mean_queue", "max_queue", "throughput_per_h", "utilisation")
+QUEUE_METRICS = ("mean_queue", "max_queue", "throughput_per_h", "booths_open", "utilisation")
 HOUR_BANDS: tuple[tuple[str, int, int], ...] = (
     ("00-06", 0, 6),
     ("06-10", 6, 10),
@@ -158,7 +158,8 @@ def hourly_totals(records: Records) -> dict[str, np.ndarray]:
 
 def queue_table(records: Records, totals: dict[str, np.ndarray], queue_peak: np.ndarray) -> pd.DataFrame:
     """Per replication, lane group and clock hour: time-average and maximum queue length,
-    primary throughput (travellers/h) and booth utilisation (busy ÷ open booth time).
+    primary throughput (travellers/h), booths open (time-average) and booth utilisation
+    (busy ÷ open booth time).
 
     Hours of the counted window (after warm-up) are averaged over days; the maximum is the
     largest seen in that clock hour on any day. ``records`` supplies only the window and the
@@ -188,10 +189,12 @@ def queue_table(records: Records, totals: dict[str, np.ndarray], queue_peak: np.
                 "width": width,
             }
         )[keep]
+        frame["booths_open"] = frame["open_s"] / frame["width"]
         agg = frame.groupby("hour").agg(
             mean_queue=("mean_queue", "mean"),
             max_queue=("max_queue", "max"),
             throughput_per_h=("throughput_per_h", "mean"),
+            booths_open=("booths_open", "mean"),
             busy_s=("busy_s", "sum"),
             open_s=("open_s", "sum"),
         )
@@ -201,6 +204,7 @@ def queue_table(records: Records, totals: dict[str, np.ndarray], queue_peak: np.
                 "mean_queue": [np.average(frame["mean_queue"], weights=w) if len(w) else np.nan],
                 "max_queue": [frame["max_queue"].max()],
                 "throughput_per_h": [np.average(frame["throughput_per_h"], weights=w) if len(w) else np.nan],
+                "booths_open": [np.average(frame["booths_open"], weights=w) if len(w) else np.nan],
                 "busy_s": [frame["busy_s"].sum()],
                 "open_s": [frame["open_s"].sum()],
             },

@@ -11,6 +11,7 @@ or within 1 s for waits under a second.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -142,6 +143,7 @@ class ReplicationAccumulator:
                                           "prob": ECDF_PROBS, "wait_min": q / 60.0}))
         return pd.concat(rows, ignore_index=True)
 
-    def queue_table(self, queue_peak: np.ndarray) -> pd.DataFrame:
+    def queue_table(self, queue_peak: np.ndarray, booth_steps) -> pd.DataFrame:
+        """Queue statistics of the whole run (``booth_steps``: the engine's final open-booth record)."""
         assert self.totals is not None
-        return queue_table(self.meta, self.totals, queue_peak)
+        return queue_table(replace(self.meta, group_booths=booth_steps), self.totals, queue_peak)

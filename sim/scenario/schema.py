@@ -272,6 +272,29 @@ LanesOpen = Annotated[
 ]
 
 
+class LanePolicy(_Strict):
+    """Officers open and close lanes to hold a target wait (SANDAG's min/max target waits):
+    every ``review_min`` they estimate the wait of a traveller joining the line now (travellers
+    in line × mean service time ÷ open booths); above ``high_wait_min`` they open one more lane,
+    below ``low_wait_min`` they close one, always within [``min_lanes``, ``max_lanes``]. A
+    decision takes effect ``reaction_min`` later; no new decision is taken meanwhile."""
+
+    low_wait_min: NonNegativeFloat
+    high_wait_min: PositiveFloat
+    min_lanes: NonNegativeInt
+    max_lanes: PositiveInt
+    review_min: PositiveFloat = 5.0
+    reaction_min: NonNegativeFloat = 10.0
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "LanePolicy":
+        if self.low_wait_min >= self.high_wait_min:
+            raise ValueError(f"expected low_wait_min < high_wait_min, got {self.low_wait_min} and {self.high_wait_min}")
+        if self.min_lanes > self.max_lanes:
+            raise ValueError(f"expected min_lanes ≤ max_lanes, got {self.min_lanes} and {self.max_lanes}")
+        return self
+
+
 class LaneGroup(_Strict):
     """A set of identical primary-inspection lanes sharing eligibility rules and a schedule.
 
@@ -287,6 +310,7 @@ class LaneGroup(_Strict):
     booths_per_lane: PositiveInt = 1
     discipline: Literal["shared", "per_lane"] = "shared"
     lanes_open: LanesOpen = None
+    policy: Optional[LanePolicy] = None
     service: dict[Program, ServiceTime]
 
     @field_validator("programs")
@@ -303,6 +327,12 @@ class LaneGroup(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> "LaneGroup":
+        if self.policy is not None:
+            if self.lanes_open is not None:
+                raise ValueError("give either lanes_open (a fixed schedule) or policy (lanes follow the line), not both")
+            if self.policy.max_lanes > self.lanes:
+                raise ValueError(f"policy.max_lanes: expected at most lanes={self.lanes}, got {self.policy.max_lanes}")
+            object.__setattr__(self, "lanes_open", ((0, self.policy.min_lanes),))  # the starting state
         if self.lanes_open is None:
             object.__setattr__(self, "lanes_open", ((0, self.lanes),))
         too_many = [n for _, n in self.lanes_open if n > self.lanes]
