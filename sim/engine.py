@@ -20,6 +20,10 @@ Semantics (what a planner can rely on):
 * **Opening and closing** follow the group's schedule, non-preemptively: a lane that closes
   takes no one new, finishes the travellers at its booths, and (``per_lane``) clears its own
   line first. Lanes open lowest-numbered first and close highest-numbered first.
+* **Lane policy** (instead of a schedule): every review interval the group's expected wait
+  for a traveller joining now is estimated (travellers in line × mean service ÷ open booths);
+  above the target band one more lane opens, below it one closes (non-preemptively, as above),
+  a reaction time after the decision, within the policy's lane limits.
 * **Secondary**: a referred traveller leaves primary for the mode's secondary facility, one
   FCFS line for all positions.
 * After the window no one new arrives; those in the system are served for up to ``drain_s``.
