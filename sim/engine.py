@@ -100,7 +100,7 @@ class _Group:
 class Engine:
     """Runs one replication. ``Engine(model, travellers).run()`` → ``Records`` for a whole
     window; for long windows, ``feed`` travellers a day at a time, ``advance`` the clock and
-    ``retire`` the travellers who have left, so memory stays bounded (see ``run_streaming``)."""
+    ``retire`` the travellers who have left, so memory stays bounded (see ``runner._run_streaming``)."""
 
     def __init__(self, model: Model, travellers: Travellers | None = None, replication: int = 0):
         self.model = model
