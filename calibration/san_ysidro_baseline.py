@@ -1,0 +1,503 @@
+#!/usr/bin/env python
+"""Derive the San Ysidro northbound baseline scenario (passenger vehicles and pedestrians) from
+public data, the same way ``calibration/otay_mesa_baseline.py`` derives Otay Mesa's.
+
+Usage (from the repository root)::
+
+    .venv/bin/python calibration/san_ysidro_baseline.py [--data ../shared/data] \
+        [--out scenarios/san_ysidro/baseline.yaml]
+
+Inputs (paths relative to the data directory; see its README.md):
+
+* ``sandag_sr11_ome/OME_Observed_Data.csv`` — SANDAG's observed hourly passenger-vehicle volumes,
+  open lanes and waits per lane type (CBP data, Tue/Wed/Thu averages); rows port_name
+  "San Ysidro", direction Northbound, vehicle_type Passenger.
+* ``sandag_sr11_ome/poe_rates_2017_base.csv`` — hourly open lanes, stacked lanes and processing
+  rates (veh/h/lane) of SANDAG's calibrated 2017 base-year simulation, columns ``SY_GP_*``,
+  ``SY_RE_*``, ``SY_SE_*``.
+* ``bts_border_crossing/Border_Crossing_Entry_Data_US-Mexico_1996-01_2022-07.csv`` — BTS monthly
+  crossings (pedestrian volume; cross-check of the vehicle volume).
+
+San Ysidro has no commercial traffic (public-figures §4.4). Buses (dedicated lane) are not modelled.
+
+**Stacked lanes.** SANDAG's rate file gives, per lane type and hour, ``_OPEN`` open lanes of which
+``_STL`` are stacked (two booths one behind the other), a processing rate ``_VEH`` per
+single-booth lane and ``_STV`` per stacked lane. SANDAG's POE model uses the capacity
+``VEH × (OPEN − STL) + STV × STL`` (SANDAG/SR11_OME_IG ``model/run_poe_model.rsc``;
+``docs/user_guide.md`` "Revise POE Rate File": STL ≤ OPEN, "of the 10 open lanes, 7 are
+stacked"). A lane group of ours has one ``booths_per_lane`` for all its lanes, so a lane type
+whose open lanes are partly stacked becomes two groups, ``pov_<type>`` (single booths, OPEN − STL
+lanes) and ``pov_<type>_stacked`` (two booths, STL lanes); a type stacked in every open lane (or
+in none) stays one group named ``pov_<type>``. In the 2017 base file General and Ready are
+stacked in every open lane (STL = OPEN in every hour) and SENTRI in none (STL = 0), so the
+scenario has one group per lane type.
+
+The engine's stacked lane takes a platoon of two and the next only when both have left
+(``sim/engine.py``), so a saturated stacked lane clears ``2 / E[max(S1, S2)]`` per hour. The
+per-booth mean service time of a stacked group is chosen so that this equals SANDAG's
+volume-weighted ``_STV``: for lognormal service with coefficient of variation ``cv``,
+``E[max(S1, S2)] = mean × (1 + erf(σ/2))`` with ``σ² = ln(1 + cv²)``, hence
+``mean_s = 2 × 3600 / (STV × (1 + erf(σ/2)))``. Single-booth lanes use ``3600 / VEH`` as for
+Otay Mesa.
+
+Everything else (window, service distributions, referral, secondary, pedestrian assumptions) is
+taken from the Otay Mesa script, which is imported by path rather than copied.
+
+``derive(data_dir)`` returns ``{"scenario": <mapping>, "checks": <mapping>}``; ``render(derived)``
+turns that into the commented YAML text. A test checks that the committed
+``scenarios/san_ysidro/baseline.yaml`` equals ``render(derive(data_dir))``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import math
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_OUT = REPO / "scenarios" / "san_ysidro" / "baseline.yaml"
+
+
+def _otay_mesa_script():
+    """Import calibration/otay_mesa_baseline.py by path (calibration/ is not a package)."""
+    name = "otay_mesa_baseline_script"  # the name the Otay Mesa tests and year script use
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parent / "otay_mesa_baseline.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+_om = _otay_mesa_script()
+
+DEFAULT_DATA = _om.DEFAULT_DATA
+OBSERVED, RATES, BTS, FIGURES = _om.OBSERVED, _om.RATES, _om.BTS, _om.FIGURES
+HOURS = _om.HOURS
+r1, weighted_rate, _lognormal, _whole = _om.r1, _om.weighted_rate, _om._lognormal, _om._whole
+_num, _quote, _service, _flow_list = _om._num, _om._quote, _om._service, _om._flow_list
+
+PORT = "San Ysidro"
+# --- assumptions shared with Otay Mesa (quoted there and in the YAML comments) ------------
+WINDOW_START, DURATION_H, WARMUP_H, DRAIN_H = _om.WINDOW_START, _om.DURATION_H, _om.WARMUP_H, _om.DRAIN_H
+REPLICATIONS, SEED = _om.REPLICATIONS, _om.SEED
+POV_CV, POV_REFERRAL_P, POV_SECONDARY = _om.POV_CV, _om.POV_REFERRAL_P, _om.POV_SECONDARY
+PED_MEAN_S, PED_CV, PED_READY_SHARE, BTS_YEAR = _om.PED_MEAN_S, _om.PED_CV, _om.PED_READY_SHARE, _om.BTS_YEAR
+# --- San Ysidro figures -----------------------------------------------------------------
+PED_BOOTHS = 15  # public-figures §4.3: SANDAG model config "San Ysidro veh 24 / ped 15"
+PHYSICAL_POV_BOOTHS = 46  # public-figures §4.3: Phase 1B (Nov 2014), 25 NB lanes, 46 primary booths
+STACKED_BOOTHS = 2
+
+POV_LANE_TYPES = {"pov_general": "General", "pov_ready": "Ready", "pov_sentri": "SENTRI"}
+POV_RATE_PREFIX = {"pov_general": "SY_GP", "pov_ready": "SY_RE", "pov_sentri": "SY_SE"}
+POV_PROGRAMS = {
+    "pov_general": ["general", "ready", "sentri"],
+    "pov_ready": ["ready", "sentri"],
+    "pov_sentri": ["sentri"],
+}
+
+
+# --- readers ----------------------------------------------------------------------------
+
+
+def observed(data_dir: Path) -> dict[str, dict[str, list[float]]]:
+    """San Ysidro northbound passenger rows by traveler_type: 24 hourly values of ``volume``,
+    ``open_lanes`` and ``wait_time`` each."""
+    pairs: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)
+    for r in _om._rows(data_dir / OBSERVED):
+        if r["port_name"] == PORT and r["direction"] == "Northbound" and r["vehicle_type"] == "Passenger":
+            for col in ("volume", "open_lanes", "wait_time"):
+                pairs[(r["traveler_type"], col)].append((int(r["hour"]), float(r[col])))
+    out: dict[str, dict[str, list[float]]] = defaultdict(dict)
+    for (t, col), v in pairs.items():
+        out[t][col] = _om._hourly(v, f"{OBSERVED} {PORT} {t} {col}")
+    return dict(out)
+
+
+# --- derivation -------------------------------------------------------------------------
+
+
+def stacked_factor(cv: float = POV_CV) -> float:
+    """E[max(S1, S2)] / E[S] for two independent lognormal service times with this cv:
+    ``1 + erf(σ/2)``, σ² = ln(1 + cv²) (one plus the lognormal Gini coefficient)."""
+    return 1.0 + math.erf(math.sqrt(math.log(1.0 + cv * cv)) / 2.0)
+
+
+def split_stacked(open_: list[int], stl: list[int], what: str) -> tuple[list[int], list[int]]:
+    """(single-booth lanes, stacked lanes) per hour from SANDAG's OPEN lanes of which STL stacked."""
+    bad = [k + 1 for k in HOURS if not 0 <= stl[k] <= open_[k]]
+    if bad:
+        raise ValueError(f"{what}: expected 0 <= STL <= OPEN, not so at hours {bad}")
+    return [o - s for o, s in zip(open_, stl)], list(stl)
+
+
+def _rate_where(rates: list[float], volumes: list[float], lanes: list[int], what: str) -> float:
+    """Volume-weighted mean rate over the hours in which such lanes are open."""
+    weights = [v if n > 0 else 0.0 for v, n in zip(volumes, lanes)]
+    if sum(weights) <= 0:
+        raise ValueError(f"{what}: no volume in the hours these lanes are open")
+    return weighted_rate(rates, weights)
+
+
+def pov_lane_groups(
+    rates: dict[str, list[float]], volumes: dict[str, list[float]], cv: float = POV_CV
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Passenger-vehicle lane groups from the SY_* rate columns and each lane type's volumes.
+
+    Returns ``(groups, facts)``: the lane-group mappings as the scenario holds them, and per group
+    the rate column used, its weighted rate and (stacked) the SANDAG STV/VEH ratio."""
+    factor = stacked_factor(cv)
+    groups: dict[str, Any] = {}
+    facts: dict[str, Any] = {}
+    for s, prefix in POV_RATE_PREFIX.items():
+        open_ = _whole(rates[f"{prefix}_OPEN"], f"{prefix}_OPEN")
+        stl = _whole(rates[f"{prefix}_STL"], f"{prefix}_STL")
+        single, stacked = split_stacked(open_, stl, prefix)
+        parts = []
+        if any(single):
+            parts.append((1, single))
+        if any(stacked):
+            parts.append((STACKED_BOOTHS, stacked))
+        if not parts:
+            raise ValueError(f"{prefix}_OPEN: no lane open in any hour")
+        for booths, lanes_open in parts:
+            name = f"{s}_stacked" if booths > 1 and len(parts) > 1 else s
+            if booths == 1:
+                col = f"{prefix}_VEH"
+                rate = _rate_where(rates[col], volumes[s], lanes_open, col)
+                mean_s = r1(3600.0 / rate)
+            else:
+                col = f"{prefix}_STV"
+                rate = _rate_where(rates[col], volumes[s], lanes_open, col)
+                mean_s = r1(booths * 3600.0 / (rate * factor))
+                veh = _rate_where(rates[f"{prefix}_VEH"], volumes[s], lanes_open, f"{prefix}_VEH")
+            group: dict[str, Any] = {
+                "mode": "vehicle",
+                "programs": list(POV_PROGRAMS[s]),
+                "lanes": max(lanes_open),
+                "discipline": "shared",
+                "lanes_open": lanes_open,
+                "service": {p: _lognormal(mean_s, cv) for p in POV_PROGRAMS[s]},
+            }
+            if booths > 1:
+                group["booths_per_lane"] = booths
+            groups[name] = group
+            facts[name] = {
+                "lane_type": s,
+                "prefix": prefix,
+                "rate_col": col,
+                "rate": r1(rate),
+                "booths": booths,
+                "all_stacked": booths > 1 and len(parts) == 1,
+                "none_stacked": booths == 1 and len(parts) == 1,
+            }
+            if booths > 1:
+                facts[name]["veh_rate"] = r1(veh)
+                facts[name]["stv_over_veh"] = round(rate / veh, 2)
+    return groups, facts
+
+
+def _capacity_per_day(rates: dict[str, list[float]], prefix: str) -> float:
+    """SANDAG's own daily capacity: sum over hours of VEH × (OPEN − STL) + STV × STL."""
+    veh, open_, stl, stv = (rates[f"{prefix}_{c}"] for c in ("VEH", "OPEN", "STL", "STV"))
+    return sum(veh[k] * (open_[k] - stl[k]) + stv[k] * stl[k] for k in HOURS)
+
+
+def derive(data_dir: str | Path = DEFAULT_DATA) -> dict[str, Any]:
+    """Read the public data and return ``{"scenario": ..., "checks": ...}`` (see module doc)."""
+    data_dir = Path(data_dir)
+    obs = observed(data_dir)
+    rates = _om.poe_rates(data_dir)
+    bts = _om.bts_annual(data_dir, ("Personal Vehicles", "Pedestrians"), port=PORT)
+    checks: dict[str, Any] = {}
+    streams: dict[str, Any] = {}
+
+    # passenger vehicles ------------------------------------------------------------------
+    pov_raw = {s: obs[t]["volume"] for s, t in POV_LANE_TYPES.items()}
+    for s, t in POV_LANE_TYPES.items():
+        streams[s] = {
+            "mode": "vehicle",
+            "program": POV_PROGRAMS[s][0],
+            "demand": {"rate_per_h": [r1(v) for v in pov_raw[s]]},
+            "referral_p": POV_REFERRAL_P,
+            "lane_choice": {"rule": "shortest_expected_wait"},
+        }
+        checks[f"{s}_daily"] = round(sum(pov_raw[s]))
+        prefix = POV_RATE_PREFIX[s]
+        checks[f"{s}_capacity_daily"] = round(_capacity_per_day(rates, prefix))
+        ol, wt = obs[t]["open_lanes"], obs[t]["wait_time"]
+        checks[f"{s}_observed_open"] = (int(min(ol)), int(max(ol)))
+        checks[f"{s}_observed_wait"] = (int(min(wt)), int(max(wt)))
+        checks[f"{s}_observed_wait_h1"] = int(wt[0])
+        checks[f"{s}_observed_wait_mean"] = r1(sum(w * v for w, v in zip(wt, pov_raw[s])) / sum(pov_raw[s]))
+    groups, facts = pov_lane_groups(rates, pov_raw)
+    checks["groups"] = facts
+    checks["stacked_factor"] = round(stacked_factor(POV_CV), 3)
+    maxes = {int(v) for p in POV_RATE_PREFIX.values() for v in rates[f"{p}_MAX"]}
+    if len(maxes) != 1:
+        raise ValueError(f"{RATES}: expected one SY_*_MAX value for all types and hours, got {sorted(maxes)}")
+    physical = maxes.pop()
+    checks["max_col"] = physical
+    total_open = [sum(int(rates[f"{p}_OPEN"][k]) for p in POV_RATE_PREFIX.values()) for k in HOURS]
+    booths_open = [
+        sum(
+            int(rates[f"{p}_OPEN"][k]) + (STACKED_BOOTHS - 1) * int(rates[f"{p}_STL"][k])
+            for p in POV_RATE_PREFIX.values()
+        )
+        for k in HOURS
+    ]
+    if max(total_open) > physical:
+        raise ValueError(f"{RATES}: more than SY_GP_MAX = {physical} passenger lanes open in one hour: {total_open}")
+    if max(booths_open) > PHYSICAL_POV_BOOTHS:
+        raise ValueError(f"{RATES}: more than {PHYSICAL_POV_BOOTHS} primary booths open in one hour: {booths_open}")
+    checks["pov_max_total_open"] = max(total_open)
+    checks["pov_max_booths_open"] = max(booths_open)
+    pov_total = [sum(pov_raw[s][k] for s in pov_raw) for k in HOURS]
+    checks["pov_daily_total"] = round(sum(pov_total))
+    checks["bts_pov_per_day"] = round(bts["Personal Vehicles"] / 365)
+
+    # pedestrians -------------------------------------------------------------------------
+    ped_annual = bts["Pedestrians"]
+    ped_daily = ped_annual / 365
+    checks["bts_ped_annual"] = round(ped_annual)
+    checks["bts_ped_per_day"] = r1(ped_daily)
+    profile = [r1(v) for v in pov_total]
+    checks["ped_peak_per_h"] = round(ped_daily * max(profile) / sum(profile))
+    checks["ped_capacity_per_h"] = round(PED_BOOTHS * 3600 / PED_MEAN_S)
+    for s, program, share in (("ped_general", "general", 1 - PED_READY_SHARE), ("ped_ready", "ready", PED_READY_SHARE)):
+        streams[s] = {
+            "mode": "pedestrian",
+            "program": program,
+            "demand": {"daily_volume": r1(ped_daily * share), "profile": profile},
+            "lane_choice": {"rule": "shortest_expected_wait"},
+        }
+    groups["ped_general"] = {
+        "mode": "pedestrian",
+        "programs": ["general", "ready"],
+        "lanes": PED_BOOTHS,
+        "discipline": "per_lane",
+        "lanes_open": PED_BOOTHS,
+        "service": {p: _lognormal(PED_MEAN_S, PED_CV) for p in ("general", "ready")},
+    }
+
+    scenario = {
+        "name": "San Ysidro NB baseline (2017 weekday)",
+        "description": (
+            "San Ysidro northbound, typical 2017 weekday (SANDAG Tue/Wed/Thu averages): passenger "
+            "vehicles (General/Ready/SENTRI; General and Ready lanes double-stacked) and pedestrians. "
+            "No commercial traffic; buses not modelled. Derived from public SANDAG and BTS data; "
+            "not yet calibrated against observed waits."
+        ),
+        "window": {"start": WINDOW_START, "duration_h": DURATION_H, "warmup_h": WARMUP_H, "drain_h": DRAIN_H},
+        "replications": REPLICATIONS,
+        "seed": SEED,
+        "streams": streams,
+        "lane_groups": groups,
+        "secondary": {
+            "pov_secondary": {
+                "mode": "vehicle",
+                "positions": POV_SECONDARY["positions"],
+                "service": _lognormal(POV_SECONDARY["mean_s"], POV_SECONDARY["cv"]),
+            },
+        },
+    }
+    return {"scenario": scenario, "checks": checks}
+
+
+# --- rendering --------------------------------------------------------------------------
+
+
+def _group_lines(name: str, g: dict[str, Any], comments: dict[str, list[str]]) -> list[str]:
+    """Otay Mesa's group renderer plus ``booths_per_lane`` (after ``lanes``) when the group has it."""
+    out = _om._group_lines(name, g, comments)
+    if "booths_per_lane" in g:
+        at = next(i for i, line in enumerate(out) if line.startswith("    lanes: ")) + 1
+        out[at:at] = ["    # " + c for c in comments.get("booths_per_lane", [])] + [
+            f"    booths_per_lane: {g['booths_per_lane']}"
+        ]
+    return out
+
+
+def _range(pair: tuple[int, int]) -> str:
+    return f"{pair[0]}-{pair[1]}"
+
+
+def _pov_group_comments(name: str, f: dict[str, Any], ck: dict[str, Any]) -> dict[str, list[str]]:
+    p, t = f["prefix"], POV_LANE_TYPES[f["lane_type"]]
+    if f["booths"] == 1:
+        lanes_src = f"{p}_OPEN" if f["none_stacked"] else f"{p}_OPEN - {p}_STL"
+        what = (
+            f"{p}_STL = 0 in every hour: no stacked lanes"
+            if f["none_stacked"]
+            else f"{p}_OPEN lanes less {p}_STL stacked ones"
+        )
+        service = [f"{p}_VEH weighted by {t} volume: {_num(f['rate'])} veh/h/lane; mean_s = 3600 / rate."]
+        booths = []
+    else:
+        lanes_src = f"{p}_STL"
+        what = (
+            f"= {p}_OPEN in every hour: every open lane is stacked"
+            if f["all_stacked"]
+            else f"the stacked ones of {p}_OPEN"
+        )
+        service = [
+            f"{p}_STV weighted by {t} volume: {_num(f['rate'])} veh/h per stacked lane ({p}_VEH: {_num(f['veh_rate'])},",
+            f"ratio {f['stv_over_veh']:.2f}). Per-booth mean_s = 2 x 3600 / (rate x {ck['stacked_factor']:.3f}), "
+            f"{ck['stacked_factor']:.3f} = E[max(S1,S2)]/E[S]",
+            f"for lognormal cv {_num(POV_CV)}, so that a saturated lane clears {_num(f['rate'])}/h (the engine's "
+            f"2/E[max]; {2 / ck['stacked_factor']:.2f} x a single booth).",
+        ]
+        booths = [f"stacked: two booths one behind the other ({p}_STL; public-figures §4.3: 46 double-stacked booths)."]
+    return {
+        "lanes": [f"max of {lanes_src} ({p}_MAX = {ck['max_col']} counts the shared physical lanes)."],
+        "booths_per_lane": booths,
+        "lanes_open": [f"{RATES} column {lanes_src}, rows TIME 1..24", f"({what})"],
+        "service": service,
+    }
+
+
+def render(derived: dict[str, Any]) -> str:
+    """The commented YAML text of a ``derive`` result."""
+    sc, ck = derived["scenario"], derived["checks"]
+    st, lg, sec = sc["streams"], sc["lane_groups"], sc["secondary"]
+    w = sc["window"]
+    L: list[str] = [
+        "# San Ysidro port of entry, northbound: 2017 typical-weekday baseline (passenger vehicles, pedestrians).",
+        "#",
+        "# GENERATED by calibration/san_ysidro_baseline.py -- do not edit by hand. Regenerate with",
+        "#   .venv/bin/python calibration/san_ysidro_baseline.py --data ../shared/data --out scenarios/san_ysidro/baseline.yaml",
+        "# (tests/calibration/test_san_ysidro_baseline.py checks that this file matches the script's output).",
+        "# Window, service-distribution shapes, referral and secondary are the assumptions of",
+        "# calibration/otay_mesa_baseline.py (imported by the script), quoted again below.",
+        "#",
+        "# Data files are named relative to the shared data directory (see its README.md):",
+        f"#   {OBSERVED}  -- SANDAG SR-11/OME model, observed CBP data (Tue/Wed/Thu averages)",
+        f"#   {RATES}  -- SANDAG 2017 base-year lane supply and processing rates",
+        f"#   {BTS}",
+        f"# Assumptions cite {FIGURES} (section numbers as there).",
+        "# SANDAG hour h (1..24) covers (h-1):00-h:00, so list position k (0..23) = hour k+1 = k:00-(k+1):00.",
+        "# Rates are rounded to 0.1 veh/h, mean service times to 0.1 s.",
+        "# Not calibrated: compare simulated waits with SANDAG's observed waits (OME_Observed_Data.csv",
+        "# column wait_time, minutes; volume-weighted daily means: "
+        f"General {_num(ck['pov_general_observed_wait_mean'])}, Ready {_num(ck['pov_ready_observed_wait_mean'])}, "
+        f"SENTRI {_num(ck['pov_sentri_observed_wait_mean'])})",
+        "# before drawing conclusions; that tuning is a separate task.",
+        "",
+        f"name: {_quote(sc['name'])}",
+        f"description: {_quote(sc['description'])}",
+        "",
+        "# A Tuesday 00:00 start; the data describe an average Tue/Wed/Thu, repeated on both days.",
+        "# Observed queues do not drain at midnight (OME_Observed_Data.csv wait_time at hour 1: "
+        f"General {ck['pov_general_observed_wait_h1']} min,",
+        f"# Ready {ck['pov_ready_observed_wait_h1']} min), so the first 24 h are warm-up; only day 2 is counted.",
+        "window:",
+        f"  start: {w['start']}",
+        f"  duration_h: {_num(w['duration_h'])}",
+        f"  warmup_h: {_num(w['warmup_h'])}",
+        f"  drain_h: {_num(w['drain_h'])}",
+        f"replications: {sc['replications']}",
+        f"seed: {sc['seed']}",
+        "",
+        "streams:",
+        f"  # Passenger vehicles: {OBSERVED}, rows port_name={PORT}, direction=Northbound,",
+        "  # vehicle_type=Passenger, column volume (veh/h) by traveler_type. All lane types together:",
+        f"  # {ck['pov_daily_total']:,} veh/day (BTS {BTS_YEAR} Personal Vehicles, annual/365 incl. weekends: "
+        f"{ck['bts_pov_per_day']:,}/day;",
+        "  # public-figures §4.4: 39.7 k/day).",
+        f"  # referral_p {_num(POV_REFERRAL_P)}: assumption, public-figures §4.2 suggests 2-5 % for POVs.",
+        "  # lane_choice: the default rule, written out; General lanes take everyone, Ready lanes take",
+        "  # Ready and SENTRI, so Ready and SENTRI drivers pick among their eligible groups on arrival.",
+        "  # SANDAG's own daily capacity, sum over hours of VEH x (OPEN - STL) + STV x STL (rate file), vs demand:",
+        "  # "
+        + "; ".join(f"{t} {ck[s + '_capacity_daily']:,} vs {ck[s + '_daily']:,}" for s, t in POV_LANE_TYPES.items())
+        + ".",
+    ]
+    for s, t in POV_LANE_TYPES.items():
+        L += _om._stream_lines(s, st[s], [f"traveler_type={t}, column volume; {ck[s + '_daily']:,} veh/day."])
+    L += [
+        "",
+        "  # Pedestrians: SANDAG has no pedestrian volumes. daily_volume (split below) from",
+        f"  # {BTS}:",
+        f"  # rows Port Name={PORT}, Measure=Pedestrians, sum of Value over the 12 months of {BTS_YEAR}",
+        f"  # = {ck['bts_ped_annual']:,}; / 365 = {_num(ck['bts_ped_per_day'])}/day (public-figures §4.4: 25.9 k/day). "
+        "An all-days average, not a weekday figure.",
+        "  # ASSUMPTION (as for Otay Mesa): profile = the passenger-vehicle hourly volume of all lane types",
+        f"  # together ({OBSERVED}, Passenger General+Ready+SENTRI, column volume),",
+        "  # a stand-in for the unknown pedestrian arrival profile; its peak hour brings about "
+        f"{ck['ped_peak_per_h']:,} pedestrians.",
+        f"  # ASSUMPTION (as for Otay Mesa): {round(100 * (1 - PED_READY_SHARE))} % general / "
+        f"{round(100 * PED_READY_SHARE)} % Ready (CBP runs pedestrian Ready lanes;",
+        "  # no public share found). No separate Ready pedestrian lanes are modelled: both use ped_general.",
+        "  # No pedestrian secondary.",
+    ]
+    for s in ("ped_general", "ped_ready"):
+        L += _om._stream_lines(s, st[s], [])
+    L += ["", "lane_groups:"]
+    L += [
+        f"  # Passenger vehicles: SY_GP_MAX = SY_RE_MAX = SY_SE_MAX = {ck['max_col']} physical lanes (public-figures §4.3:",
+        "  # 25 northbound lanes and 46 primary booths after Phase 1B, 2014) shared among General, Ready and",
+        "  # SENTRI, so each group's lanes is its own hourly maximum; at most "
+        f"{ck['pov_max_total_open']} lanes ({ck['pov_max_booths_open']} booths)",
+        "  # are open together in any hour.",
+        f"  # Stacked lanes: {RATES} gives OPEN lanes of which STL are stacked",
+        "  # (SANDAG/SR11_OME_IG docs/user_guide.md, 'Revise POE Rate File'; capacity VEH x (OPEN - STL) + STV x STL",
+        "  # in model/run_poe_model.rsc; stacking allowed for San Ysidro General and Ready only, allow_stack in",
+        "  # sandag_sr11_ome/port_configurations.csv). One lane group has one booths_per_lane, so a lane type with",
+        "  # some stacked and some single lanes would become two groups (pov_<type> and pov_<type>_stacked);",
+        "  # in the 2017 base file every open General and Ready lane is stacked and no SENTRI lane is, so each",
+        "  # lane type is one group.",
+        "  # Open lanes: SANDAG's calibrated supply. CBP's observed open_lanes in",
+        f"  # {OBSERVED} differ (General {_range(ck['pov_general_observed_open'])}, "
+        f"Ready {_range(ck['pov_ready_observed_open'])}, SENTRI {_range(ck['pov_sentri_observed_open'])}",
+        "  # over the day) but come without processing rates.",
+        "  # Service: SANDAG's hourly processing rate (veh/h/lane), weighted by that lane type's hourly volume",
+        f"  # ({OBSERVED} column volume), gives one daily mean rate (the schema has one",
+        "  # service distribution per lane group and program).",
+        f"  # cv {_num(POV_CV)} lognormal: assumption, public-figures §4.1 suggested default (CV 0.5-0.7).",
+        "  # Ready/SENTRI drivers in General lanes get the General mean; SENTRI drivers in Ready lanes the Ready mean.",
+    ]
+    for g, f in ck["groups"].items():
+        L += _group_lines(g, lg[g], _pov_group_comments(g, f, ck))
+    L += [
+        "",
+        f"  # Pedestrians: {PED_BOOTHS} booths (public-figures §4.3: SANDAG model config 'ped 15'; other counts there:",
+        "  # 16 booths in 2000, 12 regular lanes + 1 SENTRI lane in 2008), one line per booth, all open all day",
+        f"  # (assumption). Service: lognormal mean {_num(PED_MEAN_S)} s cv {_num(PED_CV)}, Otay Mesa's assumption",
+        "  # (public-figures §4.1 suggests 30-60 s).",
+        f"  # Capacity {ck['ped_capacity_per_h']:,}/h against the profile's peak of about {ck['ped_peak_per_h']:,}/h.",
+    ]
+    L += _group_lines("ped_general", lg["ped_general"], {})
+    L += [
+        "",
+        "# Secondary inspection: no public capacities or durations; Otay Mesa's assumptions",
+        "# (public-figures §4.2: POV secondary 10-30 min with a long tail). San Ysidro has no trucks.",
+        "secondary:",
+    ]
+    for name, f in sec.items():
+        L += [
+            f"  {name}:",
+            f"    mode: {f['mode']}",
+            f"    positions: {f['positions']}",
+            f"    service: {_service(f['service'])}",
+        ]
+    return "\n".join(L) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="shared data directory (default: %(default)s)")
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="YAML file to write (default: %(default)s)")
+    args = ap.parse_args(argv)
+    text = render(derive(args.data))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
