@@ -519,6 +519,13 @@ def render(derived: dict[str, Any]) -> str:
         "# (public-figures §4.2: POV secondary 10-30 min with a long tail; truck NII 5-15 min plus exams).",
         "secondary:",
     ]
+    L += secondary_lines(sec)
+    return "\n".join(L) + "\n"
+
+
+def secondary_lines(sec: dict[str, Any]) -> list[str]:
+    """YAML lines for the ``secondary:`` facilities (shared by the port scripts)."""
+    L: list[str] = []
     for name, f in sec.items():
         L += [
             f"  {name}:",
@@ -526,19 +533,26 @@ def render(derived: dict[str, Any]) -> str:
             f"    positions: {f['positions']}",
             f"    service: {_service(f['service'])}",
         ]
-    return "\n".join(L) + "\n"
+    return L
+
+
+def generate(argv: list[str] | None, doc: str | None, default_out: Path, derive_fn, render_fn, report=None) -> int:
+    """Command line shared by the calibration scripts: ``--data DIR --out FILE``; derive, render, write."""
+    ap = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="shared data directory (default: %(default)s)")
+    ap.add_argument("--out", type=Path, default=default_out, help="YAML file to write (default: %(default)s)")
+    args = ap.parse_args(argv)
+    derived = derive_fn(args.data)
+    if report:
+        report(derived)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(render_fn(derived), encoding="utf-8")
+    print(f"wrote {args.out}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="shared data directory (default: %(default)s)")
-    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="YAML file to write (default: %(default)s)")
-    args = ap.parse_args(argv)
-    text = render(derive(args.data))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    print(f"wrote {args.out}")
-    return 0
+    return generate(argv, __doc__, DEFAULT_OUT, derive, render)
 
 
 if __name__ == "__main__":

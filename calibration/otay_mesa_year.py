@@ -30,7 +30,6 @@ exactly as the YAML file holds it, plus the figures quoted in the YAML comments.
 
 from __future__ import annotations
 
-import argparse
 import calendar
 import importlib.util
 import statistics
@@ -275,20 +274,14 @@ def render(derived: dict[str, Any]) -> str:
     return "\n".join(L) + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="shared data directory (default: %(default)s)")
-    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="YAML file to write (default: %(default)s)")
-    args = ap.parse_args(argv)
-    derived = derive(args.data)
+def _report(derived: dict[str, Any]) -> None:
     for m, pv, pvp, occ, fixed in derived["checks"]["occupancy_suspect"]:
         print(f"note: BTS {PORT} {m} {YEAR}: {pvp:,} passengers / {pv:,} personal vehicles = {occ:.2f} "
               f"(median month {derived['checks']['occupancy_median']:.2f}); vehicles corrected to {fixed:,}", file=sys.stderr)
-    text = render(derived)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    print(f"wrote {args.out}")
-    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return _base.generate(argv, __doc__, DEFAULT_OUT, derive, render, _report)
 
 
 if __name__ == "__main__":

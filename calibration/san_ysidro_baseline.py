@@ -50,7 +50,6 @@ turns that into the commented YAML text. A test checks that the committed
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import math
 import sys
@@ -477,26 +476,12 @@ def render(derived: dict[str, Any]) -> str:
         "# (public-figures §4.2: POV secondary 10-30 min with a long tail). San Ysidro has no trucks.",
         "secondary:",
     ]
-    for name, f in sec.items():
-        L += [
-            f"  {name}:",
-            f"    mode: {f['mode']}",
-            f"    positions: {f['positions']}",
-            f"    service: {_service(f['service'])}",
-        ]
+    L += _om.secondary_lines(sec)
     return "\n".join(L) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="shared data directory (default: %(default)s)")
-    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="YAML file to write (default: %(default)s)")
-    args = ap.parse_args(argv)
-    text = render(derive(args.data))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    print(f"wrote {args.out}")
-    return 0
+    return _om.generate(argv, __doc__, DEFAULT_OUT, derive, render)
 
 
 if __name__ == "__main__":

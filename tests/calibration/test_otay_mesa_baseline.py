@@ -8,33 +8,21 @@ tests that need it are skipped when it is absent. No simulation is run here.
 from __future__ import annotations
 
 import difflib
-import importlib.util
-import os
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
+from tests.calibration.scripts import DATA_DIR, REPO, load_script
 from sim.scenario import load_scenario, scenario_from_dict
 
-REPO = Path(__file__).resolve().parents[2]
-SCRIPT = REPO / "calibration" / "otay_mesa_baseline.py"
 BASELINE = REPO / "scenarios" / "otay_mesa" / "baseline.yaml"
 ADD_25 = REPO / "scenarios" / "otay_mesa" / "add_25_lanes.yaml"
-DATA_DIR = Path(os.environ.get("POESIM_DATA_DIR") or REPO / ".." / "shared" / "data")
 REGENERATE = "python calibration/otay_mesa_baseline.py --out scenarios/otay_mesa/baseline.yaml"
 
 
+
 def _script():
-    """Import calibration/otay_mesa_baseline.py by path (calibration/ is not a package)."""
-    name = "otay_mesa_baseline_script"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, SCRIPT)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    return load_script("otay_mesa_baseline")
 
 
 @pytest.fixture(scope="module")

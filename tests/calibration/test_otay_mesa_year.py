@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import calendar
 import difflib
-import importlib.util
-import os
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,28 +17,20 @@ import pytest
 import yaml
 
 from sim.model import build_model
+from tests.calibration.scripts import DATA_DIR, REPO, load_script
 from sim.scenario import load_scenario
 from sim.scenario.loader import resolve
 from sim.scenario.schema import MONTHS
 
-REPO = Path(__file__).resolve().parents[2]
-SCRIPT = REPO / "calibration" / "otay_mesa_year.py"
 YEAR_FILE = REPO / "scenarios" / "otay_mesa" / "year_2017.yaml"
 BASELINE = REPO / "scenarios" / "otay_mesa" / "baseline.yaml"
-DATA_DIR = Path(os.environ.get("POESIM_DATA_DIR") or REPO / ".." / "shared" / "data")
 REGENERATE = "python calibration/otay_mesa_year.py --out scenarios/otay_mesa/year_2017.yaml"
 DAYS_2017 = [calendar.monthrange(2017, m)[1] for m in range(1, 13)]
 
 
+
 def _script():
-    """Import calibration/otay_mesa_year.py by path (calibration/ is not a package)."""
-    name = "otay_mesa_year_script"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, SCRIPT)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    return load_script("otay_mesa_year")
 
 
 @pytest.fixture(scope="module")

@@ -8,32 +8,20 @@ tests that need it are skipped when it is absent. No simulation is run here.
 from __future__ import annotations
 
 import difflib
-import importlib.util
-import os
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
+from tests.calibration.scripts import DATA_DIR, REPO, load_script
 from sim.scenario import load_scenario, scenario_from_dict
 
-REPO = Path(__file__).resolve().parents[2]
-SCRIPT = REPO / "calibration" / "san_ysidro_baseline.py"
 BASELINE = REPO / "scenarios" / "san_ysidro" / "baseline.yaml"
-DATA_DIR = Path(os.environ.get("POESIM_DATA_DIR") or REPO / ".." / "shared" / "data")
 REGENERATE = "python calibration/san_ysidro_baseline.py --out scenarios/san_ysidro/baseline.yaml"
 
 
+
 def _script():
-    """Import calibration/san_ysidro_baseline.py by path (calibration/ is not a package)."""
-    name = "san_ysidro_baseline_script"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, SCRIPT)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    return load_script("san_ysidro_baseline")
 
 
 @pytest.fixture(scope="module")
