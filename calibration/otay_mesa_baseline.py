@@ -164,6 +164,29 @@ def _whole(values: list[float], what: str) -> list[int]:
     return [int(v) for v in values]
 
 
+def pedestrians(daily: float, profile: list[float], booths: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Pedestrian streams (general and Ready, split by PED_READY_SHARE) and their lane group:
+    ``booths`` lines, one per booth, all open, lognormal PED_MEAN_S / PED_CV service."""
+    streams = {
+        s: {
+            "mode": "pedestrian",
+            "program": program,
+            "demand": {"daily_volume": r1(daily * share), "profile": profile},
+            "lane_choice": {"rule": "shortest_expected_wait"},
+        }
+        for s, program, share in (("ped_general", "general", 1 - PED_READY_SHARE), ("ped_ready", "ready", PED_READY_SHARE))
+    }
+    group = {
+        "mode": "pedestrian",
+        "programs": ["general", "ready"],
+        "lanes": booths,
+        "discipline": "per_lane",
+        "lanes_open": booths,
+        "service": {p: _lognormal(PED_MEAN_S, PED_CV) for p in ("general", "ready")},
+    }
+    return streams, group
+
+
 def derive(data_dir: str | Path = DEFAULT_DATA) -> dict[str, Any]:
     """Read the public data and return ``{"scenario": ..., "checks": ...}`` (see module doc)."""
     data_dir = Path(data_dir)
@@ -263,21 +286,8 @@ def derive(data_dir: str | Path = DEFAULT_DATA) -> dict[str, Any]:
     checks["bts_ped_annual"] = round(ped_annual)
     checks["bts_ped_per_day"] = r1(ped_daily)
     profile = [r1(v) for v in pov_total]
-    for s, program, share in (("ped_general", "general", 1 - PED_READY_SHARE), ("ped_ready", "ready", PED_READY_SHARE)):
-        streams[s] = {
-            "mode": "pedestrian",
-            "program": program,
-            "demand": {"daily_volume": r1(ped_daily * share), "profile": profile},
-            "lane_choice": {"rule": "shortest_expected_wait"},
-        }
-    groups["ped_general"] = {
-        "mode": "pedestrian",
-        "programs": ["general", "ready"],
-        "lanes": PED_BOOTHS,
-        "discipline": "per_lane",
-        "lanes_open": PED_BOOTHS,
-        "service": {p: _lognormal(PED_MEAN_S, PED_CV) for p in ("general", "ready")},
-    }
+    ped_streams, groups["ped_general"] = pedestrians(ped_daily, profile, PED_BOOTHS)
+    streams.update(ped_streams)
 
     scenario = {
         "name": "Otay Mesa NB baseline (2017 weekday)",

@@ -267,21 +267,8 @@ def derive(data_dir: str | Path = DEFAULT_DATA) -> dict[str, Any]:
     profile = [r1(v) for v in pov_total]
     checks["ped_peak_per_h"] = round(ped_daily * max(profile) / sum(profile))
     checks["ped_capacity_per_h"] = round(PED_BOOTHS * 3600 / PED_MEAN_S)
-    for s, program, share in (("ped_general", "general", 1 - PED_READY_SHARE), ("ped_ready", "ready", PED_READY_SHARE)):
-        streams[s] = {
-            "mode": "pedestrian",
-            "program": program,
-            "demand": {"daily_volume": r1(ped_daily * share), "profile": profile},
-            "lane_choice": {"rule": "shortest_expected_wait"},
-        }
-    groups["ped_general"] = {
-        "mode": "pedestrian",
-        "programs": ["general", "ready"],
-        "lanes": PED_BOOTHS,
-        "discipline": "per_lane",
-        "lanes_open": PED_BOOTHS,
-        "service": {p: _lognormal(PED_MEAN_S, PED_CV) for p in ("general", "ready")},
-    }
+    ped_streams, groups["ped_general"] = _om.pedestrians(ped_daily, profile, PED_BOOTHS)
+    streams.update(ped_streams)
 
     scenario = {
         "name": "San Ysidro NB baseline (2017 weekday)",
