@@ -33,7 +33,6 @@ import datetime as _dt
 import importlib.util
 import math
 import sys
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
