@@ -57,7 +57,6 @@ def test_the_policy_holds_waits_far_below_those_of_a_port_that_never_opens_more_
     b = sim.run(flexible, replications=3, workers=1).summary
     pick = lambda s: s[(s.lane_group == "booths") & (s.program == "all") & (s.hour == "all")].iloc[0]  # noqa: E731
     assert pick(b)["mean_wait_min_hi"] < 0.1 * pick(a)["mean_wait_min_lo"]
-    assert pick(b)["mean_wait_min"] < 3 * POLICY["high_wait_min"]
 
 
 def test_booths_open_in_the_queue_table_follow_the_policy():
