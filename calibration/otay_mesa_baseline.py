@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -41,6 +42,7 @@ DEFAULT_OUT = REPO / "scenarios" / "otay_mesa" / "baseline.yaml"
 OBSERVED = "sandag_sr11_ome/OME_Observed_Data.csv"
 RATES = "sandag_sr11_ome/poe_rates_2017_base.csv"
 TRUCKS = "sandag_sr11_ome/Truck_Trips_2017.csv"
+CONFIGS = "sandag_sr11_ome/port_configurations.csv"
 BTS = "bts_border_crossing/Border_Crossing_Entry_Data_US-Mexico_1996-01_2022-07.csv"
 FIGURES = "shared/reference/public-figures.md"  # a sibling of the shared data directory
 
@@ -65,6 +67,20 @@ PED_CV = 0.5
 PED_READY_SHARE = 0.25
 BTS_YEAR = 2018
 PHYSICAL_POV_LANES = 13  # public-figures §4.3; OM_*_MAX in the rates file
+DATA_FILES = (OBSERVED, RATES, TRUCKS, CONFIGS, BTS)  # what `poesim calibrate` hashes into the record
+PARAMETERS = REPO / "calibration" / "parameters" / "otay_mesa.json"
+
+# Officers' lane policy (see sim/scenario/schema.py LanePolicy). Fitted per lane type by
+# `poesim calibrate` (calibration/otay_mesa.yaml): the target wait (min) and a scale on SANDAG's
+# per-lane service time. Values below are only the fit's starting point.
+LANE_TYPE_KEY = {"pov_general": "general", "pov_ready": "ready", "pov_sentri": "sentri"}
+START_PARAMETERS = {
+    "general_target_wait_min": 60.0, "ready_target_wait_min": 40.0, "sentri_target_wait_min": 25.0,
+    "general_service_scale": 1.0, "ready_service_scale": 1.0, "sentri_service_scale": 1.0,
+}
+TARGET_BAND = 0.2  # ASSUMPTION: officers act outside target × (1 ± 0.2) (SANDAG's bands are ±15-35 %)
+REVIEW_MIN = 5.0  # ASSUMPTION: how often the line is looked at
+REACTION_MIN = 10.0  # ASSUMPTION: from decision to a lane opening or closing
 
 POV_LANE_TYPES = {"pov_general": "General", "pov_ready": "Ready", "pov_sentri": "SENTRI"}
 POV_RATE_PREFIX = {"pov_general": "OM_GP", "pov_ready": "OM_RE", "pov_sentri": "OM_SE"}
@@ -137,6 +153,70 @@ def bts_annual(
     return {k: sum(v.values()) for k, v in months.items()}
 
 
+def min_lanes(data_dir: Path, port: str) -> dict[str, int]:
+    """SANDAG's ``min_lanes`` per northbound passenger lane type (General/Ready/SENTRI)."""
+    return {
+        r["traveler_type"]: int(r["min_lanes"])
+        for r in _rows(data_dir / CONFIGS)
+        if r["port_name"] == port and r["vehicle_type"] == "Passenger" and r["direction"] == "Northbound"
+    }
+
+
+def observed_passenger(data_dir: Path, port: str) -> dict[str, dict[str, list[float]]]:
+    """Per traveler_type (General/Ready/SENTRI): hourly ``volume``, ``open_lanes`` and ``wait_time``
+    of SANDAG's observed northbound passenger data for a port (NaN where blank)."""
+    cols = ("volume", "open_lanes", "wait_time")
+    pairs: dict[str, dict[str, list[tuple[int, float]]]] = defaultdict(lambda: defaultdict(list))
+    for r in _rows(data_dir / OBSERVED):
+        if r["port_name"] == port and r["direction"] == "Northbound" and r["vehicle_type"] == "Passenger":
+            for c in cols:
+                pairs[r["traveler_type"]][c].append((int(r["hour"]), float(r[c]) if r[c].strip() else float("nan")))
+    return {t: {c: _hourly(v[c], f"{OBSERVED} {port} {t} {c}") for c in cols} for t, v in pairs.items()}
+
+
+def observations_for(data_dir: Path, port: str, lane_types: dict[str, str]):
+    """What the fit matches: per passenger lane group and clock hour, the observed mean wait
+    (``wait_time``, min) and lanes open (``open_lanes``); hours with no lane open are left out."""
+    import pandas as pd
+
+    obs = observed_passenger(data_dir, port)
+    rows = []
+    for group, t in lane_types.items():
+        for k in HOURS:
+            lanes, wait = obs[t]["open_lanes"][k], obs[t]["wait_time"][k]
+            if not lanes > 0:
+                continue
+            rows.append({"lane_group": group, "hour": f"{k:02d}", "metric": "lanes_open", "observed": lanes})
+            if wait == wait:
+                rows.append({"lane_group": group, "hour": f"{k:02d}", "metric": "mean_wait_min", "observed": wait})
+    return pd.DataFrame(rows)
+
+
+def observations(data_dir: str | Path):
+    """The observations ``poesim calibrate`` fits Otay Mesa's parameters to."""
+    return observations_for(Path(data_dir), "Otay Mesa", POV_LANE_TYPES)
+
+
+def fitted_parameters(path: Path = PARAMETERS) -> dict[str, float]:
+    """The committed fitted values (``calibration/parameters/<port>.json``), or the fit's starting
+    point when there are none yet."""
+    if not path.exists():
+        return dict(START_PARAMETERS)
+    return dict(json.loads(path.read_text(encoding="utf-8"))["parameters"])
+
+
+def lane_policy(target_wait_min: float, lanes_min: int, lanes_max: int) -> dict[str, Any]:
+    """The scenario's ``policy:`` block for a fitted target wait."""
+    return {
+        "low_wait_min": r1(target_wait_min * (1 - TARGET_BAND)),
+        "high_wait_min": r1(target_wait_min * (1 + TARGET_BAND)),
+        "min_lanes": lanes_min,
+        "max_lanes": lanes_max,
+        "review_min": REVIEW_MIN,
+        "reaction_min": REACTION_MIN,
+    }
+
+
 # --- derivation -------------------------------------------------------------------------
 
 
@@ -187,9 +267,13 @@ def pedestrians(daily: float, profile: list[float], booths: int) -> tuple[dict[s
     return streams, group
 
 
-def derive(data_dir: str | Path = DEFAULT_DATA) -> dict[str, Any]:
-    """Read the public data and return ``{"scenario": ..., "checks": ...}`` (see module doc)."""
+def derive(data_dir: str | Path = DEFAULT_DATA, parameters: dict[str, float] | None = None) -> dict[str, Any]:
+    """Read the public data and return ``{"scenario": ..., "checks": ..., "observed_lanes": ...}``
+    (see module doc); ``parameters`` are the lane-policy values (default: the committed fit)."""
     data_dir = Path(data_dir)
+    params = fitted_parameters() if parameters is None else parameters
+    lane_min = min_lanes(data_dir, "Otay Mesa")
+    observed_pov = observed_passenger(data_dir, "Otay Mesa")
     obs = observed_volumes(data_dir)
     rates = poe_rates(data_dir)
     trucks = truck_trips(data_dir)
@@ -204,7 +288,7 @@ def derive(data_dir: str | Path = DEFAULT_DATA) -> dict[str, Any]:
     pov_open: dict[str, list[int]] = {}
     for s, prefix in POV_RATE_PREFIX.items():
         rate = weighted_rate(rates[f"{prefix}_VEH"], pov_raw[s])
-        pov_mean_s[s] = r1(3600.0 / rate)
+        pov_mean_s[s] = r1(3600.0 / rate * params[f"{LANE_TYPE_KEY[s]}_service_scale"])
         checks[f"{s}_rate_veh_h_lane"] = r1(rate)
         pov_open[s] = _whole(rates[f"{prefix}_OPEN"], f"{prefix}_OPEN")
         checks[f"{s}_max_col"] = int(max(rates[f"{prefix}_MAX"]))
@@ -224,14 +308,16 @@ def derive(data_dir: str | Path = DEFAULT_DATA) -> dict[str, Any]:
         "pov_sentri": {"sentri": se},
     }
     for g, progs in pov_programs.items():
+        key = LANE_TYPE_KEY[g]
         groups[g] = {
             "mode": "vehicle",
             "programs": list(progs),
-            "lanes": max(pov_open[g]),
+            "lanes": PHYSICAL_POV_LANES,
             "discipline": "shared",
-            "lanes_open": pov_open[g],
+            "policy": lane_policy(params[f"{key}_target_wait_min"], lane_min[POV_LANE_TYPES[g]], PHYSICAL_POV_LANES),
             "service": {p: _lognormal(m, POV_CV) for p, m in progs.items()},
         }
+    checks["parameters"] = dict(params)
     total_open = [sum(pov_open[g][k] for g in pov_open) for k in HOURS]
     checks["pov_max_total_open"] = max(total_open)
     if max(total_open) > PHYSICAL_POV_LANES:
@@ -294,7 +380,9 @@ def derive(data_dir: str | Path = DEFAULT_DATA) -> dict[str, Any]:
         "description": (
             "Otay Mesa northbound, typical 2017 weekday (SANDAG Tue/Wed/Thu averages): passenger "
             "vehicles (General/Ready/SENTRI), commercial trucks (GP/FAST) and pedestrians. "
-            "Derived from public SANDAG and BTS data; not yet calibrated against observed waits."
+            "Derived from public SANDAG and BTS data; passenger lanes follow an officers' lane policy whose "
+            "target waits and service-time scales are fitted to CBP's observed waits and open lanes "
+            "(poesim calibrate calibration/otay_mesa.yaml)."
         ),
         "window": {"start": WINDOW_START, "duration_h": DURATION_H, "warmup_h": WARMUP_H, "drain_h": DRAIN_H},
         "replications": REPLICATIONS,
@@ -314,7 +402,8 @@ def derive(data_dir: str | Path = DEFAULT_DATA) -> dict[str, Any]:
             },
         },
     }
-    return {"scenario": scenario, "checks": checks}
+    observed_lanes = {g: _whole(observed_pov[t]["open_lanes"], f"{OBSERVED} open_lanes") for g, t in POV_LANE_TYPES.items()}
+    return {"scenario": scenario, "checks": checks, "observed_lanes": observed_lanes, "sandag_open": pov_open}
 
 
 # --- rendering --------------------------------------------------------------------------
@@ -358,7 +447,9 @@ def _group_lines(name: str, g: dict[str, Any], comments: dict[str, list[str]]) -
     out.append(f"    lanes: {g['lanes']}")
     out.append(f"    discipline: {g['discipline']}")
     out += ["    # " + c for c in comments.get("lanes_open", [])]
-    if isinstance(g["lanes_open"], list):
+    if "policy" in g:
+        out.append("    policy: {" + ", ".join(f"{k}: {_num(v)}" for k, v in g["policy"].items()) + "}")
+    elif isinstance(g["lanes_open"], list):
         out += _flow_list("lanes_open", g["lanes_open"], 4)
     else:
         out.append(f"    lanes_open: {g['lanes_open']}")
@@ -387,8 +478,38 @@ def _stream_lines(name: str, s: dict[str, Any], comments: list[str]) -> list[str
     return out
 
 
-def render(derived: dict[str, Any]) -> str:
-    """The commented YAML text of a ``derive`` result."""
+def policy_comments(prefix: str, lane_type: str, ck: dict[str, Any], rate: float, max_note: str) -> dict[str, list[str]]:
+    """The comments of a passenger lane group under a fitted lane policy (shared by the port scripts)."""
+    key = lane_type.lower()
+    target = ck["parameters"][f"{key}_target_wait_min"]
+    scale = ck["parameters"][f"{key}_service_scale"]
+    return {
+        "lanes": [max_note],
+        "lanes_open": [
+            f"Lane policy: target wait {_num(round(target, 1))} min (FITTED: {key}_target_wait_min), band x (1 -/+ "
+            f"{_num(TARGET_BAND)}) (assumption);",
+            f"min_lanes: {CONFIGS} min_lanes ({lane_type}); review/reaction {_num(REVIEW_MIN)}/"
+            f"{_num(REACTION_MIN)} min (assumptions).",
+        ],
+        "service": [
+            f"{prefix}_VEH weighted by {lane_type} volume: {_num(rate)} veh/h/lane; mean_s = 3600 / rate x "
+            f"{scale} (FITTED: {key}_service_scale).",
+        ],
+    }
+
+
+def calibration_header(port_file: str, ck: dict[str, Any]) -> list[str]:
+    """Header lines saying where the fitted values come from (shared by the port scripts)."""
+    return [
+        f"# Calibrated: `poesim calibrate calibration/{port_file}.yaml --data ../shared/data` fits, per passenger",
+        "# lane type, the officers' target wait (to CBP's observed hourly wait_time) and a scale on SANDAG's",
+        f"# service time (to CBP's observed open_lanes); values and residuals: calibration/parameters/{port_file}.json.",
+        "# Trucks and pedestrians are derived, not fitted (no observed waits in the SANDAG data).",
+    ]
+
+
+def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str:
+    """The commented YAML text of a ``derive`` result (``record``: the fit, unused here)."""
     sc, ck = derived["scenario"], derived["checks"]
     st, lg, sec = sc["streams"], sc["lane_groups"], sc["secondary"]
     w = sc["window"]
@@ -396,7 +517,8 @@ def render(derived: dict[str, Any]) -> str:
         "# Otay Mesa port of entry, northbound: 2017 typical-weekday baseline.",
         "#",
         "# GENERATED by calibration/otay_mesa_baseline.py -- do not edit by hand. Regenerate with",
-        "#   .venv/bin/python calibration/otay_mesa_baseline.py --data ../shared/data --out scenarios/otay_mesa/baseline.yaml",
+        "#   poesim calibrate calibration/otay_mesa.yaml --data ../shared/data   (fits, then writes this file), or",
+        "#   .venv/bin/python calibration/otay_mesa_baseline.py --data ../shared/data   (the committed fit)",
         "# (tests/calibration/test_otay_mesa_baseline.py checks that this file matches the script's output).",
         "#",
         "# Data files are named relative to the shared data directory (see its README.md):",
@@ -407,8 +529,7 @@ def render(derived: dict[str, Any]) -> str:
         f"# Assumptions cite {FIGURES} (section numbers as there).",
         "# SANDAG hour h (1..24) covers (h-1):00-h:00, so list position k (0..23) = hour k+1 = k:00-(k+1):00.",
         "# Rates are rounded to 0.1 veh/h, mean service times to 0.1 s.",
-        "# Not calibrated: compare simulated waits with SANDAG's observed waits (OME_Observed_Data.csv",
-        "# column wait_time) before drawing conclusions; that tuning is a separate task.",
+        *calibration_header("otay_mesa", ck),
         "",
         f"name: {_quote(sc['name'])}",
         f"description: {_quote(sc['description'])}",
@@ -472,8 +593,10 @@ def render(derived: dict[str, Any]) -> str:
     L += [
         f"  # Passenger vehicles: {PHYSICAL_POV_LANES} physical lanes (OM_GP_MAX = OM_RE_MAX = OM_SE_MAX = "
         f"{ck['pov_general_max_col']}; public-figures §4.3)",
-        "  # shared among General, Ready and SENTRI, so each group's lanes is its own hourly maximum of",
-        f"  # OM_*_OPEN; at most {ck['pov_max_total_open']} lanes are open together in any hour.",
+        "  # shared among General, Ready and SENTRI. The schema has no shared lane pool, so each group may",
+        f"  # open up to all {PHYSICAL_POV_LANES} (as in SANDAG's model); CBP's observed open_lanes reach 14-15 in total.",
+        "  # Officers open a lane when the estimated wait of a driver joining now is above the band and close",
+        "  # one below it (the observed waits are flat all day while demand varies threefold).",
         "  # Service: SANDAG's hourly processing rate (OM_*_VEH, veh/h/lane), weighted by that lane type's",
         f"  # hourly volume ({OBSERVED} column volume), gives one daily mean rate;",
         "  # mean_s = 3600 / rate (the schema has one service distribution per lane group and program).",
@@ -483,13 +606,7 @@ def render(derived: dict[str, Any]) -> str:
     for g, prefix in POV_RATE_PREFIX.items():
         rate = ck[f"{g}_rate_veh_h_lane"]
         L += _group_lines(
-            g,
-            lg[g],
-            {
-                "lanes": [f"max of {prefix}_OPEN ({prefix}_MAX = {ck[g + '_max_col']} counts the shared physical lanes)."],
-                "lanes_open": [f"{RATES} column {prefix}_OPEN, rows TIME 1..24."],
-                "service": [f"{prefix}_VEH weighted by {POV_LANE_TYPES[g]} volume: {_num(rate)} veh/h/lane."],
-            },
+            g, lg[g], policy_comments(prefix, POV_LANE_TYPES[g], ck, rate, f"{prefix}_MAX = {ck[g + '_max_col']} physical lanes.")
         )
     L += [
         "",
@@ -530,6 +647,28 @@ def render(derived: dict[str, Any]) -> str:
         "secondary:",
     ]
     L += secondary_lines(sec)
+    return "\n".join(L) + "\n"
+
+
+def render_observed_lanes(derived: dict[str, Any], record: dict[str, Any] | None = None,
+                          port_file: str = "otay_mesa", port: str = "Otay Mesa") -> str:
+    """A small ``extends: baseline.yaml`` file: the same port with CBP's observed hourly open lanes
+    instead of the lane policy (the other way of validating)."""
+    L = [
+        f"# {port}, northbound: the calibrated baseline with CBP's OBSERVED open lanes instead of the lane policy.",
+        "#",
+        f"# GENERATED by calibration/{port_file}_baseline.py with the baseline (poesim calibrate",
+        f"# calibration/{port_file}.yaml); tests check it matches. For validation: lanes as observed, everything",
+        "# else (demand, fitted service times) as in baseline.yaml.",
+        f"# Lanes open: {OBSERVED}, rows port_name={port}, direction=Northbound,",
+        "# vehicle_type=Passenger, column open_lanes by traveler_type, hours 1..24.",
+        "extends: baseline.yaml",
+        f"name: {_quote(port + ' NB baseline, observed open lanes (2017 weekday)')}",
+        "",
+        "lane_groups:",
+    ]
+    for g, lanes in derived["observed_lanes"].items():
+        L += [f"  {g}:", "    policy: null"] + _flow_list("lanes_open", lanes, 4)
     return "\n".join(L) + "\n"
 
 

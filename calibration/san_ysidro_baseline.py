@@ -81,6 +81,9 @@ r1, weighted_rate, _lognormal, _whole = _om.r1, _om.weighted_rate, _om._lognorma
 _num, _quote, _service, _flow_list = _om._num, _om._quote, _om._service, _om._flow_list
 
 PORT = "San Ysidro"
+DATA_FILES = (OBSERVED, RATES, _om.CONFIGS, BTS)  # what `poesim calibrate` hashes into the record
+PARAMETERS = REPO / "calibration" / "parameters" / "san_ysidro.json"
+LANE_TYPE_KEY = _om.LANE_TYPE_KEY
 # --- assumptions shared with Otay Mesa (quoted there and in the YAML comments) ------------
 WINDOW_START, DURATION_H, WARMUP_H, DRAIN_H = _om.WINDOW_START, _om.DURATION_H, _om.WARMUP_H, _om.DRAIN_H
 REPLICATIONS, SEED = _om.REPLICATIONS, _om.SEED
@@ -206,9 +209,17 @@ def _capacity_per_day(rates: dict[str, list[float]], prefix: str) -> float:
     return sum(veh[k] * (open_[k] - stl[k]) + stv[k] * stl[k] for k in HOURS)
 
 
-def derive(data_dir: str | Path = DEFAULT_DATA) -> dict[str, Any]:
-    """Read the public data and return ``{"scenario": ..., "checks": ...}`` (see module doc)."""
+def observations(data_dir: str | Path):
+    """The observations ``poesim calibrate`` fits San Ysidro's parameters to."""
+    return _om.observations_for(Path(data_dir), PORT, POV_LANE_TYPES)
+
+
+def derive(data_dir: str | Path = DEFAULT_DATA, parameters: dict[str, float] | None = None) -> dict[str, Any]:
+    """Read the public data and return ``{"scenario": ..., "checks": ..., "observed_lanes": ...}``
+    (see module doc); ``parameters`` are the lane-policy values (default: the committed fit)."""
     data_dir = Path(data_dir)
+    params = _om.fitted_parameters(PARAMETERS) if parameters is None else parameters
+    lane_min = _om.min_lanes(data_dir, PORT)
     obs = observed(data_dir)
     rates = _om.poe_rates(data_dir)
     bts = _om.bts_annual(data_dir, ("Personal Vehicles", "Pedestrians"), port=PORT)
@@ -254,6 +265,19 @@ def derive(data_dir: str | Path = DEFAULT_DATA) -> dict[str, Any]:
     if max(booths_open) > PHYSICAL_POV_BOOTHS:
         raise ValueError(f"{RATES}: more than {PHYSICAL_POV_BOOTHS} primary booths open in one hour: {booths_open}")
     checks["pov_max_total_open"] = max(total_open)
+    # the lane policy: each lane type is one group (all stacked or none, checked), any of the
+    # physical lanes may open; service time x the fitted scale
+    for g, t in POV_LANE_TYPES.items():
+        if g not in groups or any(other.startswith(g + "_") for other in groups):
+            raise ValueError(f"{RATES}: {t} lanes are partly stacked; the lane policy needs one group per lane type")
+        key = LANE_TYPE_KEY[g]
+        grp = groups[g]
+        del grp["lanes_open"]
+        grp["lanes"] = physical
+        grp["policy"] = _om.lane_policy(params[f"{key}_target_wait_min"], lane_min[t], physical)
+        for d in grp["service"].values():
+            d["mean_s"] = r1(d["mean_s"] * params[f"{key}_service_scale"])
+    checks["parameters"] = dict(params)
     checks["pov_max_booths_open"] = max(booths_open)
     pov_total = [sum(pov_raw[s][k] for s in pov_raw) for k in HOURS]
     checks["pov_daily_total"] = round(sum(pov_total))
@@ -275,8 +299,9 @@ def derive(data_dir: str | Path = DEFAULT_DATA) -> dict[str, Any]:
         "description": (
             "San Ysidro northbound, typical 2017 weekday (SANDAG Tue/Wed/Thu averages): passenger "
             "vehicles (General/Ready/SENTRI; General and Ready lanes double-stacked) and pedestrians. "
-            "No commercial traffic; buses not modelled. Derived from public SANDAG and BTS data; "
-            "not yet calibrated against observed waits."
+            "No commercial traffic; buses not modelled. Derived from public SANDAG and BTS data; passenger "
+            "lanes follow an officers' lane policy whose target waits and service-time scales are fitted to "
+            "CBP's observed waits and open lanes (poesim calibrate calibration/san_ysidro.yaml)."
         ),
         "window": {"start": WINDOW_START, "duration_h": DURATION_H, "warmup_h": WARMUP_H, "drain_h": DRAIN_H},
         "replications": REPLICATIONS,
@@ -291,7 +316,8 @@ def derive(data_dir: str | Path = DEFAULT_DATA) -> dict[str, Any]:
             },
         },
     }
-    return {"scenario": scenario, "checks": checks}
+    observed_lanes = {g: _whole(obs[t]["open_lanes"], f"{OBSERVED} open_lanes") for g, t in POV_LANE_TYPES.items()}
+    return {"scenario": scenario, "checks": checks, "observed_lanes": observed_lanes}
 
 
 # --- rendering --------------------------------------------------------------------------
@@ -338,16 +364,14 @@ def _pov_group_comments(name: str, f: dict[str, Any], ck: dict[str, Any]) -> dic
             f"2/E[max]; {2 / ck['stacked_factor']:.2f} x a single booth).",
         ]
         booths = [f"stacked: two booths one behind the other ({p}_STL; public-figures §4.3: 46 double-stacked booths)."]
-    return {
-        "lanes": [f"max of {lanes_src} ({p}_MAX = {ck['max_col']} counts the shared physical lanes)."],
-        "booths_per_lane": booths,
-        "lanes_open": [f"{RATES} column {lanes_src}, rows TIME 1..24", f"({what})"],
-        "service": service,
-    }
+    scale = ck["parameters"][f"{LANE_TYPE_KEY[f['lane_type']]}_service_scale"]
+    policy = _om.policy_comments(p, t, ck, f["rate"], f"{p}_MAX = {ck['max_col']} physical lanes ({lanes_src}: {what}).")
+    service[-1] = service[-1][:-1] + f"; x {scale} (FITTED: {LANE_TYPE_KEY[f['lane_type']]}_service_scale)."
+    return {"lanes": policy["lanes"], "booths_per_lane": booths, "lanes_open": policy["lanes_open"], "service": service}
 
 
-def render(derived: dict[str, Any]) -> str:
-    """The commented YAML text of a ``derive`` result."""
+def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str:
+    """The commented YAML text of a ``derive`` result (``record``: the fit, unused here)."""
     sc, ck = derived["scenario"], derived["checks"]
     st, lg, sec = sc["streams"], sc["lane_groups"], sc["secondary"]
     w = sc["window"]
@@ -355,7 +379,8 @@ def render(derived: dict[str, Any]) -> str:
         "# San Ysidro port of entry, northbound: 2017 typical-weekday baseline (passenger vehicles, pedestrians).",
         "#",
         "# GENERATED by calibration/san_ysidro_baseline.py -- do not edit by hand. Regenerate with",
-        "#   .venv/bin/python calibration/san_ysidro_baseline.py --data ../shared/data --out scenarios/san_ysidro/baseline.yaml",
+        "#   poesim calibrate calibration/san_ysidro.yaml --data ../shared/data   (fits, then writes this file), or",
+        "#   .venv/bin/python calibration/san_ysidro_baseline.py --data ../shared/data   (the committed fit)",
         "# (tests/calibration/test_san_ysidro_baseline.py checks that this file matches the script's output).",
         "# Window, service-distribution shapes, referral and secondary are the assumptions of",
         "# calibration/otay_mesa_baseline.py (imported by the script), quoted again below.",
@@ -367,11 +392,10 @@ def render(derived: dict[str, Any]) -> str:
         f"# Assumptions cite {FIGURES} (section numbers as there).",
         "# SANDAG hour h (1..24) covers (h-1):00-h:00, so list position k (0..23) = hour k+1 = k:00-(k+1):00.",
         "# Rates are rounded to 0.1 veh/h, mean service times to 0.1 s.",
-        "# Not calibrated: compare simulated waits with SANDAG's observed waits (OME_Observed_Data.csv",
-        "# column wait_time, minutes; volume-weighted daily means: "
-        f"General {_num(ck['pov_general_observed_wait_mean'])}, Ready {_num(ck['pov_ready_observed_wait_mean'])}, "
-        f"SENTRI {_num(ck['pov_sentri_observed_wait_mean'])})",
-        "# before drawing conclusions; that tuning is a separate task.",
+        *_om.calibration_header("san_ysidro", ck),
+        "# Observed waits (OME_Observed_Data.csv column wait_time, minutes; volume-weighted daily means): "
+        f"General {_num(ck['pov_general_observed_wait_mean'])},",
+        f"# Ready {_num(ck['pov_ready_observed_wait_mean'])}, SENTRI {_num(ck['pov_sentri_observed_wait_mean'])}.",
         "",
         f"name: {_quote(sc['name'])}",
         f"description: {_quote(sc['description'])}",
@@ -426,9 +450,11 @@ def render(derived: dict[str, Any]) -> str:
     L += [
         f"  # Passenger vehicles: SY_GP_MAX = SY_RE_MAX = SY_SE_MAX = {ck['max_col']} physical lanes (public-figures §4.3:",
         "  # 25 northbound lanes and 46 primary booths after Phase 1B, 2014) shared among General, Ready and",
-        "  # SENTRI, so each group's lanes is its own hourly maximum; at most "
-        f"{ck['pov_max_total_open']} lanes ({ck['pov_max_booths_open']} booths)",
-        "  # are open together in any hour.",
+        "  # SENTRI. The schema has no shared lane pool, so each group may open up to all of them (as in",
+        f"  # SANDAG's model); SANDAG's schedule opens at most {ck['pov_max_total_open']} lanes "
+        f"({ck['pov_max_booths_open']} booths) together.",
+        "  # Officers open a lane when the estimated wait of a driver joining now is above the band and close",
+        "  # one below it (the observed waits are flat all day while demand varies threefold).",
         f"  # Stacked lanes: {RATES} gives OPEN lanes of which STL are stacked",
         "  # (SANDAG/SR11_OME_IG docs/user_guide.md, 'Revise POE Rate File'; capacity VEH x (OPEN - STL) + STV x STL",
         "  # in model/run_poe_model.rsc; stacking allowed for San Ysidro General and Ready only, allow_stack in",
@@ -436,10 +462,9 @@ def render(derived: dict[str, Any]) -> str:
         "  # some stacked and some single lanes would become two groups (pov_<type> and pov_<type>_stacked);",
         "  # in the 2017 base file every open General and Ready lane is stacked and no SENTRI lane is, so each",
         "  # lane type is one group.",
-        "  # Open lanes: SANDAG's calibrated supply. CBP's observed open_lanes in",
-        f"  # {OBSERVED} differ (General {_range(ck['pov_general_observed_open'])}, "
-        f"Ready {_range(ck['pov_ready_observed_open'])}, SENTRI {_range(ck['pov_sentri_observed_open'])}",
-        "  # over the day) but come without processing rates.",
+        f"  # CBP's observed open_lanes ({OBSERVED}: General {_range(ck['pov_general_observed_open'])}, "
+        f"Ready {_range(ck['pov_ready_observed_open'])},",
+        f"  # SENTRI {_range(ck['pov_sentri_observed_open'])} over the day) are what the service-time scales are fitted to.",
         "  # Service: SANDAG's hourly processing rate (veh/h/lane), weighted by that lane type's hourly volume",
         f"  # ({OBSERVED} column volume), gives one daily mean rate (the schema has one",
         "  # service distribution per lane group and program).",
@@ -465,6 +490,11 @@ def render(derived: dict[str, Any]) -> str:
     ]
     L += _om.secondary_lines(sec)
     return "\n".join(L) + "\n"
+
+
+def render_observed_lanes(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str:
+    """``extends: baseline.yaml`` with CBP's observed hourly open lanes instead of the lane policy."""
+    return _om.render_observed_lanes(derived, record, "san_ysidro", PORT)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -168,6 +168,31 @@ def sweep(
         typer.echo(f"\nwrote {len(files)} files to {out_dir}/: " + ", ".join(f.name for f in files))
 
 
+@app.command()
+def calibrate(
+    config: Path = typer.Argument(..., help="Calibration file, e.g. calibration/otay_mesa.yaml."),
+    data: Path = typer.Option(Path("../shared/data"), "--data", help="The public data directory (see calibration/README.md)."),
+    workers: Optional[int] = WorkersOpt,
+    check: bool = typer.Option(False, "--check", help="Do not write: exit 1 if the committed outputs differ from a fresh calibration."),
+) -> None:
+    """Fit a port's parameters to the public data; write them with their provenance and the scenario built from them."""
+    from sim import calibrate as cal
+
+    with _user_errors():
+        rec, files = cal.calibrate(config, data, workers=workers, check=check, log=typer.echo)
+        typer.echo(f"\n{rec['evaluations']} evaluations of {rec['replications']} replications (seed {rec['seed']})")
+        for name, r in rec["residuals"].items():
+            typer.echo(f"  {name:32s} = {rec['parameters'][name]:<8g} {r['metric']}: observed mean {r['observed_mean']:.2f}, "
+                       f"simulated {r['simulated_mean']:.2f}, MAE {r['mae']:.2f} over {r['hours']} hours")
+        if check:
+            if files:
+                typer.echo("differ from a fresh calibration: " + ", ".join(str(f) for f in files), err=True)
+                raise typer.Exit(1)
+            typer.echo("committed outputs reproduced")
+        else:
+            typer.echo("wrote " + ", ".join(str(f) for f in files))
+
+
 baseline_app = typer.Typer(help="Regression baselines under results/baselines/.", no_args_is_help=True)
 app.add_typer(baseline_app, name="baseline")
 

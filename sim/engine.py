@@ -21,7 +21,9 @@ Semantics (what a planner can rely on):
   takes no one new, finishes the travellers at its booths, and (``per_lane``) clears its own
   line first. Lanes open lowest-numbered first and close highest-numbered first.
 * **Lane policy** (instead of a schedule): every review interval the group's expected wait
-  for a traveller joining now is estimated (travellers in line × mean service ÷ open booths);
+  for a traveller joining now is estimated (travellers in line × seconds per traveller of a
+  busy lane ÷ open lanes; a lane of k stacked booths clears k travellers per E[max of k
+  service times]);
   above the target band one more lane opens, below it one closes (non-preemptively, as above),
   a reaction time after the decision, within the policy's lane limits.
 * **Secondary**: a referred traveller leaves primary for the mode's secondary facility, one
@@ -77,9 +79,17 @@ class _Lane:
         self.in_ready = False
 
 
+def _seconds_per_lane(gm) -> float:
+    """Seconds per traveller of one busy lane: the mean service time, or for k stacked booths
+    E[max of k service times] / k (a platoon clears when its slowest member does). Averaged
+    over the group's programs; what a lane policy divides the line by to estimate the wait."""
+    k = gm.booths_per_lane
+    return sum(d.mean_max_s(k) for d in gm.service.values()) / (k * len(gm.service))
+
+
 class _Group:
     __slots__ = ("index", "k", "per_lane", "lanes", "queue", "ready", "n_open", "waiting", "peak", "service", "mean_s",
-                 "mean_all_s", "pending")
+                 "lane_s", "pending")
 
     def __init__(self, index: int, n_lanes: int, k: int, per_lane: bool, service: np.ndarray, mean_s: dict[int, float]):
         self.index = index
@@ -93,7 +103,7 @@ class _Group:
         self.peak = 0  # most travellers in line since the last hourly tick
         self.service = service  # service time (s) of each traveller if served here
         self.mean_s = mean_s  # program -> mean service time (s), for lane choice
-        self.mean_all_s = sum(mean_s.values()) / len(mean_s)  # for a lane policy's wait estimate
+        self.lane_s = 0.0  # a lane policy's seconds per traveller per open lane (set by the engine)
         self.pending = False  # a lane policy's decision waiting to take effect
 
 
@@ -115,6 +125,9 @@ class Engine:
             _Group(g.index, g.lanes, g.booths_per_lane, g.per_lane, [], {p: d.mean_s for p, d in g.service.items()})
             for g in model.groups
         ]
+        for gm, g in zip(model.groups, self.groups):
+            if gm.policy is not None:
+                g.lane_s = _seconds_per_lane(gm)
         self.arrival: list[float] = []
         self.program: list[int] = []
         self.stream: list[int] = []
@@ -305,11 +318,10 @@ class Engine:
         self._at(p.review_s, self._on_review, ev._value, URGENT)
         if g.pending:
             return
-        booths = g.n_open * g.k
         if g.waiting == 0:
             estimate = 0.0
         else:
-            estimate = g.waiting * g.mean_all_s / booths if booths else _INF
+            estimate = g.waiting * g.lane_s / g.n_open if g.n_open else _INF
         target = g.n_open
         if estimate > p.high_wait_s and target < p.max_lanes:
             target += 1

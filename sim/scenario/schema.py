@@ -275,7 +275,7 @@ LanesOpen = Annotated[
 class LanePolicy(_Strict):
     """Officers open and close lanes to hold a target wait (SANDAG's min/max target waits):
     every ``review_min`` they estimate the wait of a traveller joining the line now (travellers
-    in line × mean service time ÷ open booths); above ``high_wait_min`` they open one more lane,
+    in line × seconds per traveller of a busy lane ÷ open lanes); above ``high_wait_min`` they open one more lane,
     below ``low_wait_min`` they close one, always within [``min_lanes``, ``max_lanes``]. A
     decision takes effect ``reaction_min`` later; no new decision is taken meanwhile."""
 

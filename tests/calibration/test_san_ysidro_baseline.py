@@ -71,10 +71,10 @@ def test_baseline_key_figures():
         "pov_ready": 2,
         "pov_sentri": 1,
     }
-    # never more than the 25 physical lanes / 46 booths (public-figures §4.3) open at once
-    hours = range(24)
-    assert max(sum(_lanes_open_at(g.lanes_open, 60 * h) for g in vehicle) for h in hours) <= 25
-    assert max(sum(g.booths_per_lane * _lanes_open_at(g.lanes_open, 60 * h) for g in vehicle) for h in hours) <= 46
+    # a lane policy per lane type, up to SANDAG's 25 physical lanes (SY_*_MAX), SANDAG's min_lanes
+    assert {n: (g.lanes, g.policy.max_lanes, g.policy.min_lanes) for n, g in sc.lane_groups.items() if n.startswith("pov_")} == {
+        "pov_general": (25, 25, 4), "pov_ready": (25, 25, 6), "pov_sentri": (25, 25, 1)}
+    assert all(g.policy is not None for g in vehicle)
     # pedestrians: BTS 2018 ≈ 25.9 k/day (public-figures §4.4) through 15 booths (SANDAG config)
     ped = sum(s.demand.daily_volume for s in sc.streams.values() if s.mode == "pedestrian")
     assert ped == pytest.approx(25851.0, abs=1.0)

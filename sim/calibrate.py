@@ -1,0 +1,202 @@
+"""``poesim calibrate``: public data → fitted scenario parameters, with their provenance.
+
+A calibration is described by a YAML file (e.g. ``calibration/otay_mesa.yaml``) naming a port
+script and the parameters to fit. The port script knows the data; this module knows the
+procedure. The script (a plain ``.py`` file, path relative to the config) must define:
+
+* ``DATA_FILES``: the data files it reads, relative to the data directory (hashed into the record);
+* ``derive(data_dir, parameters) -> {"scenario": mapping, ...}``: the scenario for given values;
+* ``observations(data_dir) -> DataFrame`` with ``lane_group, hour, metric, observed``;
+* one rendering function per entry of ``outputs``: ``fn(derived, record) -> str``.
+
+``calibrate`` fits the parameters (``sim.fitting.fit``: method of moments, common random
+numbers), then writes the parameter record (JSON: values, residuals, data hashes, settings) and
+the rendered files all at once: each is written to a temporary file first and only renamed into
+place when every one of them is ready, so a failure leaves the old files untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveFloat, PositiveInt, ValidationError
+
+from sim.errors import PoesimError
+from sim.executors import make_executor
+from sim.fitting import FitResult, Parameter, fit
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ParameterSpec(_Strict):
+    """A fitted parameter: its starting value, search bounds, and the observable it matches."""
+
+    start: float
+    bounds: tuple[float, float]
+    metric: Literal["mean_wait_min", "lanes_open"]
+    lane_groups: list[str] = Field(min_length=1)
+    xtol: PositiveFloat = 0.01
+    decimals: NonNegativeInt = 3
+
+
+class CalibrationConfig(_Strict):
+    """The calibration file: which script derives the scenario, what to fit, where to write."""
+
+    description: str
+    script: str
+    outputs: dict[str, str]  # file (relative to the config) -> the script's rendering function
+    parameters_out: str
+    replications: PositiveInt
+    seed: NonNegativeInt
+    passes: PositiveInt = 1
+    parameters: dict[str, ParameterSpec] = Field(min_length=1)
+
+
+def load_config(path: str | Path) -> CalibrationConfig:
+    """Read and validate a calibration file; errors name the file and the field."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PoesimError(f"{path}: cannot read the calibration file ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        raise PoesimError(f"{path}: not valid YAML: {exc}") from None
+    try:
+        return CalibrationConfig.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"{path}: {'.'.join(str(x) for x in e['loc']) or '<top>'}: {e['msg']}" for e in exc.errors()]
+        raise PoesimError("\n".join(lines)) from None
+
+
+def load_script(path: Path) -> ModuleType:
+    """Import a port script by path (``calibration/`` holds scripts, not a package)."""
+    name = f"{path.stem}_script"  # the name the calibration tests and sibling scripts use
+    if name in sys.modules and Path(getattr(sys.modules[name], "__file__", "")).resolve() == path.resolve():
+        return sys.modules[name]
+    if not path.is_file():
+        raise PoesimError(f"script: {path} does not exist")
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _parameters(cfg: CalibrationConfig) -> list[Parameter]:
+    return [
+        Parameter(name, p.start, tuple(p.bounds), p.metric, tuple(p.lane_groups), p.xtol, p.decimals)
+        for name, p in cfg.parameters.items()
+    ]
+
+
+def record(cfg: CalibrationConfig, config_path: Path, data_hashes: dict[str, str], result: FitResult) -> dict[str, Any]:
+    """The parameter file's content: fitted values and how they were obtained (no timestamps, so
+    the same data and code give the same bytes)."""
+    return {
+        "description": cfg.description,
+        "generated_by": f"poesim calibrate {config_path.parent.name}/{config_path.name} --data <data directory>",
+        "method": "method of moments: each parameter is the root (scipy.optimize.brentq) of the mean bias of its "
+                  "observable against the observations, every evaluation with the same replications and seed "
+                  "(common random numbers)",
+        "replications": cfg.replications,
+        "seed": cfg.seed,
+        "passes": cfg.passes,
+        "evaluations": result.evaluations,
+        "data": data_hashes,
+        "parameters": result.values,
+        "residuals": {
+            row["parameter"]: {
+                "metric": row["metric"],
+                "lane_groups": row["lane_groups"].split(","),
+                "hours": int(row["hours"]),
+                "observed_mean": round(row["observed_mean"], 3),
+                "simulated_mean": round(row["simulated_mean"], 3),
+                "bias": round(row["bias"], 3),
+                "mae": round(row["mae"], 3),
+            }
+            for row in result.residuals.to_dict("records")
+        },
+    }
+
+
+def _write_all(texts: dict[Path, str]) -> None:
+    """Write every file or none: temporaries first, then renames."""
+    tmp: dict[Path, Path] = {}
+    try:
+        for path, text in texts.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            t = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+            t.write_text(text, encoding="utf-8")
+            tmp[path] = t
+        for path, t in tmp.items():
+            os.replace(t, path)
+    finally:
+        for t in tmp.values():
+            if t.exists():
+                t.unlink()
+
+
+def calibrate(
+    config_path: str | Path,
+    data_dir: str | Path,
+    workers: int | None = None,
+    check: bool = False,
+    log: Callable[[str], None] | None = None,
+) -> tuple[dict[str, Any], list[Path]]:
+    """Fit the parameters of a calibration file and write its outputs (or, with ``check``, only
+    compare them with the files on disk). Returns the parameter record and the files written —
+    or, with ``check``, the files whose content differs."""
+    config_path = Path(config_path)
+    data_dir = Path(data_dir)
+    cfg = load_config(config_path)
+    base = config_path.parent
+    script = load_script(base / cfg.script)
+    for fn in ("derive", "observations", *cfg.outputs.values()):
+        if not callable(getattr(script, fn, None)):
+            raise PoesimError(f"{config_path}: script {cfg.script} has no function {fn!r}")
+    if not data_dir.is_dir():
+        raise PoesimError(f"--data: {data_dir} is not a directory (expected the shared data directory, see calibration/README.md)")
+    hashes: dict[str, str] = {}
+    for rel in script.DATA_FILES:
+        f = data_dir / rel
+        if not f.is_file():
+            raise PoesimError(f"--data: {data_dir} has no {rel} (needed by {cfg.script}; see calibration/README.md)")
+        hashes[rel] = _sha256(f)
+    observed = script.observations(data_dir)
+
+    def build(values: dict[str, float]) -> dict:
+        return script.derive(data_dir, values)["scenario"]
+
+    executor = make_executor(workers, jobs=cfg.replications)
+    try:
+        result = fit(build, _parameters(cfg), observed, cfg.replications, cfg.seed, executor, cfg.passes, log)
+    finally:
+        executor.close()
+    rec = record(cfg, config_path, hashes, result)
+    derived = script.derive(data_dir, result.values)
+    texts = {base / cfg.parameters_out: json.dumps(rec, indent=2, ensure_ascii=False) + "\n"}
+    for out, fn in cfg.outputs.items():
+        texts[base / out] = getattr(script, fn)(derived, rec)
+    if check:
+        differ = [p for p, t in texts.items() if not p.is_file() or p.read_text(encoding="utf-8") != t]
+        return rec, differ
+    _write_all(texts)
+    return rec, list(texts)
