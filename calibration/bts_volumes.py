@@ -40,7 +40,6 @@ from __future__ import annotations
 import argparse
 import calendar
 import datetime as dt
-import importlib.util
 import math
 import statistics
 import sys
@@ -58,14 +57,10 @@ from sim.scenario.loader import LoadedScenario, load_scenario
 
 
 def _script(stem: str):
-    """Import calibration/<stem>.py by path (calibration/ is not a package)."""
-    name = f"{stem}_script"  # the names the calibration tests use
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parent / f"{stem}.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    """Import calibration/<stem>.py by path (calibration/ is not a package; see sim.calibrate.load_script)."""
+    from sim.calibrate import load_script
+
+    return load_script(Path(__file__).resolve().parent / f"{stem}.py")
 
 
 _year = _script("otay_mesa_year")

@@ -25,7 +25,6 @@ Every sentence of the report that depends on a number is generated from the resu
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 import time
 from pathlib import Path
@@ -44,14 +43,10 @@ from sim.executors import make_executor
 
 
 def _script(stem: str):
-    """Import calibration/<stem>.py by path (calibration/ is not a package)."""
-    name = f"{stem}_script"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parent / f"{stem}.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    """Import calibration/<stem>.py by path (calibration/ is not a package; see sim.calibrate.load_script)."""
+    from sim.calibrate import load_script
+
+    return load_script(Path(__file__).resolve().parent / f"{stem}.py")
 
 
 _sy = _script("san_ysidro_baseline")

@@ -45,7 +45,6 @@ checks that the committed files equal ``render(derive(data_dir))``.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import math
 import sys
 from pathlib import Path
@@ -58,15 +57,15 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT_DIR = REPO / "scenarios" / "san_ysidro"
 
 
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+
 def _script(stem: str):
-    """Import calibration/<stem>.py by path (calibration/ is not a package)."""
-    name = f"{stem}_script"  # the names the other calibration scripts and the tests use
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parent / f"{stem}.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    """Import calibration/<stem>.py by path (calibration/ is not a package; see sim.calibrate.load_script)."""
+    from sim.calibrate import load_script
+
+    return load_script(Path(__file__).resolve().parent / f"{stem}.py")
 
 
 _om = _script("otay_mesa_baseline")

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import importlib.util
 import json
 import math
 import sys
@@ -45,14 +44,10 @@ if str(REPO) not in sys.path:
 
 
 def _script(stem: str):
-    """Import calibration/<stem>.py by path (calibration/ is not a package)."""
-    name = f"{stem}_script"  # the names the calibration tests use
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parent / f"{stem}.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    """Import calibration/<stem>.py by path (calibration/ is not a package; see sim.calibrate.load_script)."""
+    from sim.calibrate import load_script
+
+    return load_script(Path(__file__).resolve().parent / f"{stem}.py")
 
 
 _om = _script("otay_mesa_baseline")
@@ -403,7 +398,7 @@ def render(results: list[dict[str, Any]], reps: int, today: str, png_names: dict
         "hour of arrival, all programs pooled, per lane group. Hours with no observed lane open or no",
         "observed wait are skipped. MAE = mean over hours of |simulated − observed|, bias = mean of",
         "(simulated − observed), minutes; lanes: the same for lanes open (simulated: booths open ÷",
-        "booths per lane, time-averaged in the hour).",
+        "booths per lane, time-averaged in the hour; 0 by construction in the observed-lanes cases).",
         "",
         "| port | lane type | case | fitted on | wait MAE (min) | wait bias (min) | hours | lanes MAE | lanes bias |",
         "|---|---|---|---|---:|---:|---:|---:|---:|",
@@ -417,7 +412,7 @@ def render(results: list[dict[str, Any]], reps: int, today: str, png_names: dict
                     f"| {res['port']} | {e.lane_type} | {CASE_LABEL[key]} | {case['fitted_on']} | {bold}{e.mae_min:.1f}{bold} "
                     f"| {e.bias_min:+.1f} | {e.hours} | {e.lanes_mae:.2f} | {e.lanes_bias:+.2f} |"
                 )
-    oos = pd.concat([r["cases"][("other", "policy")]["errors"].assign(port=r["port"]) for r in results])
+    oos = pd.concat([r["cases"][("other", "policy")]["errors"].assign(port=r["port"]) for r in results], ignore_index=True)
     worst = oos.loc[oos["mae_min"].idxmax()] if len(oos) else None
     L += [
         "",
