@@ -62,6 +62,7 @@ COMMAND = ".venv/bin/python calibration/expansion_report.py --data ../shared/dat
 
 LANE_TYPES = _exp.LANE_TYPES  # base lane group -> lane type name
 TYPE_ORDER = list(LANE_TYPES.values())  # General, Ready, SENTRI
+PROGRAM = {"General": "general", "Ready": "ready", "SENTRI": "sentri"}  # a lane type's own drivers
 METRICS = ["mean_wait_min", "p90_wait_min"]
 OFF_PEAK = {"00-05": (0, 5), "20-24": (20, 24)}
 N_BUSIEST = 4  # the busiest hours: the 4 clock hours with the highest passenger-vehicle demand
@@ -189,9 +190,10 @@ def study(pre: Path = PRE, post: Path = POST, reps: int = DEFAULT_REPS, seed: in
             "diff": st.paired_differences(pre_t, post_t, METRICS, keys),
         }
     out["policy"] = {sc: _policies(l) for sc, l in zip(("pre", "post"), loaded)}
-    out["capacity"] = {sc: _capacity(l) for sc, l in zip(("pre", "post"), loaded)}
+    out["supply"] = {sc: _supply(l) for sc, l in zip(("pre", "post"), loaded)}
     out["busiest_rate"] = {sc: busiest_rate(l) for sc, l in zip(("pre", "post"), loaded)}
     out["type_rates"] = {sc: vehicle_rates(l) for sc, l in zip(("pre", "post"), loaded)}
+    out["need"] = {sc: lanes_needed(out["supply"][sc], out["type_rates"][sc]) for sc in ("pre", "post")}
     return out
 
 
@@ -205,29 +207,49 @@ def _policies(loaded: sim.LoadedScenario) -> dict[str, tuple[float, float] | Non
     return out
 
 
-def _capacity(loaded: sim.LoadedScenario) -> dict[str, dict[str, float]]:
-    """Lane type -> lanes, booths and saturated throughput (veh/h, own program) of its groups."""
-    out: dict[str, dict[str, float]] = {}
-    for name, g in loaded.scenario.lane_groups.items():
+def _supply(loaded: sim.LoadedScenario) -> dict[str, dict[str, Any]]:
+    """Passenger lane pools: ``{pool: {"lanes", "booths_per_lane", "booths", "members": {lane group:
+    lane type}, "per_lane": {lane group: 24 hourly veh/h of one saturated lane}}}``. A lane group
+    outside any pool counts as a pool of its own. Per-lane throughput is for the lane type's own
+    drivers (a stacked lane: two booths, 2/E[max of two service times]), with the group's
+    ``service_by_hour``."""
+    sc = loaded.scenario
+    out: dict[str, dict[str, Any]] = {}
+    for name, g in sc.lane_groups.items():
         t = lane_type_of(name)
         if not t:
             continue
-        prog = {"General": "general", "Ready": "ready", "SENTRI": "sentri"}[t]
-        svc = g.service[prog].model_dump()
-        c = out.setdefault(t, {"lanes": 0, "booths": 0, "per_h": 0.0})
-        c["lanes"] += g.lanes
-        c["booths"] += g.lanes * g.booths_per_lane
-        c["per_h"] += g.lanes * _exp._capacity_per_h(svc, g.booths_per_lane)
+        pool = g.pool or name
+        lanes = sc.lane_pools[g.pool] if g.pool else g.lanes
+        p = out.setdefault(pool, {"lanes": lanes, "booths_per_lane": g.booths_per_lane, "members": {}, "per_lane": {},
+                                  "per_lane_mean": {}})
+        if p["booths_per_lane"] != g.booths_per_lane:
+            raise ValueError(f"lane pool {pool}: members with different booths_per_lane; booths are not defined")
+        p["booths"] = lanes * g.booths_per_lane
+        p["members"][name] = t
+        svc = g.service[PROGRAM[t]].model_dump()
+        p["per_lane"][name] = _exp.per_lane_by_hour(svc, g.booths_per_lane, g.service_by_hour)
+        p["per_lane_mean"][name] = _exp._capacity_per_h(svc, g.booths_per_lane)
     return out
 
 
+def lanes_needed(supply: dict[str, dict[str, Any]], rates: dict[str, np.ndarray]) -> list[dict[str, dict[str, float]]]:
+    """By clock hour, ``san_ysidro_expansion.pool_need``: the lanes each pool needs for that hour's
+    arrivals if every lane is used as well as possible, and its throughput at that hour's mix."""
+    by_type = {lane_type_of(n) or n: r for n, r in rates.items()}
+    return [_exp.pool_need(supply, {t: float(r[h]) for t, r in by_type.items()},
+                           {g: v[h] for p in supply.values() for g, v in p["per_lane"].items()}) for h in range(24)]
+
+
 def observed_2017(data_dir: Path) -> dict[str, dict[str, float]]:
-    """SANDAG/CBP 2017 Tue-Thu observed waits per lane type: volume-weighted daily mean, max hour."""
+    """SANDAG/CBP 2017 Tue-Thu observed waits per lane type: volume-weighted daily mean, max hour;
+    and the open lanes by hour."""
     obs = _sy.observed(Path(data_dir))
     out = {}
     for t in TYPE_ORDER:
         v, w = np.asarray(obs[t]["volume"]), np.asarray(obs[t]["wait_time"])
-        out[t] = {"mean": float((v * w).sum() / v.sum()), "max": float(w.max()), "max_hour": int(w.argmax())}
+        out[t] = {"mean": float((v * w).sum() / v.sum()), "max": float(w.max()), "max_hour": int(w.argmax()),
+                  "open_lanes": [float(x) for x in obs[t]["open_lanes"]]}
     return out
 
 
@@ -295,14 +317,106 @@ def plot(res: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
+SCENARIO_LABEL = {"pre": "before", "post": "after"}
+
+
+def _pool_label(pool: str, p: dict[str, Any]) -> str:
+    return f"`{pool}` ({p['lanes']} lanes)"
+
+
+def _supply_tables(res: dict[str, Any], counted: dict[str, dict[str, float]]) -> list[str]:
+    """The pools, the lane types' demand, and the lanes needed by hour."""
+    sup, rates, need = res["supply"], res["type_rates"], res["need"]
+    L = [
+        "## Supply and demand",
+        "",
+        "The passenger lanes are shared lane pools (`lane_pools`; their lane counts are the public record): every",
+        "lane group of a pool may open up to all of its lanes, one at a time while the pool has one free, so lanes",
+        "move between General, Ready and SENTRI as the lines require.",
+        "",
+        "| scenario | lane pool | lanes | booths | lane groups | throughput, all lanes to one lane type (veh/h) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for sc in ("pre", "post"):
+        for pool, p in sup[sc].items():
+            thr = {g: p["lanes"] * x for g, x in p["per_lane_mean"].items()}
+            lo, hi = min(thr, key=thr.get), max(thr, key=thr.get)
+            byh = [p["lanes"] * x for v in p["per_lane"].values() for x in v]
+            rng = (f"{thr[lo]:,.0f} (all {p['members'][lo]}) to {thr[hi]:,.0f} (all {p['members'][hi]})"
+                   if lo != hi else f"{thr[lo]:,.0f} ({p['members'][lo]})")
+            L.append(f"| {SCENARIO_LABEL[sc]} | `{pool}` | {p['lanes']} | {p['booths']} | "
+                     f"{', '.join(f'`{g}`' for g in p['members'])} | {rng}; by hour {min(byh):,.0f}-{max(byh):,.0f} |")
+    bh = res["busiest_rate"]["pre"]["hour"]
+    L += [
+        "",
+        "Throughput: the pool's lanes all open and all given to one lane type, for that type's own drivers (a",
+        "stacked lane: two booths, 2/E[max of two service times]), at the per-booth mean service time; \"by hour\":",
+        "the range over the clock hours and lane types with the baseline's hourly service-time multipliers",
+        "(`service_by_hour`). With lanes shared, the pool's throughput in an hour lies between these, depending on",
+        "that hour's mix of lane types.",
+        "",
+        f"| lane type | arrivals in the busiest hour ({bh:02d}:00, veh/h) | arrivals per day | vehicles counted per day"
+        " in its lanes | officers' target band (min) |",
+        "|---|---|---|---|---|",
+    ]
+    by_type = {sc: {lane_type_of(n) or n: r for n, r in rates[sc].items()} for sc in ("pre", "post")}
+    for t in TYPE_ORDER:
+        band = res["policy"]["post"].get(t)
+        a, b = by_type["pre"][t], by_type["post"][t]
+        L.append(f"| {t} | {a[bh]:,.0f} → {b[bh]:,.0f} | {a.sum():,.0f} → {b.sum():,.0f} | "
+                 f"{counted['pre'][t]:,.0f} → {counted['post'][t]:,.0f} | "
+                 + (f"{band[0]:g}-{band[1]:g}" if band else "schedule") + " |")
+    L += [
+        "",
+        "Arrivals are the streams of each program (General, Ready, SENTRI drivers); vehicles counted are those",
+        "that used the lane type's lanes (Ready and SENTRI drivers may also use General lanes, SENTRI drivers",
+        "Ready lanes).",
+        "",
+        "### Lanes needed by hour",
+        "",
+        "Lanes each pool needs for an hour's arrivals if every lane is used as well as possible (arrivals of each",
+        "lane type ÷ one lane's throughput for it in that hour; the single-booth lanes are filled first), against",
+        "its lanes; **bold**: more than the pool has. \"Clears\": the pool's throughput at that hour's mix of lane",
+        "types with all its lanes open. The last columns are the predicted mean General wait by hour of arrival.",
+        "",
+    ]
+    pools = {sc: list(sup[sc]) for sc in ("pre", "post")}
+    head = ["hour"]
+    for sc in ("pre", "post"):
+        head.append(f"arrivals {SCENARIO_LABEL[sc]} (veh/h)")
+        for pool in pools[sc]:
+            head += [f"{SCENARIO_LABEL[sc]}: `{pool}` needs (of {sup[sc][pool]['lanes']})",
+                     f"{SCENARIO_LABEL[sc]}: `{pool}` clears (veh/h)"]
+    head += ["General wait before (min)", "General wait after (min)"]
+    L += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    gw = {sc: res["by_hour"][sc][res["by_hour"][sc].lane_type == "General"].set_index("hour")["mean_wait_min"]
+          for sc in ("pre", "post")}
+    for h in range(24):
+        row = [f"{h:02d}"]
+        for sc in ("pre", "post"):
+            row.append(f"{sum(r[h] for r in rates[sc].values()):,.0f}")
+            for pool in pools[sc]:
+                n = need[sc][h][pool]
+                cell = f"{n['need']:.1f}"
+                row += [f"**{cell}**" if n["need"] > n["lanes"] + 1e-9 else cell, f"{n['throughput']:,.0f}"]
+        row += [f"{gw['pre'].get(h, float('nan')):.0f}", f"{gw['post'].get(h, float('nan')):.0f}"]
+        L.append("| " + " | ".join(row) + " |")
+    day = {sc: {pool: sum(need[sc][h][pool]["need"] for h in range(24)) for pool in pools[sc]} for sc in ("pre", "post")}
+    L += [
+        "",
+        "Lane-hours needed over the day: " + "; ".join(
+            f"{SCENARIO_LABEL[sc]} " + ", ".join(f"`{pool}` {v:,.0f} of {24 * sup[sc][pool]['lanes']:,}"
+                                                 for pool, v in day[sc].items()) for sc in ("pre", "post")) + ".",
+        "",
+    ]
+    return L
+
+
 def render(res: dict[str, Any], obs: dict[str, dict[str, float]], png_name: str = PNG_NAME) -> str:
     bp, bh = res["by_period"], res["by_hour"]
     busiest = f"busiest {_hours(res['busiest'])}"
-    cap = res["capacity"]
-    demand = {}
-    for sc, run in zip(("pre", "post"), res["runs"]):
-        d = bp[sc]
-        demand[sc] = {t: _row(d, lane_type=t, period="whole day")["n"] for t in TYPE_ORDER}
+    counted = {sc: {t: _row(bp[sc], lane_type=t, period="whole day")["n"] / res["reps"] for t in TYPE_ORDER}
+               for sc in ("pre", "post")}
     L = [
         "# San Ysidro 2014 expansion: predicted waits before and after, next to the reported figures",
         "",
@@ -325,26 +439,9 @@ def render(res: dict[str, Any], obs: dict[str, dict[str, float]], png_name: str 
         "groups of a lane type (SENTRI after the expansion: `pov_sentri` + `pov_sentri_stacked`). Brackets:",
         "95 % confidence intervals over replications; differences are paired by replication.",
         "",
-        "## Supply and demand",
-        "",
-        "| lane type | lanes before → after | booths before → after | saturated throughput (veh/h) | vehicles counted per day | officers' target band (min) |",
-        "|---|---|---|---|---|---|",
     ]
-    for t in TYPE_ORDER:
-        a, b = cap["pre"][t], cap["post"][t]
-        band = res["policy"]["post"].get(t)
-        L.append(
-            f"| {t} | {a['lanes']:.0f} → {b['lanes']:.0f} | {a['booths']:.0f} → {b['booths']:.0f} | "
-            f"{a['per_h']:.0f} → {b['per_h']:.0f} | {demand['pre'][t]:,.0f} → {demand['post'][t]:,.0f} | "
-            + (f"{band[0]:g}-{band[1]:g}" if band else "schedule")
-            + " |"
-        )
+    L += _supply_tables(res, counted)
     L += [
-        "",
-        "Throughput is for the lane type's own drivers with every lane open (a stacked lane: two booths,",
-        "2/E[max of two service times]). Vehicles counted are those that used the lane type (Ready and SENTRI",
-        "drivers may also use General lanes, SENTRI drivers Ready lanes).",
-        "",
         "## Predicted waits (minutes) and the reported figures",
         "",
         f"*Peak hour*: the clock hour with the highest mean wait. *{busiest}*: the {len(res['busiest'])} hours with the",

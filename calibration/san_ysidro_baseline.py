@@ -272,6 +272,8 @@ def derive(data_dir: str | Path = DEFAULT_DATA, parameters: dict[str, float] | N
             raise ValueError(f"{RATES}: {t} lanes are partly stacked; the lane policy needs one group per lane type")
         key = LANE_TYPE_KEY[g]
         grp = groups[g]
+        col = facts[g]["rate_col"]
+        grp["service_by_hour"] = _om.service_by_hour(rates[col], _rate_where(rates[col], pov_raw[g], grp["lanes_open"], col))
         del grp["lanes_open"]
         grp["lanes"] = physical
         grp["policy"] = _om.lane_policy(params[f"{key}_target_wait_min"], lane_min[t], physical)
@@ -367,7 +369,8 @@ def _pov_group_comments(name: str, f: dict[str, Any], ck: dict[str, Any]) -> dic
     scale = ck["parameters"][f"{LANE_TYPE_KEY[f['lane_type']]}_service_scale"]
     policy = _om.policy_comments(p, t, ck, f["rate"], f"{p}_MAX = {ck['max_col']} physical lanes ({lanes_src}: {what}).")
     service[-1] = service[-1][:-1] + f"; x {scale} (FITTED: {LANE_TYPE_KEY[f['lane_type']]}_service_scale)."
-    return {"lanes": policy["lanes"], "booths_per_lane": booths, "lanes_open": policy["lanes_open"], "service": service}
+    return {"lanes": policy["lanes"], "booths_per_lane": booths, "lanes_open": policy["lanes_open"], "service": service,
+            "service_by_hour": policy["service_by_hour"]}
 
 
 def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str:

@@ -17,35 +17,46 @@ script) and override only what the expansion changed, plus the demand level:
   up from October 2014 (the 2014 lane tests and the Nov-2014 Phase 1B opening), so 2014 is mixed.
   Post = 2015, the first full year after. Pedestrians are left as in the baseline: they use their
   own booths, which the expansion did not change.
-* **Supply.** Pre: 24 lanes with one booth each (public-figures §4.3). Post: 25 lanes with 46
-  booths (§4.3, GSA Phase 1B), i.e. 21 double-stacked lanes and 4 single-booth lanes. The port's
-  lanes are split among General / Ready / SENTRI in proportion to CBP's observed open lanes of
-  each type in the busiest hour of 2017 (``sandag_sr11_ome/OME_Observed_Data.csv``, San Ysidro
-  NB Passenger, column ``open_lanes``; largest remainders), the same rule before and after. The
-  stacked lanes go first to the lane types SANDAG allows to stack at San Ysidro (``allow_stack``
-  in ``sandag_sr11_ome/port_configurations.csv``: General, Ready), in that order, and the rest to
-  the others (SENTRI), which then becomes two lane groups, ``pov_sentri`` (single booths) and
-  ``pov_sentri_stacked``, because ``booths_per_lane`` is one value per lane group.
+* **Supply: shared lane pools.** The public record gives the port's lanes and booths, not a split
+  among lane types, and officers assign lanes to General, Ready or SENTRI as the lines require. So
+  the physical lanes are scenario-level ``lane_pools`` (their lane counts are the public record) and
+  every passenger lane group may open up to all lanes of its pool (``lanes`` = ``policy.max_lanes``
+  = the pool's lanes, ``pool:`` the pool); the engine opens a lane for a group only while the pool
+  has one free. Pre: 24 lanes with one booth each (public-figures §4.3): one pool ``pov_lanes``
+  shared by ``pov_general``, ``pov_ready``, ``pov_sentri``. Post: 25 lanes with 46 booths (§4.3,
+  GSA Phase 1B), i.e. 21 double-stacked and 4 single-booth lanes. ``booths_per_lane`` is one value
+  per lane group, so these are two pools. ``stacked_lanes`` (21) is shared by every lane type; a
+  type that SANDAG does not stack at San Ysidro (``allow_stack`` = 0 in
+  ``sandag_sr11_ome/port_configurations.csv``: SENTRI) gets a second lane group there,
+  ``pov_<type>_stacked`` (the name calibration/validate.py's ``lane_type()`` maps to the type).
+  ``single_lanes`` (4) serves only the types SANDAG does not stack (SENTRI): SANDAG stacks General
+  and Ready and never SENTRI, so the single-booth lanes go to SENTRI, which may also use stacked
+  lanes. (Giving General and Ready single-lane groups as well would add two groups for 4 lanes and
+  let a slow type take a fast single lane; kept simple.)
 * **Lane policy.** The baseline's lane groups carry ``policy:`` blocks (officers open and close
   lanes to hold a target wait band). The scenario files override only ``lanes``,
-  ``booths_per_lane`` and ``policy.max_lanes`` (and ``policy.min_lanes`` if it would exceed the new
-  maximum), so the fitted targets are inherited. A new group (``pov_sentri_stacked``) copies its
-  lane type's baseline group (programs, service, policy targets) with its own lane counts; if the
-  baseline's policy changes, regenerate (the test says so).
-* Per-booth service times are the baseline's; the throughput gain of a stacked lane (2/E[max of
-  two service times], +50–60 %) comes from the engine. Nothing here is chosen from
-  post-expansion waits: ``post_expansion.yaml`` is a prediction.
+  ``booths_per_lane``, ``pool`` and ``policy.max_lanes`` (and ``policy.min_lanes`` if it would
+  exceed the new maximum), so the fitted targets are inherited; the members' ``min_lanes`` must fit
+  in their pool (checked here and by the schema). A new group (``pov_sentri_stacked``) copies its
+  lane type's baseline group (programs, service, ``service_by_hour``, policy targets) with its own
+  lane limits and ``min_lanes`` at least 1 (travellers never choose a group with no lane open, so
+  its policy would never see a line and never open one); if the baseline changes, regenerate (the
+  test says so).
+* Per-booth service times (and hourly multipliers) are the baseline's; the throughput gain of a
+  stacked lane (2/E[max of two service times], +50–60 %) comes from the engine. Nothing here is
+  chosen from post-expansion waits: ``post_expansion.yaml`` is a prediction.
 
 ``derive(data_dir, baseline)`` returns ``{"scenarios": {"pre_expansion": ..., "post_expansion":
 ...}, "checks": ...}``: the two scenario mappings exactly as the YAML files hold them, plus the
 figures quoted in their comments. ``render(derived)`` returns ``{file name: YAML text}``. A test
-checks that the committed files equal ``render(derive(data_dir))``.
+checks that the committed files equal ``render(derive(data_dir))``. ``lane_pools`` (the pools
+of a lanes/booths count) and ``pool_need`` (lanes a pool needs for an hour's demand) are pure
+functions, also used by calibration/expansion_report.py.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -91,6 +102,7 @@ SUPPLY = {
     "post_expansion": (25, 46, "Phase 1B, Nov 2014: 25 northbound lanes, 46 primary booths, double-stacked (GSA)"),
 }
 STACKED_BOOTHS = 2
+POOL_NAMES = {"all": "pov_lanes", "stacked": "stacked_lanes", "single": "single_lanes"}
 YEAR_OF = {"pre_expansion": PRE_YEAR, "post_expansion": POST_YEAR}
 MEASURE = "Personal Vehicles"
 
@@ -103,9 +115,8 @@ def bts_pov_annual(data_dir: Path, year: int) -> float:
     return _om.bts_annual(Path(data_dir), (MEASURE,), year=year, port=PORT)[MEASURE]
 
 
-def stacking_order(data_dir: Path) -> list[str]:
-    """Lane groups in the order stacked lanes are given to them: the lane types SANDAG allows to
-    stack at San Ysidro (``allow_stack`` = 1), then the others, each in LANE_TYPES order."""
+def stackable(data_dir: Path) -> dict[str, bool]:
+    """Lane group -> whether SANDAG allows its lane type to stack at San Ysidro (``allow_stack`` = 1)."""
     allow = {}
     for r in _om._rows(Path(data_dir) / PORT_CONFIG):
         if r["port_name"] == PORT and r["direction"] == "Northbound" and r["vehicle_type"] == "Passenger":
@@ -113,35 +124,66 @@ def stacking_order(data_dir: Path) -> list[str]:
     missing = [t for t in LANE_TYPES.values() if t not in allow]
     if missing:
         raise ValueError(f"{PORT_CONFIG}: no {PORT} Northbound Passenger row for {missing}")
-    return [g for g, t in LANE_TYPES.items() if allow[t]] + [g for g, t in LANE_TYPES.items() if not allow[t]]
+    return {g: allow[t] for g, t in LANE_TYPES.items()}
 
 
-# --- derivation -------------------------------------------------------------------------
+# --- the pools ----------------------------------------------------------------------------
 
 
-def largest_remainder(total: int, weights: dict[str, float]) -> dict[str, int]:
-    """Split ``total`` whole lanes in proportion to ``weights`` (Hamilton's method; ties go to
-    the key listed first)."""
-    s = sum(weights.values())
-    if s <= 0:
-        raise ValueError("largest_remainder: weights sum to zero")
-    quotas = {k: total * w / s for k, w in weights.items()}
-    out = {k: math.floor(q) for k, q in quotas.items()}
-    order = sorted(quotas, key=lambda k: -(quotas[k] - out[k]))  # stable: ties keep key order
-    for k in order[: total - sum(out.values())]:
-        out[k] += 1
+def lane_pools(n_lanes: int, n_booths: int, stack: dict[str, bool]) -> dict[str, dict[str, Any]]:
+    """The shared lane pools of a port with ``n_lanes`` lanes and ``n_booths`` booths (one or two
+    per lane): ``{pool: {"lanes", "booths_per_lane", "members": {lane group: lane type's group}}}``.
+
+    Single booths only: one pool shared by every lane type. Otherwise the stacked lanes are one pool
+    shared by every lane type (a type that may not stack, ``stack[g]`` false, through a second group
+    ``g + "_stacked"``) and the single-booth lanes, if any, one pool of the types that may not stack.
+    """
+    stacked = (n_booths - n_lanes) // (STACKED_BOOTHS - 1)
+    if (n_booths - n_lanes) % (STACKED_BOOTHS - 1) or not 0 <= stacked <= n_lanes:
+        raise ValueError(f"{n_booths} booths on {n_lanes} lanes is not whole lanes of 1 or {STACKED_BOOTHS} booths")
+    single = n_lanes - stacked
+    if stacked == 0:
+        return {POOL_NAMES["all"]: {"lanes": n_lanes, "booths_per_lane": 1, "members": {g: g for g in stack}}}
+    out = {POOL_NAMES["stacked"]: {
+        "lanes": stacked, "booths_per_lane": STACKED_BOOTHS,
+        "members": {(g if ok else g + STACKED_SUFFIX): g for g, ok in stack.items()},
+    }}
+    if single:
+        others = [g for g, ok in stack.items() if not ok]
+        if not others:
+            raise ValueError("single-booth lanes but every lane type may stack: no rule for who uses them")
+        out[POOL_NAMES["single"]] = {"lanes": single, "booths_per_lane": 1, "members": {g: g for g in others}}
     return out
 
 
-def assign_stacked(lanes: dict[str, int], stacked: int, order: list[str]) -> dict[str, int]:
-    """Stacked lanes per lane group: fill the groups in ``order``, each up to its lane count."""
-    if not 0 <= stacked <= sum(lanes.values()):
-        raise ValueError(f"expected 0..{sum(lanes.values())} stacked lanes, got {stacked}")
+def pool_need(pools: dict[str, dict[str, Any]], demand: dict[str, float], per_lane: dict[str, float]) -> dict[str, dict[str, float]]:
+    """Lanes each pool needs for an hour's arrivals if every lane is used as well as possible.
+
+    ``pools`` as ``lane_pools`` returns; ``demand``: lane type's group -> veh/h; ``per_lane``: lane
+    group -> saturated veh/h of one lane for its lane type's own drivers. Pools with fewer lane
+    types go first (the single-booth lanes); a lane type that also belongs to a later pool sends
+    what this one cannot clear there. Returns ``{pool: {"lanes", "need", "demand", "throughput"}}``,
+    ``throughput`` being the pool's veh/h with all its lanes open at this hour's mix of lane types.
+    (An approximation: Ready and SENTRI drivers may also use General lanes, at General's service.)
+    """
+    rem = dict(demand)
+    order = sorted(pools, key=lambda p: len(set(pools[p]["members"].values())))
     out = {}
-    for g in order:
-        out[g] = min(lanes[g], stacked)
-        stacked -= out[g]
-    return {g: out[g] for g in lanes}
+    for k, p in enumerate(order):
+        lanes, need, served = pools[p]["lanes"], 0.0, 0.0
+        later = {t for q in order[k + 1:] for t in pools[q]["members"].values()}
+        alone = len(set(pools[p]["members"].values())) == 1
+        for grp, t in pools[p]["members"].items():
+            take = min(rem[t], lanes * per_lane[grp]) if alone and t in later else rem[t]
+            rem[t] -= take
+            served += take
+            need += take / per_lane[grp]
+        out[p] = {"lanes": lanes, "need": need, "demand": served,
+                  "throughput": served * lanes / need if need > 0 else 0.0}
+    return out
+
+
+# --- derivation -------------------------------------------------------------------------
 
 
 def _policy_of(baseline: dict[str, Any], group: str) -> dict[str, Any]:
@@ -156,16 +198,16 @@ def _policy_of(baseline: dict[str, Any], group: str) -> dict[str, Any]:
     return g["policy"]
 
 
-def _group_override(baseline: dict[str, Any], group: str, lanes: int, booths: int) -> dict[str, Any]:
-    """What a scenario file sets for an existing baseline group: lanes, booths, policy limits."""
+def _group_override(baseline: dict[str, Any], group: str, lanes: int, booths: int, pool: str) -> dict[str, Any]:
+    """What a scenario file sets for an existing baseline group: lanes, booths, pool, policy limits."""
     pol = _policy_of(baseline, group)
     policy: dict[str, Any] = {"max_lanes": lanes}
     if pol.get("min_lanes", 0) > lanes:
         policy["min_lanes"] = lanes
-    return {"lanes": lanes, "booths_per_lane": booths, "policy": policy}
+    return {"lanes": lanes, "booths_per_lane": booths, "pool": pool, "policy": policy}
 
 
-def _new_group(baseline: dict[str, Any], like: str, lanes: int, booths: int) -> dict[str, Any]:
+def _new_group(baseline: dict[str, Any], like: str, lanes: int, booths: int, pool: str) -> dict[str, Any]:
     """A group the baseline does not have: a copy of its lane type's group with its own lanes."""
     g = baseline["lane_groups"][like]
     pol = dict(_policy_of(baseline, like))
@@ -173,15 +215,19 @@ def _new_group(baseline: dict[str, Any], like: str, lanes: int, booths: int) -> 
     # at least one lane open: travellers never choose a group with none open while another is,
     # so its policy would never see a line and never open one
     pol["min_lanes"] = min(max(pol.get("min_lanes", 0), 1), lanes)
-    return {
+    out = {
         "mode": g["mode"],
         "programs": list(g["programs"]),
         "lanes": lanes,
         "booths_per_lane": booths,
         "discipline": g.get("discipline", "shared"),
+        "pool": pool,
         "policy": pol,
         "service": {p: dict(d) for p, d in g["service"].items()},
     }
+    if g.get("service_by_hour") is not None:
+        out["service_by_hour"] = list(g["service_by_hour"])
+    return out
 
 
 def _capacity_per_h(service: dict[str, Any], booths: int) -> float:
@@ -193,6 +239,12 @@ def _capacity_per_h(service: dict[str, Any], booths: int) -> float:
     if booths != 2 or service["dist"] != "lognormal":
         raise ValueError("capacity: only single booths or two stacked lognormal booths are quoted")
     return 2 * 3600.0 / (mean_s * _sy.stacked_factor(cv))
+
+
+def per_lane_by_hour(service: dict[str, Any], booths: int, by_hour: list[float] | None) -> list[float]:
+    """``_capacity_per_h`` for each clock hour, the service time times ``service_by_hour`` (if any)."""
+    c = _capacity_per_h(service, booths)
+    return [c / (by_hour[h] if by_hour else 1.0) for h in range(24)]
 
 
 def derive(data_dir: str | Path = DEFAULT_DATA, baseline: str | Path = DEFAULT_OUT_DIR / "baseline.yaml") -> dict[str, Any]:
@@ -230,52 +282,50 @@ def derive(data_dir: str | Path = DEFAULT_DATA, baseline: str | Path = DEFAULT_O
     checks["daily_2017"] = {s: round(v) for s, v in daily.items()}
     checks["share"] = {s: daily[s] / sum(daily.values()) for s in daily}
     total = [sum(rates[s][k] for s in rates) for k in range(24)]
-    checks["busiest_hour"] = max(range(24), key=lambda k: total[k])
+    bh = checks["busiest_hour"] = max(range(24), key=lambda k: total[k])
 
     # supply ----------------------------------------------------------------------------------
-    obs = _sy.observed(data_dir)
-    peak = max(range(24), key=lambda k: sum(obs[t]["volume"][k] for t in LANE_TYPES.values()))
-    open_peak = {g: obs[t]["open_lanes"][peak] for g, t in LANE_TYPES.items()}
-    checks["obs_peak_hour"] = peak
-    checks["obs_peak_volume"] = round(sum(obs[t]["volume"][peak] for t in LANE_TYPES.values()))
-    checks["obs_open_peak"] = {g: int(v) for g, v in open_peak.items()}
-    order = stacking_order(data_dir)
-    checks["stack_order"] = order
-
+    stack = stackable(data_dir)
+    checks["stackable"] = stack
+    base_pools = base.get("lane_pools") or {}
     scenarios: dict[str, Any] = {}
     for sc, (n_lanes, n_booths, _) in SUPPLY.items():
-        lanes = largest_remainder(n_lanes, open_peak)
-        if (n_booths - n_lanes) % (STACKED_BOOTHS - 1):
-            raise ValueError(f"{sc}: {n_booths} booths on {n_lanes} lanes is not whole stacked lanes")
-        stacked = assign_stacked(lanes, (n_booths - n_lanes) // (STACKED_BOOTHS - 1), order)
+        pools = lane_pools(n_lanes, n_booths, stack)
+        if sum(p["lanes"] for p in pools.values()) != n_lanes or \
+                sum(p["lanes"] * p["booths_per_lane"] for p in pools.values()) != n_booths:
+            raise ValueError(f"{sc}: pools do not add up to {n_lanes} lanes and {n_booths} booths")
         groups: dict[str, Any] = {}
-        supply: dict[str, Any] = {}
-        for g in LANE_TYPES:
-            single = lanes[g] - stacked[g]
-            parts = [(g, single, 1), (g + STACKED_SUFFIX, stacked[g], STACKED_BOOTHS)] if single and stacked[g] else (
-                [(g, lanes[g], STACKED_BOOTHS if stacked[g] else 1)]
-            )
-            own = base["lane_groups"][g]["service"][pov_streams[g]["program"]]  # the type's own drivers
-            cap = 0.0
-            for name, n, k in parts:
+        per_lane: dict[str, list[float]] = {}
+        for pname, p in pools.items():
+            n, k = p["lanes"], p["booths_per_lane"]
+            for name, g in p["members"].items():
                 if name in base["lane_groups"]:
-                    groups[name] = _group_override(base, name, n, k)
+                    groups[name] = _group_override(base, name, n, k, pname)
                 else:
-                    groups[name] = _new_group(base, g, n, k)
-                cap += n * _capacity_per_h(own, k)
-            supply[g] = {
-                "lanes": lanes[g],
-                "stacked": stacked[g],
-                "booths": lanes[g] + (STACKED_BOOTHS - 1) * stacked[g],
-                "groups": [p[0] for p in parts],
-                "capacity_per_h": round(cap),
-                "peak_demand_per_h": round(rates[g][checks["busiest_hour"]] * factor[sc]),
-                "daily": round(daily[g] * factor[sc]),
-                "capacity_daily": round(24 * cap),
-            }
-        if sum(s["booths"] for s in supply.values()) != n_booths:
-            raise ValueError(f"{sc}: booths do not add up to {n_booths}")
-        checks[sc] = supply
+                    groups[name] = _new_group(base, g, n, k, pname)
+                own = base["lane_groups"][g]["service"][pov_streams[g]["program"]]  # the type's own drivers
+                per_lane[name] = per_lane_by_hour(own, k, base["lane_groups"][g].get("service_by_hour"))
+            floor = sum(groups[m]["policy"]["min_lanes"] if "min_lanes" in groups[m]["policy"]
+                        else _policy_of(base, m).get("min_lanes", 0) for m in p["members"])
+            if floor > n:
+                raise ValueError(f"{sc}: the policy.min_lanes of {sorted(p['members'])} add up to {floor}, "
+                                 f"more than pool {pname}'s {n} lanes")
+            p["min_lanes"] = floor
+            p["throughput"] = {g: round(n * sum(per_lane[m]) / 24) for m, g in p["members"].items()}
+            p["throughput_by_hour"] = {g: (round(n * min(per_lane[m])), round(n * max(per_lane[m])))
+                                       for m, g in p["members"].items()}
+        demand = {g: [r * factor[sc] for r in rates[g]] for g in LANE_TYPES}
+        need = [pool_need(pools, {g: demand[g][h] for g in LANE_TYPES}, {m: v[h] for m, v in per_lane.items()})
+                for h in range(24)]
+        checks[sc] = {
+            "pools": pools,
+            "types": {g: {"peak_demand_per_h": round(demand[g][bh]), "daily": round(sum(demand[g])),
+                          "groups": [m for p in pools.values() for m, t in p["members"].items() if t == g]}
+                      for g in LANE_TYPES},
+            "need_busiest": {p: round(v["need"], 1) for p, v in need[bh].items()},
+            "short_hours": {p: [h for h in range(24) if need[h][p]["need"] > pools[p]["lanes"]] for p in pools},
+            "need_daily": {p: round(sum(need[h][p]["need"] for h in range(24))) for p in pools},
+        }
         streams = {}
         for s in pov_streams:
             bf = base_factor[s] or {d: 1.0 for d in WEEKDAYS}
@@ -284,25 +334,29 @@ def derive(data_dir: str | Path = DEFAULT_DATA, baseline: str | Path = DEFAULT_O
         if sc == "pre_expansion":
             name = f"San Ysidro NB before the 2014 expansion ({n_lanes} single-booth lanes, {year} demand)"
             desc = (
-                f"San Ysidro northbound before Phase 1B: {n_lanes} passenger lanes with one booth each; "
-                f"2017 weekday demand profile scaled to BTS {year} Personal Vehicles. Everything else "
-                "(service times, lane policy targets, pedestrians, secondary) as in baseline.yaml."
+                f"San Ysidro northbound before Phase 1B: {n_lanes} passenger lanes with one booth each, shared "
+                f"by General, Ready and SENTRI; 2017 weekday demand profile scaled to BTS {year} Personal Vehicles. "
+                "Everything else (service times, lane policy targets, pedestrians, secondary) as in baseline.yaml."
             )
         else:
             name = f"San Ysidro NB after the 2014 expansion ({n_lanes} lanes, {n_booths} booths, {year} demand)"
             desc = (
                 f"San Ysidro northbound after Phase 1B (Nov 2014): {n_lanes} passenger lanes, {n_booths} primary "
-                f"booths ({n_booths - n_lanes} lanes double-stacked); 2017 weekday demand profile scaled to BTS "
+                f"booths ({n_booths - n_lanes} lanes double-stacked, shared by all lane types; "
+                f"{2 * n_lanes - n_booths} single-booth lanes for SENTRI); 2017 weekday demand profile scaled to BTS "
                 f"{year} Personal Vehicles. Everything else as in baseline.yaml. A prediction: nothing here "
                 "is fitted to post-expansion waits."
             )
-        scenarios[sc] = {
+        body: dict[str, Any] = {
             "extends": "baseline.yaml",
             "name": name,
             "description": desc,
             "streams": streams,
+            # a pool the baseline declares and this file does not use is dropped (null deletes a key)
+            "lane_pools": {**{p: v["lanes"] for p, v in pools.items()}, **{p: None for p in base_pools if p not in pools}},
             "lane_groups": groups,
         }
+        scenarios[sc] = body
     return {"scenarios": scenarios, "checks": checks}
 
 
@@ -316,6 +370,17 @@ def _flow(d: dict[str, Any]) -> str:
 
 def _type(g: str) -> str:
     return LANE_TYPES[g]
+
+
+def _hours(hours: list[int]) -> str:
+    """'05-09, 14-16' for clock hours 5..8 and 14, 15 (runs of consecutive hours)."""
+    runs: list[list[int]] = []
+    for h in sorted(hours):
+        if runs and h == runs[-1][-1] + 1:
+            runs[-1].append(h)
+        else:
+            runs.append([h])
+    return ", ".join(f"{r[0]:02d}-{r[-1] + 1:02d}" for r in runs)
 
 
 def render(derived: dict[str, Any]) -> dict[str, str]:
@@ -337,9 +402,9 @@ def render(derived: dict[str, Any]) -> dict[str, str]:
             "# Results next to the reported figures: calibration/EXPANSION.md (calibration/expansion_report.py).",
             "#",
             "# Everything not set here comes from baseline.yaml (2017 weekday): hourly demand profile and",
-            "# program split, service times, the officers' lane policy (target wait band, review and",
-            "# reaction times), pedestrians, secondary. The loader deep-merges mappings, so the blocks",
-            "# below change only the keys they name.",
+            "# program split, service times and their hourly multipliers, the officers' lane policy (target",
+            "# wait band, review and reaction times), pedestrians, secondary. The loader deep-merges mappings,",
+            "# so the blocks below change only the keys they name.",
         ]
         if sc == "post_expansion":
             L += [
@@ -349,7 +414,6 @@ def render(derived: dict[str, Any]) -> dict[str, str]:
             "#",
             f"# Data files (relative to the shared data directory, see its README.md); figures from {FIGURES}:",
             f"#   {BTS}",
-            f"#   {OBSERVED}",
             f"#   {PORT_CONFIG}",
             "",
             "extends: baseline.yaml",
@@ -388,11 +452,12 @@ def render(derived: dict[str, Any]) -> dict[str, str]:
         ]
         for s, v in body["streams"].items():
             L += [f"  {s}:", "    demand:", f"      weekday_factor: {_flow(v['demand']['weekday_factor'])}"]
-        op = ck["obs_open_peak"]
-        h = ck["obs_peak_hour"]
+
+        pools = sup["pools"]
+        bh = ck["busiest_hour"]
         L += [
             "",
-            "lane_groups:",
+            "lane_pools:",
             f"  # Supply (public-figures §4.3): {record}.",
         ]
         if sc == "pre_expansion":
@@ -408,40 +473,64 @@ def render(derived: dict[str, Any]) -> dict[str, str]:
                 "  # the 2019 final stage, 34 lanes / 63 booths, is not modelled).",
             ]
         L += [
-            f"  # Lanes per type: the port's {n_lanes} split in proportion to CBP's observed open lanes in the busiest hour",
-            (f"  # of 2017 ({OBSERVED}, {PORT} Northbound Passenger, column open_lanes, hour {h + 1} = "
-            f"{h:02d}:00-{h + 1:02d}:00, {ck['obs_peak_volume']:,} veh/h:"),
-            "  # " + ", ".join(f"{_type(g)} {op[g]}" for g in LANE_TYPES) + "), largest remainders; the same rule before and after.",
+            "  # The lanes are SHARED: the record gives the port's lanes, not a split among lane types, and officers",
+            "  # give a lane to General, Ready or SENTRI as the lines require. A pool's lane count is the public",
+            "  # record; every lane group of the pool may open up to all of its lanes (lanes = policy.max_lanes = the",
+            "  # pool's lanes), but only while the pool has one free (first come, first served between groups).",
+        ]
+        if sc == "post_expansion":
+            nostack = [g for g, ok in ck["stackable"].items() if not ok]
+            may = [g for g, ok in ck["stackable"].items() if ok]
+            L += [
+                "  # booths_per_lane is one value per lane group, so the stacked and the single-booth lanes are two pools.",
+                (f"  # SANDAG stacks {' and '.join(_type(g) for g in may)} at {PORT} and never "
+                f"{' or '.join(_type(g) for g in nostack)} ({PORT_CONFIG} allow_stack),"),
+                (f"  # so the {2 * n_lanes - n_booths} single-booth lanes serve {' and '.join(_type(g) for g in nostack)} "
+                f"(ASSUMPTION), which may also take stacked lanes"),
+                ("  # (group " + ", ".join(g + STACKED_SUFFIX for g in nostack)
+                 + "; the booths exist, so we assume both are used). General and Ready keep to the stacked lanes."),
+            ]
+        L.append("  # Per pool: booths; saturated throughput (veh/h) with all its lanes given to one lane type, for that type's")
+        L.append("  # own drivers, at the daily mean service time (range over the hours with the baseline's service_by_hour):")
+        for pname, p in pools.items():
+            thr = "; ".join(f"{_type(g)} {v:,} ({p['throughput_by_hour'][g][0]:,}-{p['throughput_by_hour'][g][1]:,})"
+                            for g, v in p["throughput"].items())
+            L.append(f"  #   {pname}: {p['lanes']} lanes x {p['booths_per_lane']} = {p['lanes'] * p['booths_per_lane']} "
+                     f"booths; {thr}.")
+        L.append(f"  # Demand in the busiest hour ({bh:02d}:00) and over the day: "
+                 + ", ".join(f"{_type(g)} {t['peak_demand_per_h']:,}/h, {t['daily']:,}/day" for g, t in sup["types"].items())
+                 + ".")
+        L.append("  # Lanes needed for the busiest hour's arrivals if every lane is used as well as possible: "
+                 + ", ".join(f"{p} {v:.1f} of {pools[p]['lanes']}" for p, v in sup["need_busiest"].items()) + ";")
+        L.append("  # short in the hours " + "; ".join(
+            f"{p} {_hours(v) if v else 'none'}" for p, v in sup["short_hours"].items())
+            + ". Lane-hours needed over the day: "
+            + ", ".join(f"{p} {v:,} of {24 * pools[p]['lanes']:,}" for p, v in sup["need_daily"].items()) + ".")
+        L.append("  # (Ready and SENTRI drivers may also use General lanes, SENTRI drivers Ready lanes.)")
+        for pname, n in body["lane_pools"].items():
+            L.append(f"  {pname}: {'null' if n is None else n}")
+        L += [
+            "",
+            "lane_groups:",
+            "  # Every passenger lane group joins a pool (pool:) and may open all of its lanes; min_lanes inherited",
+            "  # (their sum fits in the pool: " + ", ".join(f"{p} {v['min_lanes']} of {v['lanes']}" for p, v in pools.items())
+            + ").",
         ]
         if sc == "post_expansion":
             L += [
-                f"  # Stacked lanes go first to the types SANDAG allows to stack at {PORT} ({PORT_CONFIG}",
-                "  # allow_stack = 1: " + ", ".join(_type(g) for g in ck["stack_order"] if g != ck["stack_order"][-1])
-                + "), the rest to " + _type(ck["stack_order"][-1]) + ": the booths exist, so we assume they are used.",
-                "  # One lane group has one booths_per_lane, so a partly stacked type is two groups,",
-                "  # pov_<type> (single booths) and pov_<type>_stacked; the new group copies its type's baseline",
-                "  # group (programs, service, lane-policy targets) with its own lane limits (min_lanes at least 1:",
-                "  # travellers never choose a group with no lane open, so its policy would never open one).",
+                "  # A new group copies its lane type's baseline group (programs, service, service_by_hour, lane-policy",
+                "  # targets) with its own lane limits and min_lanes at least 1 (travellers never choose a group with",
+                "  # no lane open, so its policy would never open one).",
             ]
         L += [
             "  # Per-booth service times as in the baseline; a stacked lane's gain (2/E[max of two service",
             "  # times], +50-60 %, public-figures §4.1) comes from the engine. Note: the baseline's per-booth means",
-            "  # are fitted to SANDAG's stacked-lane rates, so a single-booth lane clears somewhat less than SANDAG's",
-            "  # single-lane rate (SY_*_VEH).",
-            "  # Lanes open and close by the baseline's lane policy (officers hold a target wait band); policy.max_lanes",
-            "  # is each type's physical share. Saturated capacity of the type's own program (veh/h) vs its",
-            f"  # demand in the busiest hour ({ck['busiest_hour']:02d}:00) and over the day:",
+            "  # are fitted to SANDAG's stacked-lane rates, so a single-booth General or Ready lane clears somewhat",
+            "  # less than SANDAG's single-lane rate (SY_*_VEH).",
         ]
-        for g in LANE_TYPES:
-            s = sup[g]
-            L.append(
-                f"  #   {_type(g)}: {s['lanes']} lanes, {s['booths']} booths, {s['capacity_per_h']:,}/h "
-                f"vs {s['peak_demand_per_h']:,}/h; {s['capacity_daily']:,}/day vs {s['daily']:,}/day"
-            )
-        L.append("  # (Ready and SENTRI drivers may also use General lanes, SENTRI drivers Ready lanes.)")
         for name, g in body["lane_groups"].items():
             L.append(f"  {name}:")
-            for key in ("mode", "lanes", "booths_per_lane", "discipline"):
+            for key in ("mode", "lanes", "booths_per_lane", "discipline", "pool"):
                 if key in g:
                     L.append(f"    {key}: {g[key]}")
                 if key == "mode" and "programs" in g:
@@ -450,6 +539,8 @@ def render(derived: dict[str, Any]) -> dict[str, str]:
             if "service" in g:
                 L.append("    service:")
                 L += [f"      {p}: {_flow(d)}" for p, d in g["service"].items()]
+            if "service_by_hour" in g:
+                L.append(f"    service_by_hour: [{', '.join(_num(x) for x in g['service_by_hour'])}]")
         out[f"{sc}.yaml"] = "\n".join(L) + "\n"
     return out
 

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveFloat
 
 from sim.errors import PoesimError
 from sim.executors import make_executor
-from sim.fitting import FitResult, Parameter, fit
+from sim.fitting import FitResult, Parameter, fit, residuals
 
 
 class _Strict(BaseModel):
@@ -107,6 +107,21 @@ def _parameters(cfg: CalibrationConfig) -> list[Parameter]:
     ]
 
 
+def _residual_records(table) -> dict[str, dict[str, Any]]:
+    return {
+        row["parameter"]: {
+            "metric": row["metric"],
+            "lane_groups": row["lane_groups"].split(","),
+            "hours": int(row["hours"]),
+            "observed_mean": round(row["observed_mean"], 3),
+            "simulated_mean": round(row["simulated_mean"], 3),
+            "bias": round(row["bias"], 3),
+            "mae": round(row["mae"], 3),
+        }
+        for row in table.to_dict("records")
+    }
+
+
 def record(cfg: CalibrationConfig, config_path: Path, data_hashes: dict[str, str], result: FitResult) -> dict[str, Any]:
     """The parameter file's content: fitted values and how they were obtained (no timestamps, so
     the same data and code give the same bytes)."""
@@ -122,18 +137,7 @@ def record(cfg: CalibrationConfig, config_path: Path, data_hashes: dict[str, str
         "evaluations": result.evaluations,
         "data": data_hashes,
         "parameters": result.values,
-        "residuals": {
-            row["parameter"]: {
-                "metric": row["metric"],
-                "lane_groups": row["lane_groups"].split(","),
-                "hours": int(row["hours"]),
-                "observed_mean": round(row["observed_mean"], 3),
-                "simulated_mean": round(row["simulated_mean"], 3),
-                "bias": round(row["bias"], 3),
-                "mae": round(row["mae"], 3),
-            }
-            for row in result.residuals.to_dict("records")
-        },
+        "residuals": _residual_records(result.residuals),
     }
 
 
@@ -154,6 +158,46 @@ def _write_all(texts: dict[Path, str]) -> None:
                 t.unlink()
 
 
+def _prepare(config_path: Path, data_dir: Path) -> tuple[CalibrationConfig, ModuleType, dict[str, str], Any]:
+    cfg = load_config(config_path)
+    script = load_script(config_path.parent / cfg.script)
+    for fn in ("derive", "observations", *cfg.outputs.values()):
+        if not callable(getattr(script, fn, None)):
+            raise PoesimError(f"{config_path}: script {cfg.script} has no function {fn!r}")
+    if not data_dir.is_dir():
+        raise PoesimError(f"--data: {data_dir} is not a directory (expected the shared data directory, see calibration/README.md)")
+    hashes: dict[str, str] = {}
+    for rel in script.DATA_FILES:
+        f = data_dir / rel
+        if not f.is_file():
+            raise PoesimError(f"--data: {data_dir} has no {rel} (needed by {cfg.script}; see calibration/README.md)")
+        hashes[rel] = _sha256(f)
+    return cfg, script, hashes, script.observations(data_dir)
+
+
+def replay(config_path: str | Path, data_dir: str | Path, workers: int | None = None) -> tuple[dict[str, Any], list[str]]:
+    """Check a committed parameter record without re-fitting: same data files (SHA-256), and one
+    evaluation at the committed values gives the recorded residuals. Returns the record and the
+    list of mismatches (empty when everything agrees). Much cheaper than ``calibrate(check=True)``."""
+    config_path, data_dir = Path(config_path), Path(data_dir)
+    cfg, script, hashes, observed = _prepare(config_path, data_dir)
+    path = config_path.parent / cfg.parameters_out
+    if not path.is_file():
+        raise PoesimError(f"{config_path}: no committed parameter record at {path}; run `poesim calibrate {config_path}`")
+    rec = json.loads(path.read_text(encoding="utf-8"))
+    problems = [f"data file {f}: SHA-256 differs from the record" for f in hashes if rec["data"].get(f) != hashes[f]]
+    executor = make_executor(workers, jobs=cfg.replications)
+    try:
+        table = residuals(lambda v: script.derive(data_dir, v)["scenario"], _parameters(cfg), rec["parameters"],
+                          observed, cfg.replications, cfg.seed, executor)
+    finally:
+        executor.close()
+    got = _residual_records(table)
+    problems += [f"residual of {n}: recorded {rec['residuals'].get(n)}, replayed {r}" for n, r in got.items()
+                 if rec["residuals"].get(n) != r]
+    return rec, problems
+
+
 def calibrate(
     config_path: str | Path,
     data_dir: str | Path,
@@ -166,21 +210,8 @@ def calibrate(
     or, with ``check``, the files whose content differs."""
     config_path = Path(config_path)
     data_dir = Path(data_dir)
-    cfg = load_config(config_path)
     base = config_path.parent
-    script = load_script(base / cfg.script)
-    for fn in ("derive", "observations", *cfg.outputs.values()):
-        if not callable(getattr(script, fn, None)):
-            raise PoesimError(f"{config_path}: script {cfg.script} has no function {fn!r}")
-    if not data_dir.is_dir():
-        raise PoesimError(f"--data: {data_dir} is not a directory (expected the shared data directory, see calibration/README.md)")
-    hashes: dict[str, str] = {}
-    for rel in script.DATA_FILES:
-        f = data_dir / rel
-        if not f.is_file():
-            raise PoesimError(f"--data: {data_dir} has no {rel} (needed by {cfg.script}; see calibration/README.md)")
-        hashes[rel] = _sha256(f)
-    observed = script.observations(data_dir)
+    cfg, script, hashes, observed = _prepare(config_path, data_dir)
 
     def build(values: dict[str, float]) -> dict:
         return script.derive(data_dir, values)["scenario"]

@@ -173,12 +173,21 @@ def calibrate(
     config: Path = typer.Argument(..., help="Calibration file, e.g. calibration/otay_mesa.yaml."),
     data: Path = typer.Option(Path("../shared/data"), "--data", help="The public data directory (see calibration/README.md)."),
     workers: Optional[int] = WorkersOpt,
-    check: bool = typer.Option(False, "--check", help="Do not write: exit 1 if the committed outputs differ from a fresh calibration."),
+    check: bool = typer.Option(False, "--check", help="Re-fit but do not write: exit 1 if the committed outputs differ from a fresh calibration."),
+    replay: bool = typer.Option(False, "--replay", help="Do not fit: check the committed record's data hashes and residuals with one run at its values (seconds)."),
 ) -> None:
     """Fit a port's parameters to the public data; write them with their provenance and the scenario built from them."""
     from sim import calibrate as cal
 
     with _user_errors():
+        if replay:
+            rec, problems = cal.replay(config, data, workers=workers)
+            for p in problems:
+                typer.echo(p, err=True)
+            if problems:
+                raise typer.Exit(1)
+            typer.echo(f"committed record reproduced: {len(rec['data'])} data files, {len(rec['residuals'])} residuals")
+            return
         rec, files = cal.calibrate(config, data, workers=workers, check=check, log=typer.echo)
         typer.echo(f"\n{rec['evaluations']} evaluations of {rec['replications']} replications (seed {rec['seed']})")
         for name, r in rec["residuals"].items():

@@ -26,6 +26,11 @@ Semantics (what a planner can rely on):
   service times]);
   above the target band one more lane opens, below it one closes (non-preemptively, as above),
   a reaction time after the decision, within the policy's lane limits.
+* **Shared lane pools** (``lane_pools`` and a group's ``pool``): policy groups that share a
+  pool's physical lanes open a lane only while one is free; it is taken when the decision is
+  made and returned when the lane closes (first come, first served between groups).
+* **Service by hour** (``service_by_hour``): a traveller's service time is multiplied by the
+  factor of the clock hour in which their service starts (and so is a lane policy's estimate).
 * **Secondary**: a referred traveller leaves primary for the mode's secondary facility, one
   FCFS line for all positions.
 * After the window no one new arrives; those in the system are served for up to ``drain_s``.
@@ -89,7 +94,7 @@ def _seconds_per_lane(gm) -> float:
 
 class _Group:
     __slots__ = ("index", "k", "per_lane", "lanes", "queue", "ready", "n_open", "waiting", "peak", "service", "mean_s",
-                 "lane_s", "pending")
+                 "lane_s", "pending", "by_hour", "pool")
 
     def __init__(self, index: int, n_lanes: int, k: int, per_lane: bool, service: np.ndarray, mean_s: dict[int, float]):
         self.index = index
@@ -105,6 +110,8 @@ class _Group:
         self.mean_s = mean_s  # program -> mean service time (s), for lane choice
         self.lane_s = 0.0  # a lane policy's seconds per traveller per open lane (set by the engine)
         self.pending = False  # a lane policy's decision waiting to take effect
+        self.by_hour = None  # service-time multiplier by clock hour of service start, or None
+        self.pool = None  # index of the shared lane pool, or None
 
 
 class Engine:
@@ -128,6 +135,12 @@ class Engine:
         for gm, g in zip(model.groups, self.groups):
             if gm.policy is not None:
                 g.lane_s = _seconds_per_lane(gm)
+            if gm.service_by_hour is not None:
+                g.by_hour = list(gm.service_by_hour)
+            g.pool = gm.pool
+        self.pool_free = list(model.pool_lanes)  # lanes of each pool neither open nor promised to a group
+        start = model.start
+        self._clock0_s = start.hour * 3600.0 + start.minute * 60.0 + start.second  # window start, time of day
         self.arrival: list[float] = []
         self.program: list[int] = []
         self.stream: list[int] = []
@@ -156,6 +169,9 @@ class Engine:
         n_hours = int(math.ceil((model.horizon_s + model.drain_s) / 3600.0)) + 1
         self.queue_peak = np.zeros((len(model.groups), n_hours))
         self.open_steps: list[list[tuple[float, int]]] = [[] for _ in model.groups]  # (time_s, lanes accepting)
+        for gm, g in zip(model.groups, self.groups):  # a pool group starts with its min_lanes taken
+            if g.pool is not None:
+                self.pool_free[g.pool] -= gm.schedule[0][1]
         for gm, g in zip(model.groups, self.groups):  # each change schedules the next (small heap)
             self._at(gm.schedule[0][0], self._on_schedule, (g, gm.schedule, 0), URGENT)
             if gm.policy is not None:
@@ -262,7 +278,10 @@ class Engine:
         lane.occupants.append(occ)
         self.start[i] = now
         self.lane_of[i] = lane.index
-        d = lane.group.service[i]
+        g = lane.group
+        d = g.service[i]
+        if g.by_hour is not None:
+            d *= g.by_hour[int((now + self._clock0_s) // 3600.0) % 24]
         self.svc[i] = d
         _heappush(self._queue, (now + d, NORMAL, next(self._eid), _Call(self._done_cb, occ)))
 
@@ -322,9 +341,15 @@ class Engine:
             estimate = 0.0
         else:
             estimate = g.waiting * g.lane_s / g.n_open if g.n_open else _INF
+            if g.by_hour is not None:
+                estimate *= g.by_hour[int((self.env._now + self._clock0_s) // 3600.0) % 24]
         target = g.n_open
         if estimate > p.high_wait_s and target < p.max_lanes:
-            target += 1
+            if g.pool is None:
+                target += 1
+            elif self.pool_free[g.pool] > 0:  # a shared lane is free: promise it to this group now
+                self.pool_free[g.pool] -= 1
+                target += 1
         elif estimate < p.low_wait_s and target > p.min_lanes:
             target -= 1
         if target != g.n_open:
@@ -334,6 +359,8 @@ class Engine:
     def _on_policy_change(self, ev) -> None:
         g, target = ev._value
         g.pending = False
+        if g.pool is not None and target < g.n_open:
+            self.pool_free[g.pool] += g.n_open - target  # a closed lane goes back to the pool
         self._set_open(g, target)
 
     def _set_open(self, g: _Group, target: int) -> None:

@@ -100,6 +100,26 @@ def _moments(both: pd.DataFrame, p: Parameter) -> dict[str, float]:
     }
 
 
+def residuals(
+    build: Callable[[dict[str, float]], dict],
+    parameters: list[Parameter],
+    values: dict[str, float],
+    observed: pd.DataFrame,
+    replications: int,
+    seed: int,
+    executor: Executor | None = None,
+) -> pd.DataFrame:
+    """The residual bias and MAE of each parameter's observable at given values (one evaluation)."""
+    data = build(dict(values))
+    booths = {g: int(spec.get("booths_per_lane", 1)) for g, spec in data["lane_groups"].items()}
+    result = run(scenario_from_dict(data, name="<fit>"), replications=replications, seed=seed, executor=executor)
+    both = compare_to_observed(simulated_metrics(result, booths), observed)
+    return pd.DataFrame(
+        [{"parameter": p.name, "metric": p.metric, "lane_groups": ",".join(p.lane_groups), **_moments(both, p)}
+         for p in parameters]
+    )
+
+
 def fit(
     build: Callable[[dict[str, float]], dict],
     parameters: list[Parameter],
@@ -135,12 +155,18 @@ def fit(
                 log(f"  evaluation {len(cache)}: " + ", ".join(f"{n}={vals[n]:.4g}" for n in names))
         return cache[key]
 
-    for _ in range(passes):
+    for pass_ in range(passes):
         for p in parameters:
             def bias(x: float, p: Parameter = p) -> float:
                 return _moments(evaluate({**values, p.name: float(x)}), p)["bias"]
 
             lo, hi = p.bounds
+            if pass_ > 0:  # a later pass starts near the last root: a narrow bracket, else the bounds
+                x0, step = values[p.name], 10 * p.xtol
+                a, b = max(lo, x0 - step), min(hi, x0 + step)
+                f_a, f_b = bias(a), bias(b)
+                if np.isfinite(f_a) and np.isfinite(f_b) and f_a * f_b <= 0:
+                    lo, hi = a, b
             f_lo, f_hi = bias(lo), bias(hi)
             if not (np.isfinite(f_lo) and np.isfinite(f_hi)):
                 raise FitError(f"parameter {p.name}: no {p.metric} to compare for lane groups {list(p.lane_groups)}")

@@ -58,6 +58,8 @@ class GroupModel:
     schedule: tuple[tuple[float, int], ...]  # (time_s, lanes open from then), first at 0
     service: dict[int, ServiceDist]  # program index -> distribution
     policy: PolicyModel | None = None  # lanes follow the line instead of the schedule after t = 0
+    service_by_hour: tuple[float, ...] | None = None  # service-time multiplier by clock hour of service start
+    pool: int | None = None  # index into Model.pool_lanes
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ class Model:
     streams: tuple[StreamModel, ...]
     groups: tuple[GroupModel, ...]
     secondary: dict[str, SecondaryModel]  # mode -> facility
+    pool_lanes: tuple[int, ...] = ()  # lanes of each shared lane pool (GroupModel.pool indexes it)
 
     @property
     def start_hour_of_day(self) -> int:
@@ -139,6 +142,8 @@ def build_model(scenario: Scenario) -> Model:
                 min_lanes=g.policy.min_lanes, max_lanes=g.policy.max_lanes,
                 review_s=60.0 * g.policy.review_min, reaction_s=60.0 * g.policy.reaction_min,
             ),
+            service_by_hour=None if g.service_by_hour is None else tuple(g.service_by_hour),
+            pool=None if g.pool is None else list(scenario.lane_pools).index(g.pool),
         )
         for i, (name, g) in enumerate(scenario.lane_groups.items())
     )
@@ -181,4 +186,5 @@ def build_model(scenario: Scenario) -> Model:
         streams=tuple(streams),
         groups=groups,
         secondary=secondary,
+        pool_lanes=tuple(scenario.lane_pools.values()),
     )

@@ -312,6 +312,16 @@ class LaneGroup(_Strict):
     lanes_open: LanesOpen = None
     policy: Optional[LanePolicy] = None
     service: dict[Program, ServiceTime]
+    pool: Optional[Name] = Field(
+        default=None,
+        description="A lane pool (scenario-level lane_pools) whose physical lanes this group shares with other "
+                    "policy groups: its policy opens a lane only while the pool has one free",
+    )
+    service_by_hour: Optional[list[PositiveFloat]] = Field(
+        default=None, min_length=24, max_length=24,
+        description="24 multipliers on the service time, by clock hour in which service starts (00-23); "
+                    "e.g. SANDAG's hourly processing rates relative to their daily mean",
+    )
 
     @field_validator("programs")
     @classmethod
@@ -384,11 +394,31 @@ class Scenario(_Strict):
     seed: NonNegativeInt = 1
     streams: Annotated[dict[Name, Stream], Field(min_length=1)]
     lane_groups: Annotated[dict[Name, LaneGroup], Field(min_length=1)]
+    lane_pools: dict[Name, PositiveInt] = Field(
+        default_factory=dict,
+        description="Physical lanes shared by several lane groups with a policy (name -> lanes), e.g. 13 lanes "
+                    "that officers assign to General, Ready or SENTRI as the lines require",
+    )
     secondary: dict[Name, SecondaryFacility] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _cross_references(self) -> "Scenario":
         problems: list[str] = []
+        for gname, g in self.lane_groups.items():
+            if g.pool is None:
+                continue
+            if g.pool not in self.lane_pools:
+                problems.append(f"lane_groups.{gname}.pool: unknown lane pool {g.pool!r}; expected one of "
+                                f"{sorted(self.lane_pools)} (declared under lane_pools:)")
+            elif g.policy is None:
+                problems.append(f"lane_groups.{gname}.pool: only a group with a policy can share a lane pool "
+                                "(a fixed schedule would not ask the pool for lanes)")
+        for pname, size in self.lane_pools.items():
+            members = [g for g in self.lane_groups.values() if g.pool == pname and g.policy is not None]
+            floor = sum(g.policy.min_lanes for g in members)
+            if floor > size:
+                problems.append(f"lane_pools.{pname}: the members' policy.min_lanes add up to {floor}, "
+                                f"more than the pool's {size} lanes")
         sec_modes = [f.mode for f in self.secondary.values()]
         for mode in set(sec_modes):
             if sec_modes.count(mode) > 1:

@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from sim.calibrate import calibrate, load_config
+from sim.calibrate import calibrate, load_config, replay
 from sim.errors import PoesimError
 from tests.calibration.scripts import DATA_DIR, REPO
 
@@ -17,14 +17,23 @@ needs_data = pytest.mark.skipif(not DATA_DIR.is_dir(), reason=f"public data not 
 
 @needs_data
 @pytest.mark.parametrize("port", ["otay_mesa", "san_ysidro"])
-def test_a_fresh_calibration_reproduces_the_committed_parameters_and_scenarios(port):
-    rec, differ = calibrate(REPO / "calibration" / f"{port}.yaml", DATA_DIR, workers=2, check=True)
-    assert differ == [], f"run `poesim calibrate calibration/{port}.yaml` and commit: {differ}"
-    # every fitted observable matches on average (the method of moments' defining property),
-    # (one coordinate pass: a later parameter moves an earlier one's observable a little)
+def test_the_committed_parameter_record_replays_on_the_public_data(port):
+    rec, problems = replay(REPO / "calibration" / f"{port}.yaml", DATA_DIR, workers=2)
+    assert problems == [], problems
+    # each fitted observable matches on average: the method of moments' defining property, up to
+    # what two coordinate passes leave (a later parameter moves an earlier one's observable a little)
     for name, r in rec["residuals"].items():
-        tol = 0.1 if r["metric"] == "lanes_open" else 0.5
+        tol = 0.2 if r["metric"] == "lanes_open" else 1.0  # small against the 4-9 min hourly MAE
         assert abs(r["bias"]) <= tol, (name, r)
+
+
+@pytest.mark.slow
+@needs_data
+@pytest.mark.parametrize("port", ["otay_mesa", "san_ysidro"])
+def test_a_fresh_calibration_reproduces_the_committed_parameters_and_scenarios(port):
+    """Re-fits from scratch (a few minutes per port): `pytest -m slow`."""
+    _, differ = calibrate(REPO / "calibration" / f"{port}.yaml", DATA_DIR, workers=2, check=True)
+    assert differ == [], f"run `poesim calibrate calibration/{port}.yaml` and commit: {differ}"
 
 
 FAKE_SCRIPT = '''

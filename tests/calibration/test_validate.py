@@ -99,3 +99,42 @@ def test_observed_data_covers_every_hour():
         df = v.observed(DATA_DIR, port)
         assert set(df["lane_type"]) == {"General", "Ready", "SENTRI"}
         assert (df.groupby("lane_type")["hour"].nunique() == 24).all()
+
+
+@pytest.mark.skipif(not DATA_DIR.is_dir(), reason=f"public data not found at {DATA_DIR}")
+@pytest.mark.parametrize("port, other", [("Otay Mesa", "San Ysidro"), ("San Ysidro", "Otay Mesa")])
+def test_out_of_sample_scenario_keeps_the_ports_data_and_takes_only_the_other_ports_fitted_numbers(port, other):
+    v = _v()
+    own = v.scenario_for(port, DATA_DIR, port, "policy")
+    oos = v.scenario_for(port, DATA_DIR, other, "policy")
+    assert own["streams"] == oos["streams"]  # demand is the port's own
+    for g, grp in own["lane_groups"].items():
+        if not g.startswith("pov_"):
+            assert oos["lane_groups"][g] == grp
+            continue
+        o = oos["lane_groups"][g]
+        assert (o["lanes"], o["policy"]["max_lanes"], o["policy"]["min_lanes"]) == (
+            grp["lanes"], grp["policy"]["max_lanes"], grp["policy"]["min_lanes"])
+        key = g.split("_")[1]
+        other_params = v._om.fitted_parameters(v._port_script(other).PARAMETERS)
+        assert o["policy"]["low_wait_min"] == pytest.approx(0.8 * other_params[f"{key}_target_wait_min"], abs=0.051)
+
+
+@pytest.mark.skipif(not DATA_DIR.is_dir(), reason=f"public data not found at {DATA_DIR}")
+def test_observed_lanes_case_replaces_the_policy_by_cbps_open_lanes():
+    v = _v()
+    data = v.scenario_for("Otay Mesa", DATA_DIR, "Otay Mesa", "observed")
+    obs = v.observed(DATA_DIR, "Otay Mesa")
+    for g, t in v.LANE_TYPES.items():
+        grp = data["lane_groups"][g]
+        assert "policy" not in grp
+        assert grp["lanes_open"] == obs[obs.lane_type == t].sort_values("hour")["open_lanes"].astype(int).tolist()
+
+
+def test_lane_errors_compare_lanes_open_in_hours_with_a_lane_open():
+    v = _v()
+    lanes = pd.DataFrame({"lane_group": "pov_general", "hour": ["00", "01", "02"], "sim_lanes": [2.0, 3.0, 1.0],
+                          "sim_lanes_lo": 0.0, "sim_lanes_hi": 0.0})
+    obs = pd.DataFrame({"lane_type": "General", "hour": ["00", "01", "02"], "open_lanes": [3.0, 3.0, 0.0]})
+    e = v.lane_errors(lanes, obs, {"pov_general": "General"}).iloc[0]
+    assert (e.lanes_mae, e.lanes_bias) == (0.5, -0.5)  # hour 02 (no lane observed open) is left out
