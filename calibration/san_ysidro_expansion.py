@@ -162,24 +162,26 @@ def pool_need(pools: dict[str, dict[str, Any]], demand: dict[str, float], per_la
     ``pools`` as ``lane_pools`` returns; ``demand``: lane type's group -> veh/h; ``per_lane``: lane
     group -> saturated veh/h of one lane for its lane type's own drivers. Pools with fewer lane
     types go first (the single-booth lanes); a lane type that also belongs to a later pool sends
-    what this one cannot clear there. Returns ``{pool: {"lanes", "need", "demand", "throughput"}}``,
-    ``throughput`` being the pool's veh/h with all its lanes open at this hour's mix of lane types.
+    what this one cannot clear there. Returns ``{pool: {"lanes", "need", "demand", "throughput",
+    "by_group"}}``, ``throughput`` being the pool's veh/h with all its lanes open at this hour's mix of
+    lane types and ``by_group`` the lanes each member group needs.
     (An approximation: Ready and SENTRI drivers may also use General lanes, at General's service.)
     """
     rem = dict(demand)
     order = sorted(pools, key=lambda p: len(set(pools[p]["members"].values())))
     out = {}
     for k, p in enumerate(order):
-        lanes, need, served = pools[p]["lanes"], 0.0, 0.0
+        lanes, need, served, by_group = pools[p]["lanes"], 0.0, 0.0, {}
         later = {t for q in order[k + 1:] for t in pools[q]["members"].values()}
         alone = len(set(pools[p]["members"].values())) == 1
         for grp, t in pools[p]["members"].items():
             take = min(rem[t], lanes * per_lane[grp]) if alone and t in later else rem[t]
             rem[t] -= take
             served += take
-            need += take / per_lane[grp]
+            by_group[grp] = take / per_lane[grp]
+            need += by_group[grp]
         out[p] = {"lanes": lanes, "need": need, "demand": served,
-                  "throughput": served * lanes / need if need > 0 else 0.0}
+                  "throughput": served * lanes / need if need > 0 else 0.0, "by_group": by_group}
     return out
 
 
@@ -296,6 +298,7 @@ def derive(data_dir: str | Path = DEFAULT_DATA, baseline: str | Path = DEFAULT_O
             raise ValueError(f"{sc}: pools do not add up to {n_lanes} lanes and {n_booths} booths")
         groups: dict[str, Any] = {}
         per_lane: dict[str, list[float]] = {}
+        mean_lane: dict[str, float] = {}
         for pname, p in pools.items():
             n, k = p["lanes"], p["booths_per_lane"]
             for name, g in p["members"].items():
@@ -305,13 +308,14 @@ def derive(data_dir: str | Path = DEFAULT_DATA, baseline: str | Path = DEFAULT_O
                     groups[name] = _new_group(base, g, n, k, pname)
                 own = base["lane_groups"][g]["service"][pov_streams[g]["program"]]  # the type's own drivers
                 per_lane[name] = per_lane_by_hour(own, k, base["lane_groups"][g].get("service_by_hour"))
+                mean_lane[name] = _capacity_per_h(own, k)
             floor = sum(groups[m]["policy"]["min_lanes"] if "min_lanes" in groups[m]["policy"]
                         else _policy_of(base, m).get("min_lanes", 0) for m in p["members"])
             if floor > n:
                 raise ValueError(f"{sc}: the policy.min_lanes of {sorted(p['members'])} add up to {floor}, "
                                  f"more than pool {pname}'s {n} lanes")
             p["min_lanes"] = floor
-            p["throughput"] = {g: round(n * sum(per_lane[m]) / 24) for m, g in p["members"].items()}
+            p["throughput"] = {g: round(n * mean_lane[m]) for m, g in p["members"].items()}
             p["throughput_by_hour"] = {g: (round(n * min(per_lane[m])), round(n * max(per_lane[m])))
                                        for m, g in p["members"].items()}
         demand = {g: [r * factor[sc] for r in rates[g]] for g in LANE_TYPES}
@@ -373,14 +377,14 @@ def _type(g: str) -> str:
 
 
 def _hours(hours: list[int]) -> str:
-    """'05-09, 14-16' for clock hours 5..8 and 14, 15 (runs of consecutive hours)."""
+    """'05:00-09:00, 14:00-16:00' for clock hours 5..8 and 14, 15 (runs of consecutive hours)."""
     runs: list[list[int]] = []
     for h in sorted(hours):
         if runs and h == runs[-1][-1] + 1:
             runs[-1].append(h)
         else:
             runs.append([h])
-    return ", ".join(f"{r[0]:02d}-{r[-1] + 1:02d}" for r in runs)
+    return ", ".join(f"{r[0]:02d}:00-{r[-1] + 1:02d}:00" for r in runs)
 
 
 def render(derived: dict[str, Any]) -> dict[str, str]:
@@ -491,7 +495,7 @@ def render(derived: dict[str, Any]) -> dict[str, str]:
                  + "; the booths exist, so we assume both are used). General and Ready keep to the stacked lanes."),
             ]
         L.append("  # Per pool: booths; saturated throughput (veh/h) with all its lanes given to one lane type, for that type's")
-        L.append("  # own drivers, at the daily mean service time (range over the hours with the baseline's service_by_hour):")
+        L.append("  # own drivers, at the per-booth mean service time (range over the hours with the baseline's service_by_hour):")
         for pname, p in pools.items():
             thr = "; ".join(f"{_type(g)} {v:,} ({p['throughput_by_hour'][g][0]:,}-{p['throughput_by_hour'][g][1]:,})"
                             for g, v in p["throughput"].items())

@@ -27,8 +27,10 @@ Semantics (what a planner can rely on):
   above the target band one more lane opens, below it one closes (non-preemptively, as above),
   a reaction time after the decision, within the policy's lane limits.
 * **Shared lane pools** (``lane_pools`` and a group's ``pool``): policy groups that share a
-  pool's physical lanes open a lane only while one is free; it is taken when the decision is
-  made and returned when the lane closes (first come, first served between groups).
+  pool's physical lanes open a lane while one is free; it is taken when the decision is made and
+  returned when the lane closes. When the pool is full, a group above its target takes a lane
+  from the member whose estimated wait is the smallest share of its own upper target, if that
+  share is below the taker's by a margin (``POOL_MARGIN``); the donor closes it, non-preemptively.
 * **Service by hour** (``service_by_hour``): a traveller's service time is multiplied by the
   factor of the clock hour in which their service starts (and so is a lane policy's estimate).
 * **Secondary**: a referred traveller leaves primary for the mode's secondary facility, one
@@ -55,6 +57,7 @@ from sim.records import Records
 from sim.travellers import Travellers
 
 _INF = math.inf
+POOL_MARGIN = 1.25  # a full pool moves a lane only to a line this much longer (relative to its target)
 
 
 class _Call:
@@ -94,7 +97,7 @@ def _seconds_per_lane(gm) -> float:
 
 class _Group:
     __slots__ = ("index", "k", "per_lane", "lanes", "queue", "ready", "n_open", "waiting", "peak", "service", "mean_s",
-                 "lane_s", "pending", "by_hour", "pool")
+                 "lane_s", "pending", "by_hour", "pool", "policy")
 
     def __init__(self, index: int, n_lanes: int, k: int, per_lane: bool, service: np.ndarray, mean_s: dict[int, float]):
         self.index = index
@@ -112,6 +115,7 @@ class _Group:
         self.pending = False  # a lane policy's decision waiting to take effect
         self.by_hour = None  # service-time multiplier by clock hour of service start, or None
         self.pool = None  # index of the shared lane pool, or None
+        self.policy = None  # the group's PolicyModel, or None
 
 
 class Engine:
@@ -138,6 +142,7 @@ class Engine:
             if gm.service_by_hour is not None:
                 g.by_hour = list(gm.service_by_hour)
             g.pool = gm.pool
+            g.policy = gm.policy
         self.pool_free = list(model.pool_lanes)  # lanes of each pool neither open nor promised to a group
         start = model.start
         self._clock0_s = start.hour * 3600.0 + start.minute * 60.0 + start.second  # window start, time of day
@@ -337,12 +342,7 @@ class Engine:
         self._at(p.review_s, self._on_review, ev._value, URGENT)
         if g.pending:
             return
-        if g.waiting == 0:
-            estimate = 0.0
-        else:
-            estimate = g.waiting * g.lane_s / g.n_open if g.n_open else _INF
-            if g.by_hour is not None:
-                estimate *= g.by_hour[int((self.env._now + self._clock0_s) // 3600.0) % 24]
+        estimate = self._wait_estimate(g)
         target = g.n_open
         if estimate > p.high_wait_s and target < p.max_lanes:
             if g.pool is None:
@@ -350,11 +350,42 @@ class Engine:
             elif self.pool_free[g.pool] > 0:  # a shared lane is free: promise it to this group now
                 self.pool_free[g.pool] -= 1
                 target += 1
+            else:  # the pool is full: take a lane from the member whose line is shortest for its band
+                donor = self._pool_donor(g, estimate / p.high_wait_s)
+                if donor is not None:
+                    donor.pending = True
+                    self._at(donor.policy.reaction_s, self._on_policy_change, (donor, donor.n_open - 1), URGENT)
+                    self.pool_free[g.pool] -= 1  # promised to g; the donor's lane comes back when it closes
+                    target += 1
         elif estimate < p.low_wait_s and target > p.min_lanes:
             target -= 1
         if target != g.n_open:
             g.pending = True
             self._at(p.reaction_s, self._on_policy_change, (g, target), URGENT)
+
+    def _wait_estimate(self, g: _Group) -> float:
+        """A lane policy's estimate of the wait of a traveller joining ``g`` now (s)."""
+        if g.waiting == 0:
+            return 0.0
+        if not g.n_open:
+            return _INF
+        estimate = g.waiting * g.lane_s / g.n_open
+        if g.by_hour is not None:
+            estimate *= g.by_hour[int((self.env._now + self._clock0_s) // 3600.0) % 24]
+        return estimate
+
+    def _pool_donor(self, g: _Group, pressure: float) -> _Group | None:
+        """Of the other members of ``g``'s pool that can spare a lane (above min_lanes, no decision
+        pending), the one whose estimated wait is the smallest share of its own upper target,
+        if that share is below ``pressure`` / 1.25 (a margin, so lanes do not shuttle back and forth)."""
+        best, best_ratio = None, pressure / POOL_MARGIN
+        for h in self.groups:
+            if h is g or h.pool != g.pool or h.policy is None or h.pending or h.n_open <= h.policy.min_lanes:
+                continue
+            ratio = self._wait_estimate(h) / h.policy.high_wait_s
+            if ratio < best_ratio:
+                best, best_ratio = h, ratio
+        return best
 
     def _on_policy_change(self, ev) -> None:
         g, target = ev._value

@@ -1,6 +1,8 @@
 """The San Ysidro expansion pair: the committed files are what the script produces from the public
-data and the baseline, they validate, they change only what the expansion changed, and the model
-says the expansion shortens the General line at the peak (paired, common random numbers).
+data and the baseline, they validate, the passenger lanes are shared lane pools whose lanes and
+booths are the public record (24 lanes / 24 booths before, 25 / 46 after), they change only what
+the expansion changed, and the model says the expansion shortens the General line at the peak
+(paired, common random numbers).
 
 The data directory is ``$POESIM_DATA_DIR`` or ``../shared/data`` next to the repository; the
 tests that need it are skipped when it is absent. The files inherit the officers' lane policy from
@@ -26,6 +28,7 @@ FILES = ("pre_expansion.yaml", "post_expansion.yaml")
 PRE, POST = (SCENARIOS / f for f in FILES)
 REGENERATE = "python calibration/san_ysidro_expansion.py --out scenarios/san_ysidro"
 LANE_TYPES = {"pov_general": "General", "pov_ready": "Ready", "pov_sentri": "SENTRI"}
+POOLS = {"pre": {"pov_lanes": 24}, "post": {"stacked_lanes": 21, "single_lanes": 4}}  # public-figures §4.3
 
 
 def _script():
@@ -46,7 +49,7 @@ needs_policy = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def derived():
     mod = _script()
-    needed = [DATA_DIR / mod.OBSERVED, DATA_DIR / mod.BTS, DATA_DIR / mod.PORT_CONFIG]
+    needed = [DATA_DIR / mod.BTS, DATA_DIR / mod.PORT_CONFIG]
     missing = [str(p) for p in needed if not p.exists()]
     if missing:
         pytest.skip(f"public data not found (set POESIM_DATA_DIR to the shared data directory): {missing}")
@@ -87,26 +90,48 @@ def _by_type(sc, what):
     return out
 
 
+def _passenger(sc):
+    return {n: g for n, g in sc.lane_groups.items() if g.mode == "vehicle" and n.removesuffix("_stacked") in LANE_TYPES}
+
+
 @needs_policy
 def test_both_files_load_and_validate():
     for path in (PRE, POST):
         sc = _loaded(path)
         assert sc.window == _loaded(BASELINE).window
-        assert all(g.policy is not None for g in sc.lane_groups.values() if g.mode == "vehicle")
+        assert all(g.policy is not None and g.pool is not None for g in _passenger(sc).values())
 
 
 @needs_policy
-def test_supply_follows_the_public_record_and_post_has_more_booths_in_every_lane_type():
-    pre, post = _loaded(PRE), _loaded(POST)
-    lanes = {k: sum(_by_type(sc, lambda g: g.lanes).values()) for k, sc in (("pre", pre), ("post", post))}
-    booths = {k: _by_type(sc, lambda g: g.lanes * g.booths_per_lane) for k, sc in (("pre", pre), ("post", post))}
-    assert (lanes["pre"], sum(booths["pre"].values())) == (24, 24)  # public-figures §4.3
-    assert (lanes["post"], sum(booths["post"].values())) == (25, 46)
-    assert all(g.booths_per_lane == 1 for g in pre.lane_groups.values())
-    assert set(booths["pre"]) == set(booths["post"]) == set(LANE_TYPES.values())
-    assert all(booths["post"][t] > booths["pre"][t] for t in booths["pre"])
-    for sc in (pre, post):  # every lane group can open all of its lanes, no more
-        assert all(g.policy.max_lanes == g.lanes for g in sc.lane_groups.values() if g.mode == "vehicle")
+def test_the_lanes_are_shared_pools_whose_lanes_and_booths_are_the_public_record():
+    for key, path, lanes, booths in (("pre", PRE, 24, 24), ("post", POST, 25, 46)):
+        sc = _loaded(path)
+        groups = _passenger(sc)
+        assert {p: n for p, n in sc.lane_pools.items()} == POOLS[key]
+        members = {p: {n: g for n, g in groups.items() if g.pool == p} for p in sc.lane_pools}
+        assert all(members.values()), "every declared pool is used"
+        assert {g.pool for g in groups.values()} <= set(sc.lane_pools)
+        per_lane = {}
+        for p, ms in members.items():
+            (k,) = {g.booths_per_lane for g in ms.values()}  # one booth count per pool, so booths are defined
+            per_lane[p] = k
+            for g in ms.values():  # every member may open all of the pool's lanes, no more
+                assert g.lanes == g.policy.max_lanes == sc.lane_pools[p]
+            assert sum(g.policy.min_lanes for g in ms.values()) <= sc.lane_pools[p]
+        assert sum(sc.lane_pools.values()) == lanes
+        assert sum(sc.lane_pools[p] * per_lane[p] for p in sc.lane_pools) == booths
+        # every lane type has lanes; after the expansion each can reach more booths than before
+        reach = {t: sum(sc.lane_pools[p] * per_lane[p] for p in {g.pool for n, g in groups.items()
+                                                                   if LANE_TYPES[n.removesuffix("_stacked")] == t})
+                 for t in LANE_TYPES.values()}
+        assert all(v > 0 for v in reach.values())
+        if key == "pre":
+            assert set(per_lane.values()) == {1} and reach == {t: 24 for t in LANE_TYPES.values()}
+        else:
+            assert per_lane == {"stacked_lanes": 2, "single_lanes": 1}
+            assert reach == {"General": 42, "Ready": 42, "SENTRI": 46}
+            assert {n for n, g in groups.items() if g.pool == "single_lanes"} == {"pov_sentri"}
+            assert groups["pov_sentri_stacked"].policy.min_lanes >= 1  # a new group keeps a lane open
 
 
 @needs_policy
@@ -117,6 +142,7 @@ def test_only_the_expansion_and_the_demand_level_differ_from_the_baseline():
         for name, g in sc.lane_groups.items():
             like = base.lane_groups[name.removesuffix("_stacked")]
             assert g.service == like.service and g.programs == like.programs and g.discipline == like.discipline
+            assert g.service_by_hour == like.service_by_hour
             if g.policy is not None:
                 keep = {"low_wait_min", "high_wait_min", "review_min", "reaction_min"}
                 assert g.policy.model_dump(include=keep) == like.policy.model_dump(include=keep)
@@ -159,33 +185,42 @@ def test_expansion_shortens_the_general_line_at_the_peak_hour():
     assert row.iloc[0]["mean_wait_min_diff_hi"] < 0, row.iloc[0].to_dict()
 
 
-# --- the allocation rules, no data needed --------------------------------------------------
+# --- the pool rules, no data needed ---------------------------------------------------------
 
 
-def test_largest_remainder_splits_whole_lanes_in_proportion():
-    split = _script().largest_remainder
-    assert split(24, {"a": 9, "b": 11, "c": 7}) == {"a": 8, "b": 10, "c": 6}
-    assert split(25, {"a": 9, "b": 11, "c": 7}) == {"a": 8, "b": 10, "c": 7}
-    assert split(3, {"a": 1, "b": 1, "c": 1}) == {"a": 1, "b": 1, "c": 1}
-    assert split(2, {"a": 1, "b": 1, "c": 1}) == {"a": 1, "b": 1, "c": 0}  # ties: listed first
-    for total in range(40):
-        assert sum(split(total, {"a": 3.3, "b": 5.1, "c": 0.7}).values()) == total
-
-
-def test_stacked_lanes_fill_the_allowed_types_first():
-    assign = _script().assign_stacked
-    lanes = {"g": 8, "r": 10, "s": 7}
-    assert assign(lanes, 21, ["g", "r", "s"]) == {"g": 8, "r": 10, "s": 3}
-    assert assign(lanes, 5, ["r", "g", "s"]) == {"g": 0, "r": 5, "s": 0}
+def test_lane_pools_of_single_and_stacked_ports():
+    pools = _script().lane_pools
+    stack = {"g": True, "r": True, "s": False}
+    assert pools(24, 24, stack) == {"pov_lanes": {"lanes": 24, "booths_per_lane": 1, "members": {"g": "g", "r": "r", "s": "s"}}}
+    assert pools(25, 46, stack) == {
+        "stacked_lanes": {"lanes": 21, "booths_per_lane": 2, "members": {"g": "g", "r": "r", "s_stacked": "s"}},
+        "single_lanes": {"lanes": 4, "booths_per_lane": 1, "members": {"s": "s"}},
+    }
+    assert list(pools(10, 20, stack)) == ["stacked_lanes"]  # all stacked: no single-booth pool
     with pytest.raises(ValueError):
-        assign(lanes, 26, ["g", "r", "s"])
+        pools(25, 51, stack)  # more than two booths a lane
+    with pytest.raises(ValueError):
+        pools(25, 46, {"g": True, "r": True})  # single-booth lanes but no type that may not stack
+
+
+def test_pool_need_fills_the_single_type_pool_first_and_sends_the_rest_to_the_shared_pool():
+    need = _script().pool_need
+    pools = {"stacked": {"lanes": 10, "members": {"g": "g", "s_stacked": "s"}}, "single": {"lanes": 2, "members": {"s": "s"}}}
+    per_lane = {"g": 50.0, "s_stacked": 150.0, "s": 100.0}
+    out = need(pools, {"g": 400.0, "s": 500.0}, per_lane)
+    assert out["single"] == {"lanes": 2, "need": 2.0, "demand": 200.0, "throughput": 200.0, "by_group": {"s": 2.0}}
+    assert out["stacked"]["need"] == pytest.approx(400 / 50 + 300 / 150)  # 8 + 2 lanes
+    assert out["stacked"]["by_group"] == pytest.approx({"g": 8.0, "s_stacked": 2.0})
+    assert out["stacked"]["demand"] == pytest.approx(700.0)
+    assert out["stacked"]["throughput"] == pytest.approx(700.0)  # exactly the 10 lanes it has
+    light = need(pools, {"g": 0.0, "s": 50.0}, per_lane)
+    assert light["single"]["need"] == pytest.approx(0.5) and light["stacked"]["need"] == 0.0
 
 
 def test_a_partly_stacked_lane_type_becomes_two_valid_groups(derived):
     post = derived["scenarios"]["post_expansion"]
-    stacked = post["lane_groups"].get("pov_sentri_stacked")
-    if stacked is None:
-        pytest.skip("no partly stacked lane type in this derivation")
+    stacked = post["lane_groups"]["pov_sentri_stacked"]
+    assert stacked["pool"] == "stacked_lanes" and stacked["policy"]["min_lanes"] >= 1
     base, _, _ = resolve(BASELINE)
-    doc = {**base, "lane_groups": {**base["lane_groups"], "pov_sentri_stacked": stacked}}
+    doc = {**base, "lane_pools": {"stacked_lanes": 21}, "lane_groups": {**base["lane_groups"], "pov_sentri_stacked": stacked}}
     scenario_from_dict(doc)  # the new group is complete on its own

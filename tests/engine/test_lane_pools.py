@@ -13,7 +13,7 @@ from sim.scenario.loader import scenario_from_dict
 def _two_groups(pool: int | None, rate_per_h: float = 600.0, **policy) -> dict:
     pol = {"low_wait_min": 2.0, "high_wait_min": 4.0, "min_lanes": 1, "max_lanes": 5, "review_min": 2.0,
            "reaction_min": 1.0} | policy
-    group = lambda prog: {"mode": "vehicle", "programs": [prog], "lanes": 5, "policy": dict(pol),  # noqa: E731
+    group = lambda prog: {"mode": "vehicle", "programs": [prog], "lanes": pol["max_lanes"], "policy": dict(pol),  # noqa: E731
                           "service": {prog: {"dist": "exponential", "mean_s": 60.0}},
                           **({"pool": "shared"} if pool else {})}
     data = {
@@ -58,3 +58,31 @@ def test_bad_pools_are_errors_naming_the_field(change, message):
     change(data)
     with pytest.raises(ScenarioError, match=message):
         scenario_from_dict(data)
+
+
+def test_a_full_pool_moves_lanes_to_the_line_that_is_longest_for_its_target():
+    # both lines exceed what 6 lanes can serve (60/h each); General's demand is three times Ready's
+    data = _two_groups(pool=6, max_lanes=6)
+    data["streams"]["general"]["demand"]["rate_per_h"] = [900.0] * 24
+    data["streams"]["ready"]["demand"]["rate_per_h"] = [300.0] * 24
+    open_ = _lanes_open_by_hour(data).iloc[3:]
+    assert open_.sum(axis=1).min() >= 5.5  # the pool stays fully used
+    # lanes follow the load: General holds most of them, Ready keeps at least its minimum
+    assert (open_["general_lanes"] > open_["ready_lanes"] + 1).all()
+    assert (open_["ready_lanes"] >= 1 - 1e-9).all()
+
+
+def test_lanes_taken_by_the_first_long_line_move_when_another_line_becomes_longer(monkeypatch):
+    """Ready's line is long first and takes the pool; from 02:00 General's line is far longer
+    for its target while Ready's stays above its own, so only moving lanes can serve General."""
+    data = _two_groups(pool=6, max_lanes=6)
+    data["streams"]["general"]["demand"]["rate_per_h"] = [0.0] * 2 + [900.0] * 22
+    data["streams"]["ready"]["demand"]["rate_per_h"] = [900.0] * 2 + [400.0] * 22
+    late = _lanes_open_by_hour(data).iloc[6:]
+    assert (late["general_lanes"] > late["ready_lanes"]).all()
+    # and without moving lanes (an infinite margin) Ready would keep them
+    import sim.engine
+
+    monkeypatch.setattr(sim.engine, "POOL_MARGIN", float("inf"))
+    stuck = _lanes_open_by_hour(data).iloc[6:]
+    assert (stuck["ready_lanes"] > stuck["general_lanes"]).all()
