@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Derive a year-long Otay Mesa northbound scenario whose seasonality comes from BTS data.
+"""Derive a year-long Otay Mesa northbound scenario whose volumes by month and mode are BTS 2017's.
 
 Usage (from the repository root)::
 
@@ -12,15 +12,20 @@ Input (relative to the data directory; see its README.md):
   crossings; rows ``Port Name`` = Otay Mesa, ``Date`` "Mon 2017", ``Measure`` Personal Vehicles /
   Trucks / Pedestrians.
 
-For each measure and month m of 2017::
+The scenario ``extends: baseline.yaml`` (whose base day is SANDAG's 2017 Tue/Wed/Thu average)
+and overrides only ``demand.weekday_factor`` and ``demand.month_factor`` of every baseline
+stream. The weekday factors are those of ``scenarios/otay_mesa/week.yaml``, taken from
+``calibration/weekday_factors.py`` (imported by path). The model's rate in an hour is the
+baseline rate x weekday_factor[day of week] x month_factor[month] (``sim/model.py``), so a
+month's expected volume is ``base day x month_factor[m] x W[m]`` with ``W[m]`` the sum of the
+weekday factors over the counted days of month m. For each measure and month m of 2017::
 
-    month_factor[m] = (volume[m] / days_in_month[m]) / (annual volume / 365)
+    month_factor[m] = BTS volume[m] / (base day of the mode x W[m])
 
-so the factors average to 1 when weighted by days in month. The scenario ``extends:
-baseline.yaml`` (whose base day is SANDAG's 2017 Tue/Wed/Thu average) and overrides only
-``demand.month_factor`` of every baseline stream: vehicle streams get the Personal Vehicles
-factors, truck streams Trucks, pedestrian streams Pedestrians. The stream names and modes are
-read from the resolved ``scenarios/otay_mesa/baseline.yaml``.
+(rounded to 3 decimals), so every month's expected volume, and so the year's, equals BTS 2017
+per mode up to that rounding. Vehicle streams use Personal Vehicles, truck streams Trucks,
+pedestrian streams Pedestrians; the stream names, modes and base days are read from the
+resolved ``scenarios/otay_mesa/baseline.yaml``.
 
 ``derive(data_dir)`` returns ``{"scenario": <mapping>, "checks": <mapping>}``: the scenario
 exactly as the YAML file holds it, plus the figures quoted in the YAML comments.
@@ -31,6 +36,7 @@ exactly as the YAML file holds it, plus the figures quoted in the YAML comments.
 from __future__ import annotations
 
 import calendar
+import datetime as dt
 import importlib.util
 import statistics
 import sys
@@ -38,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.scenario.loader import resolve
-from sim.scenario.schema import MONTHS
+from sim.scenario.schema import MONTHS, WEEKDAYS
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO / "scenarios" / "otay_mesa" / "year_2017.yaml"
@@ -60,6 +66,14 @@ _base = _baseline_script()
 DEFAULT_DATA = _base.DEFAULT_DATA
 BTS = _base.BTS
 _rows, _quote = _base._rows, _base._quote
+
+
+def _weekday_script():
+    """calibration/weekday_factors.py, imported by path (sim.calibrate.load_script). Imported when
+    needed, not at import time: that script imports this one."""
+    from sim.calibrate import load_script
+
+    return load_script(Path(__file__).resolve().parent / "weekday_factors.py")
 
 # --- assumptions (each one is quoted in a YAML comment) ----------------------------------
 PORT = "Otay Mesa"
@@ -110,12 +124,42 @@ def bts_monthly(
 
 
 def month_factors(monthly: list[float]) -> list[float]:
-    """(volume / days in month) / (annual volume / days in year), Jan..Dec, unrounded."""
+    """BTS's seasonal shape per day: (volume / days in month) / (annual volume / days in year),
+    Jan..Dec, unrounded. Quoted in the YAML comments; the scenario uses ``calendar_month_factors``."""
     annual = sum(monthly)
     if annual <= 0:
         raise ValueError("annual volume is zero: no month factors")
     per_day = annual / DAYS_IN_YEAR
     return [v / d / per_day for v, d in zip(monthly, DAYS)]
+
+
+def counted_dates(start: str = WINDOW_START, warmup_h: int = WARMUP_H, duration_h: int = DURATION_H) -> list[dt.date]:
+    """The whole days of the counted window [warmup_h, duration_h) (both multiples of 24)."""
+    if warmup_h % 24 or duration_h % 24:
+        raise ValueError(f"window: warm-up {warmup_h} h and duration {duration_h} h must be whole days")
+    first = dt.datetime.fromisoformat(start).date() + dt.timedelta(days=warmup_h // 24)
+    return [first + dt.timedelta(days=k) for k in range((duration_h - warmup_h) // 24)]
+
+
+def weekday_weights(weekday_factor: dict[str, float], dates: list[dt.date]) -> tuple[list[float], list[int]]:
+    """W[m], the sum of the weekday factors over the given days that fall in calendar month m
+    (whatever their year), and the number of those days, Jan..Dec."""
+    w, n = [0.0] * 12, [0] * 12
+    for d in dates:
+        w[d.month - 1] += weekday_factor[WEEKDAYS[d.weekday()]]
+        n[d.month - 1] += 1
+    return w, n
+
+
+def calendar_month_factors(monthly: list[float], base_day: float, weights: list[float]) -> list[float]:
+    """month_factor[m] = volume[m] / (base day x W[m]), Jan..Dec, unrounded: the factor that makes
+    the expected volume of month m (base day x month_factor[m] x W[m]) equal volume[m]."""
+    if base_day <= 0:
+        raise ValueError("base day volume is zero: no month factors")
+    bad = [MONTHS[k] for k, w in enumerate(weights) if w <= 0]
+    if bad:
+        raise ValueError(f"months with no counted weekday weight: {bad}")
+    return [v / (base_day * w) for v, w in zip(monthly, weights)]
 
 
 def baseline_streams(baseline: Path = BASELINE) -> dict[str, str]:
@@ -132,7 +176,8 @@ def r3(x: float) -> float:
 
 
 def derive(data_dir: str | Path = DEFAULT_DATA, baseline: str | Path = BASELINE) -> dict[str, Any]:
-    """Read the BTS data and the baseline's streams; return ``{"scenario": ..., "checks": ...}``."""
+    """Read the BTS data, the baseline's streams and the weekday factors of
+    calibration/weekday_factors.py; return ``{"scenario": ..., "checks": ...}``."""
     data_dir = Path(data_dir)
     measures = tuple(dict.fromkeys(MEASURE_BY_MODE.values()))
     monthly = bts_monthly(data_dir, (*measures, OCCUPANCY_MEASURE))
@@ -143,30 +188,63 @@ def derive(data_dir: str | Path = DEFAULT_DATA, baseline: str | Path = BASELINE)
     # A month whose vehicle count is implausible against its passenger count is repaired:
     # vehicles = passengers / the year's median occupancy (documented in the YAML).
     corrected = {**monthly, "Personal Vehicles": [pvp[k] / median if k in suspect else pv[k] for k in range(12)]}
-    raw = {m: month_factors(corrected[m]) for m in measures}
-    factors = {m: dict(zip(MONTHS, (r3(f) for f in raw[m]))) for m in measures}
 
     streams_modes = baseline_streams(Path(baseline))
     unknown = {s: mode for s, mode in streams_modes.items() if mode not in MEASURE_BY_MODE}
     if unknown:
         raise ValueError(f"{baseline}: streams of a mode with no BTS measure: {unknown}")
-    streams = {s: {"demand": {"month_factor": dict(factors[MEASURE_BY_MODE[mode]])}} for s, mode in streams_modes.items()}
+    wf = _weekday_script()
+    _, base_day = wf.baseline_per_day(Path(baseline))  # expected arrivals per base day, by mode
+    week = wf.derive(data_dir)["otay_mesa"]["scenario"]["streams"]  # what week.yaml holds
+    if set(week) != set(streams_modes):
+        raise ValueError(f"weekday factors (calibration/weekday_factors.py) for streams {sorted(week)}, "
+                         f"baseline streams {sorted(streams_modes)}")
+    weekday: dict[str, dict[str, float]] = {}
+    for s, mode in streams_modes.items():
+        f = dict(week[s]["demand"]["weekday_factor"])
+        if weekday.setdefault(mode, f) != f:
+            raise ValueError(f"weekday factors of stream {s} differ from other {mode} streams: one month factor per mode needs one weekday calendar")
+
+    dates = counted_dates()
+    per_mode: dict[str, Any] = {}
+    for mode in dict.fromkeys(streams_modes.values()):
+        m = MEASURE_BY_MODE[mode]
+        weights, ndays = weekday_weights(weekday[mode], dates)
+        raw = calendar_month_factors(corrected[m], base_day[mode], weights)
+        factors = dict(zip(MONTHS, (r3(f) for f in raw)))
+        expected = [base_day[mode] * f * w for f, w in zip(factors.values(), weights)]
+        per_mode[mode] = {
+            "measure": m, "base_day": base_day[mode], "weekday_factor": weekday[mode],
+            "weekday_mean": sum(weekday[mode].values()) / 7.0,
+            "days": ndays, "mean_weekday_factor": [w / n for w, n in zip(weights, ndays)],
+            "bts": list(corrected[m]), "shape": month_factors(corrected[m]), "month_factor": factors,
+            "weighted_mean": sum(n * f for n, f in zip(ndays, factors.values())) / sum(ndays),
+            "expected": expected,
+            "month_diff_pct": [100.0 * (e / v - 1.0) for e, v in zip(expected, corrected[m])],
+            "year_diff_pct": 100.0 * (sum(expected) / sum(corrected[m]) - 1.0),
+        }
+    streams = {
+        s: {"demand": {"weekday_factor": dict(weekday[mode]), "month_factor": dict(per_mode[mode]["month_factor"])}}
+        for s, mode in streams_modes.items()
+    }
 
     checks: dict[str, Any] = {
         "annual": {m: round(sum(corrected[m])) for m in measures},
         "per_day": {m: round(sum(corrected[m]) / DAYS_IN_YEAR) for m in measures},
-        "weighted_mean": {m: sum(d * f for d, f in zip(DAYS, factors[m].values())) / DAYS_IN_YEAR for m in measures},
+        "modes": per_mode,
+        "first_counted": dates[0], "last_counted": dates[-1],
         "streams": streams_modes,
         "occupancy_median": median,
         "occupancy_suspect": [(MONTHS[k], round(pv[k]), round(pvp[k]), occupancy[k], round(pvp[k] / median)) for k in suspect],
     }
     scenario = {
         "extends": "baseline.yaml",
-        "name": f"Otay Mesa NB {YEAR}, full year (seasonality from BTS)",
+        "name": f"Otay Mesa NB {YEAR}, full year (BTS volumes by month, day-of-week factors)",
         "description": (
-            f"Otay Mesa northbound, every day of {YEAR}: the SANDAG {YEAR} weekday baseline scaled by "
-            f"month (BTS {YEAR} monthly crossings at Otay Mesa: Personal Vehicles, Trucks, Pedestrians). "
-            "No weekday effects; not calibrated against observed waits."
+            f"Otay Mesa northbound, every day of {YEAR}: the SANDAG {YEAR} weekday baseline scaled by day of week "
+            "(the factors of week.yaml) and by month, so that each month's expected volume per mode equals "
+            f"BTS {YEAR} monthly crossings at Otay Mesa (Personal Vehicles, Trucks, Pedestrians). "
+            "Holidays are not modelled; not calibrated against observed waits."
         ),
         "window": {"start": WINDOW_START, "duration_h": DURATION_H, "warmup_h": WARMUP_H, "drain_h": DRAIN_H},
         "replications": REPLICATIONS,
@@ -186,42 +264,54 @@ def render(derived: dict[str, Any]) -> str:
     """The commented YAML text of a ``derive`` result."""
     sc, ck = derived["scenario"], derived["checks"]
     w = sc["window"]
-    measure_of = {s: MEASURE_BY_MODE[mode] for s, mode in ck["streams"].items()}
+    modes = ck["modes"]
+    first, last = ck["first_counted"], ck["last_counted"]
+    jan = [d for d in (first, last) if d.month == 1 and d.year != YEAR]
     L: list[str] = [
-        f"# Otay Mesa port of entry, northbound: every day of {YEAR}, seasonality from BTS monthly data.",
+        f"# Otay Mesa port of entry, northbound: every day of {YEAR}, volumes by month and mode from BTS,",
+        "# day-of-week factors of week.yaml.",
         "#",
         "# GENERATED by calibration/otay_mesa_year.py -- do not edit by hand. Regenerate with",
         "#   .venv/bin/python calibration/otay_mesa_year.py --data ../shared/data --out scenarios/otay_mesa/year_2017.yaml",
         "# (tests/calibration/test_otay_mesa_year.py checks that this file matches the script's output).",
         "#",
-        "# Everything but the window and the month factors comes from baseline.yaml (its base day,",
-        "# lanes, service times and secondary). The loader deep-merges mappings, so each stream below",
-        "# sets only demand.month_factor and keeps the baseline's hourly demand.",
+        "# Everything but the window and the demand calendar comes from baseline.yaml (its base day,",
+        "# lanes, lane policy, service times and secondary). The loader deep-merges mappings, so each",
+        "# stream below sets only demand.weekday_factor and demand.month_factor and keeps the baseline's",
+        "# hourly demand. The rate in an hour is the baseline rate x weekday_factor[day of week] x",
+        "# month_factor[month] (sim/model.py), so the expected volume of a month m is",
+        "#   base day x month_factor[m] x W[m],   W[m] = sum of weekday_factor over the counted days of m.",
+        "#",
+        "# Weekday factors: those of week.yaml (calibration/weekday_factors.py, imported; see week.yaml",
+        "# for the derivation): Tue/Wed/Thu 1, the SANDAG base day being their average; trucks from a",
+        "# BTS day-of-week regression (light weekends), vehicles one equal factor for Mon/Fri/Sat/Sun",
+        "# (assumption), pedestrians 1 (assumption).",
         "#",
         "# Month factors: data file (relative to the shared data directory, see its README.md)",
         f"#   {BTS}",
-        f"# rows Port Name={PORT}, Date 'Jan {YEAR}'..'Dec {YEAR}', column Value, for each Measure:",
-        "#   month_factor = (monthly volume / days in month) / (annual volume / 365),",
-        "# so each measure's factors average to 1 weighted by days in month (rounded to 3 decimals).",
+        f"# rows Port Name={PORT}, Date 'Jan {YEAR}'..'Dec {YEAR}', column Value, for each Measure",
+        "# (vehicle streams Personal Vehicles, truck streams Trucks, pedestrian streams Pedestrians):",
+        "#   month_factor[m] = BTS volume[m] / (base day of the mode x W[m]), rounded to 3 decimals,",
+        "# so every month's expected volume, and so the year's, equals BTS per mode up to that rounding",
+        "# (quoted per mode below; calibration/bts_volumes.py checks it). Why not BTS's seasonal shape",
+        "# (volume[m] / days in m) / (annual / 365) times the weekday factors: a month's BTS volume per day",
+        "# already holds its weekday mix (a month with five Sundays has fewer trucks per day), so that",
+        "# would count the mix twice, and the year would miss BTS by the months' mix and the rounding of",
+        "# the weekday factors. Dividing by W[m] leaves in the month factor the seasonality and the level",
+        "# (BTS over the base day x weekday factors); it averages close to 1 for every mode (below).",
+    ]
+    if jan:
+        L += [
+            f"# The counted January is {YEAR}-01-{first.day:02d}..31 plus {jan[0].isoformat()} (a {calendar.day_name[jan[0].weekday()]}; see the",
+            f"# window); W[jan] is summed over those days and their volume is matched to BTS January {YEAR}.",
+        ]
+    L += [
+        "# Holidays are not modelled: a month's holidays lower its factor on all of its days.",
         f"# {YEAR} annual totals: "
         + "; ".join(f"{m} {ck['annual'][m]:,} ({ck['per_day'][m]:,}/day)" for m in ck["annual"])
         + ".",
-        "# Vehicle streams use Personal Vehicles, truck streams Trucks, pedestrian streams Pedestrians.",
-        f"# The SANDAG base day of baseline.yaml is itself {YEAR} (base-year data), so the factors are",
-        f"# relative to the {YEAR} annual average: a factor of 1 means the baseline day unchanged.",
-        "# The pedestrian base day is BTS 2018 annual/365 (see baseline.yaml), so pedestrians have the",
-        f"# 2018 level with the {YEAR} monthly shape.",
-        "#",
-        "# Weekday effects are NOT modelled: the SANDAG base day is a Tue/Wed/Thu average and is",
-        "# applied to every day of the week (weekends included), so no weekday_factor is set; weekday",
-        "# factors are future calibration work. The simulated annual volume is therefore the weekday",
-        "# base day x 365 x the month factors, not the BTS annual total.",
-        "#",
-        "# KNOWN GAP: in the baseline day the General lanes open too few lane-hours for their demand",
-        "# (SANDAG's open lanes x processing rates give slightly less than the General volume), so",
-        "# over a year the General line never clears and its waits grow to days. Real officers open",
-        "# lanes when lines grow; that operations policy is not modelled yet. Use this file to test",
-        "# long-horizon runs, not for General-lane waits.",
+        f"# The SANDAG base day of baseline.yaml is itself {YEAR} (base-year data). The pedestrian base day",
+        f"# is BTS 2018 annual/365 (see baseline.yaml); here the month factors bring pedestrians to {YEAR}.",
     ]
     if ck["occupancy_suspect"]:
         L += [
@@ -235,7 +325,7 @@ def render(derived: dict[str, Any]) -> str:
                 f" replaced by {pvp:,} / {ck['occupancy_median']:.2f} = {fixed:,}"
             )
         L += [
-            "# (used for that month's factor and for the annual mean all factors are relative to).",
+            "# (the BTS volume used for that month's factor and for the annual total).",
         ]
     L += [
         "",
@@ -246,7 +336,7 @@ def render(derived: dict[str, Any]) -> str:
         f"# {w['duration_h'] // 24} days = {w['duration_h']} h from {w['start']} (a "
         f"{calendar.day_name[calendar.weekday(YEAR, 1, 1)]}): the first {w['warmup_h']} h ({YEAR}-01-01) are",
         "# warm-up (queues do not drain at midnight, see baseline.yaml), so the counted window is a full",
-        f"# 365 days, {YEAR}-01-02 00:00 to {YEAR + 1}-01-02 00:00; its last day, {YEAR + 1}-01-01, uses the jan factor.",
+        f"# 365 days, {first.isoformat()} 00:00 to {last + dt.timedelta(days=1)} 00:00; its last day, {last.isoformat()}, uses the jan factor.",
         "window:",
         f"  start: {w['start']}",
         f"  duration_h: {w['duration_h']}",
@@ -257,18 +347,27 @@ def render(derived: dict[str, Any]) -> str:
         "",
         "streams:",
     ]
-    last = None
+    last_mode = None
     for s, body in sc["streams"].items():
-        m = measure_of[s]
-        if m != last:
-            L.append(
-                f"  # Measure={m}; day-weighted mean of the rounded factors "
-                f"{ck['weighted_mean'][m]:.4f}."
-            )
-            last = m
+        mode = ck["streams"][s]
+        m = modes[mode]
+        if mode != last_mode:
+            last_mode = mode
+            L += [
+                (f"  # {mode}: Measure={m['measure']}. Base day {m['base_day']:,.0f}; BTS {YEAR} {sum(m['bts']):,.0f}"
+                 f" ({sum(m['bts']) / DAYS_IN_YEAR:,.0f}/day); mean weekday factor {m['weekday_mean']:.4f}."),
+                "  # W[m] / days in m (mean weekday factor of the month's counted days):",
+                f"  #   {_factor_map(dict(zip(MONTHS, m['mean_weekday_factor'])))}",
+                "  # BTS seasonal shape (volume[m] / days) / (annual / 365), for comparison:",
+                f"  #   {_factor_map(dict(zip(MONTHS, m['shape'])))}",
+                (f"  # Day-weighted mean of the month factors {m['weighted_mean']:.4f}. Expected with the rounded factors:"
+                 f" year {sum(m['expected']):,.0f} ({m['year_diff_pct']:+.3f} % vs BTS),"),
+                f"  # months {min(m['month_diff_pct']):+.3f} to {max(m['month_diff_pct']):+.3f} %.",
+            ]
         L += [
             f"  {s}:",
             "    demand:",
+            f"      weekday_factor: {_factor_map(body['demand']['weekday_factor'])}",
             f"      month_factor: {_factor_map(body['demand']['month_factor'])}",
         ]
     return "\n".join(L) + "\n"

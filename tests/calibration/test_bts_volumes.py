@@ -116,16 +116,7 @@ def test_vehicle_repair_is_the_year_scripts(year_table):
     assert list(year_table.loc[year_table["repaired"] & (year_table["month"] != "year"), "month"]) == ["Mar"]
 
 
-@pytest.mark.parametrize(
-    "mode",
-    [
-        "vehicle",
-        "pedestrian",
-        pytest.param("truck", marks=pytest.mark.xfail(strict=True, reason=(
-            "known gap: the truck base day is SANDAG's Tue/Wed/Thu volume (3,488/day), 1.37 x BTS 2017 annual/365, "
-            "and year_2017.yaml applies it to every day with no weekday factor (+37 % a year)"))),
-    ],
-)
+@pytest.mark.parametrize("mode", MODES)
 def test_year_file_annual_volume_within_3_percent_of_bts_2017(year_table, mode):
     annual = year_table[(year_table["mode"] == mode) & (year_table["month"] == "year")].iloc[0]
     assert annual["days"] == 365

@@ -1,6 +1,7 @@
 """The year-long Otay Mesa scenario: the committed file is what the derivation script produces
-from the BTS data, it validates, every baseline stream carries its measure's month factors,
-and the compiled model's arrival rates follow those factors.
+from the BTS data, it validates, every baseline stream carries week.yaml's weekday factors and
+its measure's month factors, the compiled model's arrival rates follow those factors, and the
+expected volume per mode matches BTS 2017 by month and for the year.
 
 The data directory is ``$POESIM_DATA_DIR`` or ``../shared/data`` next to the repository; the
 tests that need it are skipped when it is absent. No simulation is run here.
@@ -9,6 +10,7 @@ tests that need it are skipped when it is absent. No simulation is run here.
 from __future__ import annotations
 
 import calendar
+import datetime as dt
 import difflib
 from pathlib import Path
 
@@ -20,10 +22,11 @@ from sim.model import build_model
 from tests.calibration.scripts import DATA_DIR, REPO, load_script
 from sim.scenario import load_scenario
 from sim.scenario.loader import resolve
-from sim.scenario.schema import MONTHS
+from sim.scenario.schema import MONTHS, WEEKDAYS
 
 YEAR_FILE = REPO / "scenarios" / "otay_mesa" / "year_2017.yaml"
 BASELINE = REPO / "scenarios" / "otay_mesa" / "baseline.yaml"
+WEEK_FILE = REPO / "scenarios" / "otay_mesa" / "week.yaml"
 REGENERATE = "python calibration/otay_mesa_year.py --out scenarios/otay_mesa/year_2017.yaml"
 DAYS_2017 = [calendar.monthrange(2017, m)[1] for m in range(1, 13)]
 
@@ -70,21 +73,24 @@ def test_year_file_validates(loaded):
     assert sc.replications == 2
 
 
-def test_every_baseline_stream_has_its_measures_month_factors(loaded):
+def test_every_baseline_stream_has_weekday_and_month_factors(loaded):
     base, _, _ = resolve(BASELINE)
+    week = load_scenario(WEEK_FILE).scenario
     sc = loaded.scenario
     assert set(sc.streams) == set(base["streams"])
     by_mode: dict[str, dict] = {}
     for name, s in sc.streams.items():
         d = s.demand
         assert d.month_factor is not None and list(d.month_factor) == list(MONTHS), name
-        assert d.weekday_factor is None and d.by_weekday is None, name  # weekday effects not modelled
+        assert d.by_weekday is None, name
+        # the day-of-week factors are week.yaml's (both from calibration/weekday_factors.py)
+        assert d.weekday_factor == week.streams[name].demand.weekday_factor, name
         assert all(round(v, 3) == v for v in d.month_factor.values()), name
         by_mode.setdefault(s.mode, d.month_factor)
         assert d.month_factor == by_mode[s.mode], f"{name}: differs from other {s.mode} streams"
     assert set(by_mode) == {"vehicle", "truck", "pedestrian"}
     assert len({tuple(f.values()) for f in by_mode.values()}) == 3  # one measure per mode
-    # only month_factor is overridden: the hourly base day is the baseline's
+    # only the demand calendar is overridden: the hourly base day is the baseline's
     base_sc = load_scenario(BASELINE).scenario
     for name, s in sc.streams.items():
         assert s.demand.hourly_rates_per_h() == base_sc.streams[name].demand.hourly_rates_per_h()
@@ -92,32 +98,56 @@ def test_every_baseline_stream_has_its_measures_month_factors(loaded):
     assert sc.lane_groups == base_sc.lane_groups and sc.secondary == base_sc.secondary
 
 
+@pytest.fixture(scope="module")
+def volumes():
+    """Expected volume per mode and calendar month of the counted window (calibration/bts_volumes.py:
+    the compiled rates integrated over the counted hours; 2018-01-01 counts as January)."""
+    e = load_script("bts_volumes").expected_volumes(YEAR_FILE, by="mode")
+    e["month"] = [d.month for d in e["date"]]
+    return e.groupby(["mode", "month"])["expected"].sum()
+
+
 @pytest.mark.parametrize("mode", ["vehicle", "truck", "pedestrian"])
-def test_factors_average_to_one_weighted_by_days(loaded, mode):
+def test_annual_expected_volume_within_1_percent_of_bts_2017(derived, volumes, mode):
+    """BTS 2017 as calibration/bts_volumes.py reads it (Personal Vehicles with the March repair)."""
+    c = load_script("bts_volumes").repaired_counts(DATA_DIR, "Otay Mesa", 2017, (_script().MEASURE_BY_MODE[mode],))
+    bts = c.sort_values("month")["value_used"].to_numpy()
+    expected = volumes[mode]
+    assert list(expected.index) == list(range(1, 13)) and len(bts) == 12
+    assert abs(expected.sum() / bts.sum() - 1) <= 0.01, f"{mode}: {expected.sum():,.0f} vs BTS 2017 {bts.sum():,.0f}"
+    # exact up to the 3-decimal rounding of the month factors: every month within 0.1 %
+    for k in range(12):
+        assert abs(expected[k + 1] / bts[k] - 1) <= 0.001, (mode, MONTHS[k], expected[k + 1], bts[k])
+    # the script's figures quoted in the YAML are the same integral and the same BTS values
+    ck = derived["checks"]["modes"][mode]
+    np.testing.assert_allclose(ck["expected"], expected.to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(ck["bts"], bts, rtol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["vehicle", "truck", "pedestrian"])
+def test_month_factors_average_about_one_weighted_by_days(loaded, mode):
+    """The weekday factors carry the level (BTS 2017 / the base day), so the month factors are
+    seasonality plus small corrections (pedestrians: the base day is BTS 2018, 0.9 % above 2017)."""
     f = next(s.demand.month_factor for s in loaded.scenario.streams.values() if s.mode == mode)
     mean = sum(d * f[m] for d, m in zip(DAYS_2017, MONTHS)) / sum(DAYS_2017)
-    assert mean == pytest.approx(1.0, abs=1e-3)
+    assert mean == pytest.approx(1.0, abs=0.015)
 
 
-def test_compiled_arrival_rates_follow_the_month_factors(loaded):
+def test_compiled_arrival_rates_follow_the_weekday_and_month_factors(loaded):
     sc = loaded.scenario
     model = build_model(sc)
-    i, (name, stream) = next((i, kv) for i, kv in enumerate(sc.streams.items()) if kv[1].mode == "vehicle")
-    assert model.streams[i].name == name
-    rates = model.streams[i].rate_per_s
-    assert len(rates) == 8784
-    hours_2017 = sum(DAYS_2017) * 24
-    year = rates[:hours_2017]  # 2017-01-01 00:00 .. 2018-01-01 00:00, whole days
-    feb_start = DAYS_2017[0] * 24
-    feb = rates[feb_start : feb_start + DAYS_2017[1] * 24]
-    f = stream.demand.month_factor
-    weighted_mean = sum(d * f[m] for d, m in zip(DAYS_2017, MONTHS)) / sum(DAYS_2017)
-    assert feb.mean() / year.mean() == pytest.approx(f["feb"] / weighted_mean, rel=0, abs=1e-9)
-    # and every hour is the baseline hour scaled by its month's factor
-    base = np.array(stream.demand.hourly_rates_per_h()) / 3600.0
-    mar_start = feb_start + DAYS_2017[1] * 24
-    np.testing.assert_allclose(rates[mar_start : mar_start + 24], base * f["mar"], rtol=1e-12)
-    np.testing.assert_allclose(rates[hours_2017 : hours_2017 + 24], base * f["jan"], rtol=1e-12)  # 2018-01-01
+    for i, (name, stream) in enumerate(sc.streams.items()):
+        assert model.streams[i].name == name
+        rates = model.streams[i].rate_per_s
+        assert len(rates) == 8784
+        base = np.array(stream.demand.hourly_rates_per_h()) / 3600.0
+        wf, mf = stream.demand.weekday_factor, stream.demand.month_factor
+        for day in range(366):  # 2017-01-01 .. 2018-01-01: hour k of day is base hour x weekday x month factor
+            date = sc.window.start.date() + dt.timedelta(days=day)
+            factor = wf[WEEKDAYS[date.weekday()]] * mf[MONTHS[date.month - 1]]
+            np.testing.assert_allclose(rates[24 * day : 24 * day + 24], base * factor, rtol=1e-12, err_msg=f"{name} {date}")
+    # 2018-01-01, the last counted day, is a Monday with the jan factor
+    assert (sc.window.start + dt.timedelta(hours=8783)).date() == dt.date(2018, 1, 1)
 
 
 def _bts_file(tmp_path: Path, rows: list[tuple[str, str, int]]) -> Path:
@@ -150,6 +180,23 @@ def test_month_factors_formula(tmp_path):
     monthly = _script().bts_monthly(data, ("Trucks",))["Trucks"]
     assert _script().month_factors(monthly) == pytest.approx([1.0] * 12)  # same volume per day in every month
 
+
+def test_calendar_month_factors_divide_by_the_months_weekday_weight():
+    mod = _script()
+    dates = mod.counted_dates()
+    assert len(dates) == 365 and dates[0] == dt.date(2017, 1, 2) and dates[-1] == dt.date(2018, 1, 1)
+    # weekday factor 1 everywhere: W = days, and a volume of base day x days gives factor 1
+    w, n = mod.weekday_weights(dict.fromkeys(WEEKDAYS, 1.0), dates)
+    assert n == DAYS_2017 and w == [float(d) for d in DAYS_2017]
+    assert mod.calendar_month_factors([5.0 * d for d in DAYS_2017], 5.0, w) == pytest.approx([1.0] * 12)
+    # Sundays only: February 2017 has 4, the counted January 4 (Jan 1 2017 is warm-up; 2018-01-01 is a Monday)
+    w, _ = mod.weekday_weights({d: float(d == "sun") for d in WEEKDAYS}, dates)
+    assert w[:3] == [4.0, 4.0, 4.0] and sum(w) == 52.0
+    # a month with a heavier weekday mix needs a smaller factor for the same volume
+    f = mod.calendar_month_factors([100.0] * 12, 2.0, [25.0, 50.0] + [30.0] * 10)
+    assert f[:2] == pytest.approx([2.0, 1.0])
+    with pytest.raises(ValueError, match="no counted weekday weight"):
+        mod.calendar_month_factors([1.0] * 12, 1.0, [0.0] + [1.0] * 11)
 
 
 def test_an_implausible_bts_vehicle_count_is_repaired_from_its_passenger_count():
