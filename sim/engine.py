@@ -97,7 +97,7 @@ def _seconds_per_lane(gm) -> float:
 
 class _Group:
     __slots__ = ("index", "k", "per_lane", "lanes", "queue", "ready", "n_open", "waiting", "peak", "service", "mean_s",
-                 "lane_s", "pending", "by_hour", "pool", "policy")
+                 "lane_s", "pending", "by_hour", "factor", "pool", "policy")
 
     def __init__(self, index: int, n_lanes: int, k: int, per_lane: bool, service: np.ndarray, mean_s: dict[int, float]):
         self.index = index
@@ -114,6 +114,7 @@ class _Group:
         self.lane_s = 0.0  # a lane policy's seconds per traveller per open lane (set by the engine)
         self.pending = False  # a lane policy's decision waiting to take effect
         self.by_hour = None  # service-time multiplier by clock hour of service start, or None
+        self.factor = 1.0  # the multiplier of the current clock hour (kept by an hourly event)
         self.pool = None  # index of the shared lane pool, or None
         self.policy = None  # the group's PolicyModel, or None
 
@@ -146,6 +147,10 @@ class Engine:
         self.pool_free = list(model.pool_lanes)  # lanes of each pool neither open nor promised to a group
         start = model.start
         self._clock0_s = start.hour * 3600.0 + start.minute * 60.0 + start.second  # window start, time of day
+        self._factor_groups = [g for g in self.groups if g.by_hour is not None]
+        if self._factor_groups:
+            self._set_factors(int(self._clock0_s // 3600.0) % 24)
+            self._at(3600.0 - self._clock0_s % 3600.0, self._on_clock_hour, None, URGENT)
         self.arrival: list[float] = []
         self.program: list[int] = []
         self.stream: list[int] = []
@@ -283,10 +288,7 @@ class Engine:
         lane.occupants.append(occ)
         self.start[i] = now
         self.lane_of[i] = lane.index
-        g = lane.group
-        d = g.service[i]
-        if g.by_hour is not None:
-            d *= g.by_hour[int((now + self._clock0_s) // 3600.0) % 24]
+        d = lane.group.service[i] * lane.group.factor
         self.svc[i] = d
         _heappush(self._queue, (now + d, NORMAL, next(self._eid), _Call(self._done_cb, occ)))
 
@@ -369,10 +371,7 @@ class Engine:
             return 0.0
         if not g.n_open:
             return _INF
-        estimate = g.waiting * g.lane_s / g.n_open
-        if g.by_hour is not None:
-            estimate *= g.by_hour[int((self.env._now + self._clock0_s) // 3600.0) % 24]
-        return estimate
+        return g.waiting * g.lane_s / g.n_open * g.factor
 
     def _pool_donor(self, g: _Group, pressure: float) -> _Group | None:
         """Of the other members of ``g``'s pool that can spare a lane (above min_lanes, no decision
@@ -452,6 +451,17 @@ class Engine:
             self.sec_free[mode] += 1
 
     # -- run --------------------------------------------------------------------------------
+
+    def _set_factors(self, clock_hour: int) -> None:
+        for g in self._factor_groups:
+            g.factor = g.by_hour[clock_hour]
+
+    def _on_clock_hour(self, ev) -> None:
+        """At each full clock hour, the groups' service-time multipliers of the new hour."""
+        now = self.env._now
+        self._set_factors(int(round((now + self._clock0_s) / 3600.0)) % 24)
+        if now < self.model.horizon_s + self.model.drain_s:
+            self._at(3600.0, self._on_clock_hour, None, URGENT)
 
     def _on_hour(self, ev) -> None:
         """Hourly tick: note each group's largest line in the hour that just ended."""
