@@ -179,6 +179,7 @@ class Engine:
         n_hours = int(math.ceil((model.horizon_s + model.drain_s) / 3600.0)) + 1
         self.queue_peak = np.zeros((len(model.groups), n_hours))
         self.open_steps: list[list[tuple[float, int]]] = [[] for _ in model.groups]  # (time_s, lanes accepting)
+        self._booth_steps: list[list[tuple[float, int]]] = [[] for _ in model.groups]  # the same in booths
         for gm, g in zip(model.groups, self.groups):  # a pool group starts with its min_lanes taken
             if g.pool is not None:
                 self.pool_free[g.pool] -= gm.schedule[0][1]
@@ -398,6 +399,7 @@ class Engine:
         first; busy ones finish their travellers) until ``target`` accept travellers."""
         if target != g.n_open or not self.open_steps[g.index]:
             self.open_steps[g.index].append((self.env._now, target))
+            self._booth_steps[g.index].append((self.env._now, target * g.k))
         lanes = g.lanes
         if target > g.n_open:
             for lane in lanes:
@@ -568,8 +570,7 @@ class Engine:
 
     def booth_steps(self) -> tuple[tuple[tuple[float, int], ...], ...]:
         """Per group, when the number of booths accepting travellers changed: (time_s, booths)."""
-        return tuple(tuple((t, n * g.booths_per_lane) for t, n in steps)
-                     for steps, g in zip(self.open_steps, self.model.groups))
+        return tuple(map(tuple, self._booth_steps))  # kept as they happen: long runs call this weekly
 
     def _records(self, end_s: float, rows: np.ndarray | None = None) -> Records:
         """Records of the travellers held (those selected by the boolean mask ``rows``)."""
