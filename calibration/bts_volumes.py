@@ -48,23 +48,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
+from sim.calibrate import load_script
 from sim.model import build_model
 from sim.scenario.loader import LoadedScenario, load_scenario
 
-
-def _script(stem: str):
-    """Import calibration/<stem>.py by path (calibration/ is not a package; see sim.calibrate.load_script)."""
-    from sim.calibrate import load_script
-
-    return load_script(Path(__file__).resolve().parent / f"{stem}.py")
+REPO = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent  # calibration/: scripts import their siblings by path
 
 
-_year = _script("otay_mesa_year")
-_base = _script("otay_mesa_baseline")
+_year = load_script(HERE / "otay_mesa_year.py")
+_base = load_script(HERE / "otay_mesa_baseline.py")
 
 DEFAULT_DATA = _year.DEFAULT_DATA
 BTS = _year.BTS

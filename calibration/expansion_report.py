@@ -38,24 +38,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+import sim
+from sim import statistics as st
+from sim.calibrate import load_script
+from sim.executors import make_executor
+
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-import sim  # noqa: E402 (after the sys.path line above)
-from sim import statistics as st  # noqa: E402
-from sim.executors import make_executor  # noqa: E402
+HERE = Path(__file__).resolve().parent  # calibration/: scripts import their siblings by path
 
 
-def _script(stem: str):
-    """Import calibration/<stem>.py by path (calibration/ is not a package; see sim.calibrate.load_script)."""
-    from sim.calibrate import load_script
-
-    return load_script(Path(__file__).resolve().parent / f"{stem}.py")
-
-
-_sy = _script("san_ysidro_baseline")
-_exp = _script("san_ysidro_expansion")
+_sy = load_script(HERE / "san_ysidro_baseline.py")
+_exp = load_script(HERE / "san_ysidro_expansion.py")
 
 DEFAULT_DATA = _sy.DEFAULT_DATA
 SCENARIOS = REPO / "scenarios" / "san_ysidro"

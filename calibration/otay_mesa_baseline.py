@@ -223,6 +223,25 @@ def lane_policy(target_wait_min: float, lanes_min: int, lanes_max: int) -> dict[
     }
 
 
+def scenario_mapping(name: str, description: str, streams: dict[str, Any], groups: dict[str, Any],
+                     secondary: dict[str, tuple[str, dict[str, float]]]) -> dict[str, Any]:
+    """A baseline scenario as the YAML holds it: the shared window, replications and seed, and
+    secondary facilities from ``{name: (mode, {positions, mean_s, cv})}`` (lognormal service)."""
+    return {
+        "name": name,
+        "description": description,
+        "window": {"start": WINDOW_START, "duration_h": DURATION_H, "warmup_h": WARMUP_H, "drain_h": DRAIN_H},
+        "replications": REPLICATIONS,
+        "seed": SEED,
+        "streams": streams,
+        "lane_groups": groups,
+        "secondary": {
+            f: {"mode": mode, "positions": spec["positions"], "service": _lognormal(spec["mean_s"], spec["cv"])}
+            for f, (mode, spec) in secondary.items()
+        },
+    }
+
+
 # --- derivation -------------------------------------------------------------------------
 
 
@@ -384,33 +403,17 @@ def derive(data_dir: str | Path = DEFAULT_DATA, parameters: dict[str, float] | N
     ped_streams, groups["ped_general"] = pedestrians(ped_daily, profile, PED_BOOTHS)
     streams.update(ped_streams)
 
-    scenario = {
-        "name": "Otay Mesa NB baseline (2017 weekday)",
-        "description": (
-            "Otay Mesa northbound, typical 2017 weekday (SANDAG Tue/Wed/Thu averages): passenger "
-            "vehicles (General/Ready/SENTRI), commercial trucks (GP/FAST) and pedestrians. "
-            "Derived from public SANDAG and BTS data; passenger lanes follow an officers' lane policy whose "
-            "target waits and service-time scales are fitted to CBP's observed waits and open lanes "
-            "(poesim calibrate calibration/otay_mesa.yaml)."
-        ),
-        "window": {"start": WINDOW_START, "duration_h": DURATION_H, "warmup_h": WARMUP_H, "drain_h": DRAIN_H},
-        "replications": REPLICATIONS,
-        "seed": SEED,
-        "streams": streams,
-        "lane_groups": groups,
-        "secondary": {
-            "pov_secondary": {
-                "mode": "vehicle",
-                "positions": POV_SECONDARY["positions"],
-                "service": _lognormal(POV_SECONDARY["mean_s"], POV_SECONDARY["cv"]),
-            },
-            "truck_secondary": {
-                "mode": "truck",
-                "positions": TRUCK_SECONDARY["positions"],
-                "service": _lognormal(TRUCK_SECONDARY["mean_s"], TRUCK_SECONDARY["cv"]),
-            },
-        },
-    }
+    scenario = scenario_mapping(
+        "Otay Mesa NB baseline (2017 weekday)",
+        "Otay Mesa northbound, typical 2017 weekday (SANDAG Tue/Wed/Thu averages): passenger "
+        "vehicles (General/Ready/SENTRI), commercial trucks (GP/FAST) and pedestrians. "
+        "Derived from public SANDAG and BTS data; passenger lanes follow an officers' lane policy whose "
+        "target waits and service-time scales are fitted to CBP's observed waits and open lanes "
+        "(poesim calibrate calibration/otay_mesa.yaml).",
+        streams,
+        groups,
+        {"pov_secondary": ("vehicle", POV_SECONDARY), "truck_secondary": ("truck", TRUCK_SECONDARY)},
+    )
     observed_lanes = {g: _whole(observed_pov[t]["open_lanes"], f"{OBSERVED} open_lanes") for g, t in POV_LANE_TYPES.items()}
     return {"scenario": scenario, "checks": checks, "observed_lanes": observed_lanes, "sandag_open": pov_open}
 
@@ -426,6 +429,11 @@ def _num(x: Any) -> str:
     if isinstance(x, float):
         return f"{x:.1f}" if x == round(x, 1) else repr(x)
     raise TypeError(f"not a number: {x!r}")
+
+
+def window_lines(w: dict[str, Any]) -> list[str]:
+    """The ``window:`` block of a generated scenario (shared by the generator scripts)."""
+    return ["window:"] + [f"  {k}: {w[k] if k == 'start' else _num(w[k])}" for k in ("start", "duration_h", "warmup_h", "drain_h")]
 
 
 def _flow_list(key: str, values: list[Any], indent: int, per_line: int = 12) -> list[str]:
@@ -552,11 +560,7 @@ def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str
         "# A Tuesday 00:00 start; the data describe an average Tue/Wed/Thu, repeated on both days.",
         "# Observed queues do not drain at midnight (OME_Observed_Data.csv wait_time is about an hour",
         "# at hour 1 for General lanes), so the first 24 h are warm-up; only day 2 is counted.",
-        "window:",
-        f"  start: {w['start']}",
-        f"  duration_h: {_num(w['duration_h'])}",
-        f"  warmup_h: {_num(w['warmup_h'])}",
-        f"  drain_h: {_num(w['drain_h'])}",
+        *window_lines(w),
         f"replications: {sc['replications']}",
         f"seed: {sc['seed']}",
         "",

@@ -37,32 +37,22 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import importlib.util
 import statistics
 import sys
 from pathlib import Path
 from typing import Any
 
+from sim.calibrate import load_script
 from sim.scenario.loader import resolve
 from sim.scenario.schema import MONTHS, WEEKDAYS
 
 REPO = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent  # calibration/: scripts import their siblings by path
 DEFAULT_OUT = REPO / "scenarios" / "otay_mesa" / "year_2017.yaml"
 BASELINE = REPO / "scenarios" / "otay_mesa" / "baseline.yaml"
 
 
-def _baseline_script():
-    """Import calibration/otay_mesa_baseline.py by path (calibration/ is not a package)."""
-    name = "otay_mesa_baseline_script"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parent / "otay_mesa_baseline.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-_base = _baseline_script()
+_base = load_script(HERE / "otay_mesa_baseline.py")
 DEFAULT_DATA = _base.DEFAULT_DATA
 BTS = _base.BTS
 _rows, _quote = _base._rows, _base._quote
@@ -193,7 +183,7 @@ def derive(data_dir: str | Path = DEFAULT_DATA, baseline: str | Path = BASELINE)
     unknown = {s: mode for s, mode in streams_modes.items() if mode not in MEASURE_BY_MODE}
     if unknown:
         raise ValueError(f"{baseline}: streams of a mode with no BTS measure: {unknown}")
-    wf = _weekday_script()
+    wf = load_script(HERE / "weekday_factors.py")  # here, not at the top: it imports this script
     _, base_day = wf.baseline_per_day(Path(baseline))  # expected arrivals per base day, by mode
     week = wf.derive(data_dir)["otay_mesa"]["scenario"]["streams"]  # what week.yaml holds
     if set(week) != set(streams_modes):
@@ -337,11 +327,7 @@ def render(derived: dict[str, Any]) -> str:
         f"{calendar.day_name[calendar.weekday(YEAR, 1, 1)]}): the first {w['warmup_h']} h ({YEAR}-01-01) are",
         "# warm-up (queues do not drain at midnight, see baseline.yaml), so the counted window is a full",
         f"# 365 days, {first.isoformat()} 00:00 to {last + dt.timedelta(days=1)} 00:00; its last day, {last.isoformat()}, uses the jan factor.",
-        "window:",
-        f"  start: {w['start']}",
-        f"  duration_h: {w['duration_h']}",
-        f"  warmup_h: {w['warmup_h']}",
-        f"  drain_h: {w['drain_h']}",
+        *_base.window_lines(w),
         "# Two replications: a year-long run is costly; two give a first look at between-replication spread.",
         f"replications: {sc['replications']}",
         "",

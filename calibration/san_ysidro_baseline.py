@@ -50,29 +50,19 @@ turns that into the commented YAML text. A test checks that the committed
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import sys
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from sim.calibrate import load_script
+
 REPO = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent  # calibration/: scripts import their siblings by path
 DEFAULT_OUT = REPO / "scenarios" / "san_ysidro" / "baseline.yaml"
 
 
-def _otay_mesa_script():
-    """Import calibration/otay_mesa_baseline.py by path (calibration/ is not a package)."""
-    name = "otay_mesa_baseline_script"  # the name the Otay Mesa tests and year script use
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parent / "otay_mesa_baseline.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-_om = _otay_mesa_script()
+_om = load_script(HERE / "otay_mesa_baseline.py")
 
 DEFAULT_DATA = _om.DEFAULT_DATA
 OBSERVED, RATES, BTS, FIGURES = _om.OBSERVED, _om.RATES, _om.BTS, _om.FIGURES
@@ -85,8 +75,6 @@ DATA_FILES = (OBSERVED, RATES, _om.CONFIGS, BTS)  # what `poesim calibrate` hash
 PARAMETERS = REPO / "calibration" / "parameters" / "san_ysidro.json"
 LANE_TYPE_KEY = _om.LANE_TYPE_KEY
 # --- assumptions shared with Otay Mesa (quoted there and in the YAML comments) ------------
-WINDOW_START, DURATION_H, WARMUP_H, DRAIN_H = _om.WINDOW_START, _om.DURATION_H, _om.WARMUP_H, _om.DRAIN_H
-REPLICATIONS, SEED = _om.REPLICATIONS, _om.SEED
 POV_CV, POV_REFERRAL_P, POV_SECONDARY = _om.POV_CV, _om.POV_REFERRAL_P, _om.POV_SECONDARY
 PED_MEAN_S, PED_CV, PED_READY_SHARE, BTS_YEAR = _om.PED_MEAN_S, _om.PED_CV, _om.PED_READY_SHARE, _om.BTS_YEAR
 # --- San Ysidro figures -----------------------------------------------------------------
@@ -109,15 +97,7 @@ POV_PROGRAMS = {
 def observed(data_dir: Path) -> dict[str, dict[str, list[float]]]:
     """San Ysidro northbound passenger rows by traveler_type: 24 hourly values of ``volume``,
     ``open_lanes`` and ``wait_time`` each."""
-    pairs: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)
-    for r in _om._rows(data_dir / OBSERVED):
-        if r["port_name"] == PORT and r["direction"] == "Northbound" and r["vehicle_type"] == "Passenger":
-            for col in ("volume", "open_lanes", "wait_time"):
-                pairs[(r["traveler_type"], col)].append((int(r["hour"]), float(r[col])))
-    out: dict[str, dict[str, list[float]]] = defaultdict(dict)
-    for (t, col), v in pairs.items():
-        out[t][col] = _om._hourly(v, f"{OBSERVED} {PORT} {t} {col}")
-    return dict(out)
+    return _om.observed_passenger(data_dir, PORT)
 
 
 # --- derivation -------------------------------------------------------------------------
@@ -296,28 +276,17 @@ def derive(data_dir: str | Path = DEFAULT_DATA, parameters: dict[str, float] | N
     ped_streams, groups["ped_general"] = _om.pedestrians(ped_daily, profile, PED_BOOTHS)
     streams.update(ped_streams)
 
-    scenario = {
-        "name": "San Ysidro NB baseline (2017 weekday)",
-        "description": (
-            "San Ysidro northbound, typical 2017 weekday (SANDAG Tue/Wed/Thu averages): passenger "
-            "vehicles (General/Ready/SENTRI; General and Ready lanes double-stacked) and pedestrians. "
-            "No commercial traffic; buses not modelled. Derived from public SANDAG and BTS data; passenger "
-            "lanes follow an officers' lane policy whose target waits and service-time scales are fitted to "
-            "CBP's observed waits and open lanes (poesim calibrate calibration/san_ysidro.yaml)."
-        ),
-        "window": {"start": WINDOW_START, "duration_h": DURATION_H, "warmup_h": WARMUP_H, "drain_h": DRAIN_H},
-        "replications": REPLICATIONS,
-        "seed": SEED,
-        "streams": streams,
-        "lane_groups": groups,
-        "secondary": {
-            "pov_secondary": {
-                "mode": "vehicle",
-                "positions": POV_SECONDARY["positions"],
-                "service": _lognormal(POV_SECONDARY["mean_s"], POV_SECONDARY["cv"]),
-            },
-        },
-    }
+    scenario = _om.scenario_mapping(
+        "San Ysidro NB baseline (2017 weekday)",
+        "San Ysidro northbound, typical 2017 weekday (SANDAG Tue/Wed/Thu averages): passenger "
+        "vehicles (General/Ready/SENTRI; General and Ready lanes double-stacked) and pedestrians. "
+        "No commercial traffic; buses not modelled. Derived from public SANDAG and BTS data; passenger "
+        "lanes follow an officers' lane policy whose target waits and service-time scales are fitted to "
+        "CBP's observed waits and open lanes (poesim calibrate calibration/san_ysidro.yaml).",
+        streams,
+        groups,
+        {"pov_secondary": ("vehicle", POV_SECONDARY)},
+    )
     observed_lanes = {g: _whole(obs[t]["open_lanes"], f"{OBSERVED} open_lanes") for g, t in POV_LANE_TYPES.items()}
     return {"scenario": scenario, "checks": checks, "observed_lanes": observed_lanes}
 
@@ -407,11 +376,7 @@ def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str
         "# Observed queues do not drain at midnight (OME_Observed_Data.csv wait_time at hour 1: "
         f"General {ck['pov_general_observed_wait_h1']} min,",
         f"# Ready {ck['pov_ready_observed_wait_h1']} min), so the first 24 h are warm-up; only day 2 is counted.",
-        "window:",
-        f"  start: {w['start']}",
-        f"  duration_h: {_num(w['duration_h'])}",
-        f"  warmup_h: {_num(w['warmup_h'])}",
-        f"  drain_h: {_num(w['drain_h'])}",
+        *_om.window_lines(w),
         f"replications: {sc['replications']}",
         f"seed: {sc['seed']}",
         "",

@@ -61,27 +61,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sim.calibrate import load_script
 from sim.scenario.loader import resolve
 from sim.scenario.schema import WEEKDAYS
 
 REPO = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent  # calibration/: scripts import their siblings by path
 DEFAULT_OUT_DIR = REPO / "scenarios" / "san_ysidro"
 
 
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-
-def _script(stem: str):
-    """Import calibration/<stem>.py by path (calibration/ is not a package; see sim.calibrate.load_script)."""
-    from sim.calibrate import load_script
-
-    return load_script(Path(__file__).resolve().parent / f"{stem}.py")
-
-
-_om = _script("otay_mesa_baseline")
-_sy = _script("san_ysidro_baseline")
-_year = _script("otay_mesa_year")
+_om = load_script(HERE / "otay_mesa_baseline.py")
+_sy = load_script(HERE / "san_ysidro_baseline.py")
+_year = load_script(HERE / "otay_mesa_year.py")
 
 DEFAULT_DATA = _om.DEFAULT_DATA
 OBSERVED, BTS, FIGURES = _om.OBSERVED, _om.BTS, _om.FIGURES

@@ -38,20 +38,14 @@ from typing import Any
 
 import pandas as pd
 
+from sim.calibrate import load_script
+
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+HERE = Path(__file__).resolve().parent  # calibration/: scripts import their siblings by path
 
 
-def _script(stem: str):
-    """Import calibration/<stem>.py by path (calibration/ is not a package; see sim.calibrate.load_script)."""
-    from sim.calibrate import load_script
-
-    return load_script(Path(__file__).resolve().parent / f"{stem}.py")
-
-
-_om = _script("otay_mesa_baseline")
-_sy = _script("san_ysidro_baseline")
+_om = load_script(HERE / "otay_mesa_baseline.py")
+_sy = load_script(HERE / "san_ysidro_baseline.py")
 
 DEFAULT_DATA = _om.DEFAULT_DATA
 OBSERVED, RATES = _om.OBSERVED, _om.RATES
@@ -475,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
     records = {p: json.loads(_port_script(p).PARAMETERS.read_text(encoding="utf-8")) for p in PORTS}
     bts = None
     if not args.no_bts:
-        bv = _script("bts_volumes")
+        bv = load_script(HERE / "bts_volumes.py")
         bts = bv.render_markdown(bv.year_comparison(args.data), bv.weekday_comparison(args.data), None)
     text = render(results, args.reps, _dt.date.today().isoformat(), pngs, _kept_misses(args.out), records, bts)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -53,22 +53,15 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import least_squares
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
+from sim.calibrate import load_script
 from sim.scenario import load_scenario
 from sim.scenario.schema import WEEKDAYS
 
-
-def _script(stem: str):
-    """Import calibration/<stem>.py by path (calibration/ is not a package; see sim.calibrate.load_script)."""
-    from sim.calibrate import load_script
-
-    return load_script(Path(__file__).resolve().parent / f"{stem}.py")
+REPO = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent  # calibration/: scripts import their siblings by path
 
 
-_year = _script("otay_mesa_year")
+_year = load_script(HERE / "otay_mesa_year.py")
 DEFAULT_DATA = _year.DEFAULT_DATA
 BTS = _year.BTS
 _quote = _year._quote
@@ -311,11 +304,7 @@ def render(port_dir: str, derived: dict[str, Any]) -> str:
         f"# {w['duration_h'] // 24} days from {w['start']} (a Monday): Monday is warm-up (queues do not drain at",
         "# midnight, see baseline.yaml); counted: Tue 2017-03-07 .. Mon 2017-03-13, no US or Mexican holiday.",
         "# (US daylight time starts Sun 2017-03-12; the simulator's clock is local time without a jump.)",
-        "window:",
-        f"  start: {w['start']}",
-        f"  duration_h: {w['duration_h']}",
-        f"  warmup_h: {w['warmup_h']}",
-        f"  drain_h: {w['drain_h']}",
+        *_year._base.window_lines(w),
         f"# {sc['replications']} replications (assumption: a replication simulates 4 x the baseline's 48 h and counts 7 days).",
         f"replications: {sc['replications']}",
         "",

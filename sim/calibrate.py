@@ -11,8 +11,8 @@ procedure. The script (a plain ``.py`` file, path relative to the config) must d
 
 ``calibrate`` fits the parameters (``sim.fitting.fit``: method of moments, common random
 numbers), then writes the parameter record (JSON: values, residuals, data hashes, settings) and
-the rendered files all at once: each is written to a temporary file first and only renamed into
-place when every one of them is ready, so a failure leaves the old files untouched.
+the rendered files: every file is rendered before the first one is replaced, and each is replaced
+atomically, so a failing fit or renderer leaves the old files untouched.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -29,6 +28,7 @@ from typing import Any, Callable, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveFloat, PositiveInt, ValidationError
 
+from sim.checkpoints import atomic_write_bytes
 from sim.errors import PoesimError
 from sim.executors import make_executor
 from sim.fitting import FitResult, Parameter, fit, residuals
@@ -141,23 +141,6 @@ def record(cfg: CalibrationConfig, config_path: Path, data_hashes: dict[str, str
     }
 
 
-def _write_all(texts: dict[Path, str]) -> None:
-    """Write every file or none: temporaries first, then renames."""
-    tmp: dict[Path, Path] = {}
-    try:
-        for path, text in texts.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            t = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-            t.write_text(text, encoding="utf-8")
-            tmp[path] = t
-        for path, t in tmp.items():
-            os.replace(t, path)
-    finally:
-        for t in tmp.values():
-            if t.exists():
-                t.unlink()
-
-
 def _prepare(config_path: Path, data_dir: Path) -> tuple[CalibrationConfig, ModuleType, dict[str, str], Any]:
     cfg = load_config(config_path)
     script = load_script(config_path.parent / cfg.script)
@@ -229,5 +212,6 @@ def calibrate(
     if check:
         differ = [p for p, t in texts.items() if not p.is_file() or p.read_text(encoding="utf-8") != t]
         return rec, differ
-    _write_all(texts)
+    for path, text in texts.items():  # every text is rendered before the first file is replaced
+        atomic_write_bytes(path, text.encode("utf-8"))
     return rec, list(texts)

@@ -178,8 +178,7 @@ class Engine:
         # largest line (all lines of a group) seen in each hour of the run, per group
         n_hours = int(math.ceil((model.horizon_s + model.drain_s) / 3600.0)) + 1
         self.queue_peak = np.zeros((len(model.groups), n_hours))
-        self.open_steps: list[list[tuple[float, int]]] = [[] for _ in model.groups]  # (time_s, lanes accepting)
-        self._booth_steps: list[list[tuple[float, int]]] = [[] for _ in model.groups]  # the same in booths
+        self._booth_steps: list[list[tuple[float, int]]] = [[] for _ in model.groups]  # (time_s, booths accepting)
         for gm, g in zip(model.groups, self.groups):  # a pool group starts with its min_lanes taken
             if g.pool is not None:
                 self.pool_free[g.pool] -= gm.schedule[0][1]
@@ -397,8 +396,7 @@ class Engine:
     def _set_open(self, g: _Group, target: int) -> None:
         """Open lanes (lowest number first) or close them (idle ones first, highest number
         first; busy ones finish their travellers) until ``target`` accept travellers."""
-        if target != g.n_open or not self.open_steps[g.index]:
-            self.open_steps[g.index].append((self.env._now, target))
+        if target != g.n_open or not self._booth_steps[g.index]:
             self._booth_steps[g.index].append((self.env._now, target * g.k))
         lanes = g.lanes
         if target > g.n_open:
@@ -567,6 +565,11 @@ class Engine:
                 i += 1
         self._next_arrival = i
         env._now = max(env._now, until_s)
+
+    @property
+    def open_steps(self) -> list[list[tuple[float, int]]]:
+        """Per group, when the number of lanes accepting travellers changed: (time_s, lanes)."""
+        return [[(t, n // g.k) for t, n in steps] for steps, g in zip(self._booth_steps, self.groups)]
 
     def booth_steps(self) -> tuple[tuple[tuple[float, int], ...], ...]:
         """Per group, when the number of booths accepting travellers changed: (time_s, booths)."""

@@ -12,7 +12,7 @@ Parameters are fitted one after the other (coordinate-wise), ``passes`` times.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -55,13 +55,12 @@ class Parameter:
 
 @dataclass
 class FitResult:
-    """Fitted values, the residual bias and MAE per parameter's observable, and the evaluations made."""
+    """Fitted values, the residual bias and MAE of each parameter's observable, and the number
+    of simulation runs made."""
 
     values: dict[str, float]
     residuals: pd.DataFrame  # parameter, metric, lane_groups, hours, observed_mean, simulated_mean, bias, mae
     evaluations: int
-    comparison: pd.DataFrame  # lane_group, hour, metric, observed, simulated (at the fitted values)
-    trace: list[dict[str, float]] = field(default_factory=list)  # every evaluation: values and biases
 
 
 def simulated_metrics(result, booths_per_lane: dict[str, int]) -> pd.DataFrame:
@@ -100,6 +99,22 @@ def _moments(both: pd.DataFrame, p: Parameter) -> dict[str, float]:
     }
 
 
+def _evaluate(build: Callable[[dict[str, float]], dict], values: dict[str, float], observed: pd.DataFrame,
+              replications: int, seed: int, executor: Executor | None) -> pd.DataFrame:
+    """Run the scenario built for ``values`` and pair its hourly metrics with the observations."""
+    data = build(dict(values))
+    booths = {g: int(spec.get("booths_per_lane", 1)) for g, spec in data["lane_groups"].items()}
+    result = run(scenario_from_dict(data, name="<fit>"), replications=replications, seed=seed, executor=executor)
+    return compare_to_observed(simulated_metrics(result, booths), observed)
+
+
+def _residual_table(both: pd.DataFrame, parameters: list[Parameter]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"parameter": p.name, "metric": p.metric, "lane_groups": ",".join(p.lane_groups), **_moments(both, p)}
+         for p in parameters]
+    )
+
+
 def residuals(
     build: Callable[[dict[str, float]], dict],
     parameters: list[Parameter],
@@ -110,14 +125,7 @@ def residuals(
     executor: Executor | None = None,
 ) -> pd.DataFrame:
     """The residual bias and MAE of each parameter's observable at given values (one evaluation)."""
-    data = build(dict(values))
-    booths = {g: int(spec.get("booths_per_lane", 1)) for g, spec in data["lane_groups"].items()}
-    result = run(scenario_from_dict(data, name="<fit>"), replications=replications, seed=seed, executor=executor)
-    both = compare_to_observed(simulated_metrics(result, booths), observed)
-    return pd.DataFrame(
-        [{"parameter": p.name, "metric": p.metric, "lane_groups": ",".join(p.lane_groups), **_moments(both, p)}
-         for p in parameters]
-    )
+    return _residual_table(_evaluate(build, values, observed, replications, seed, executor), parameters)
 
 
 def fit(
@@ -141,16 +149,11 @@ def fit(
         raise ValueError(f"observed: missing columns {sorted(missing)}")
     values = {p.name: float(p.start) for p in parameters}
     cache: dict[tuple, pd.DataFrame] = {}
-    trace: list[dict[str, float]] = []
 
     def evaluate(vals: dict[str, float]) -> pd.DataFrame:
         key = tuple(vals[n] for n in names)
         if key not in cache:
-            data = build(dict(vals))
-            booths = {g: int(spec.get("booths_per_lane", 1)) for g, spec in data["lane_groups"].items()}
-            result = run(scenario_from_dict(data, name="<fit>"), replications=replications, seed=seed, executor=executor)
-            cache[key] = compare_to_observed(simulated_metrics(result, booths), observed)
-            trace.append({**vals, **{f"bias[{p.name}]": _moments(cache[key], p)["bias"] for p in parameters}})
+            cache[key] = _evaluate(build, vals, observed, replications, seed, executor)
             if log:
                 log(f"  evaluation {len(cache)}: " + ", ".join(f"{n}={vals[n]:.4g}" for n in names))
         return cache[key]
@@ -179,9 +182,4 @@ def fit(
             values[p.name] = round(float(x), p.decimals)
             if log:
                 log(f"{p.name} = {values[p.name]}")
-    both = evaluate(values)
-    residuals = pd.DataFrame(
-        [{"parameter": p.name, "metric": p.metric, "lane_groups": ",".join(p.lane_groups), **_moments(both, p)}
-         for p in parameters]
-    )
-    return FitResult(values, residuals, len(cache), both.reset_index(drop=True), trace)
+    return FitResult(values, _residual_table(evaluate(values), parameters), len(cache))

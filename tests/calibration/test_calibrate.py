@@ -19,12 +19,8 @@ needs_data = pytest.mark.skipif(not DATA_DIR.is_dir(), reason=f"public data not 
 @pytest.mark.parametrize("port", ["otay_mesa", "san_ysidro"])
 def test_the_committed_parameter_record_replays_on_the_public_data(port):
     rec, problems = replay(REPO / "calibration" / f"{port}.yaml", DATA_DIR, workers=2)
-    assert problems == [], problems
-    # each fitted observable matches on average: the method of moments' defining property, up to
-    # what two coordinate passes leave (a later parameter moves an earlier one's observable a little)
-    for name, r in rec["residuals"].items():
-        tol = 0.2 if r["metric"] == "lanes_open" else 1.0  # small against the 4-9 min hourly MAE
-        assert abs(r["bias"]) <= tol, (name, r)
+    assert problems == [], problems  # same data (SHA-256) and the recorded residuals, run again
+    assert set(rec["residuals"]) == set(rec["parameters"])
 
 
 @pytest.mark.slow
@@ -95,7 +91,7 @@ def test_a_failing_output_leaves_no_file_half_written(tmp_path):
         calibrate(cfg, data, workers=1)
     assert (tmp_path / "out.txt").read_text() == "committed\n"
     assert not (tmp_path / "params.json").exists()
-    assert [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name] == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary left behind
 
 
 def test_a_typo_in_the_calibration_file_is_an_error_naming_file_and_field(tmp_path):
@@ -115,3 +111,17 @@ def test_a_missing_renderer_is_named(tmp_path):
     cfg, data = _setup(tmp_path, "{out.txt: nowhere}")
     with pytest.raises(PoesimError, match="has no function 'nowhere'"):
         calibrate(cfg, data, workers=1)
+
+
+def test_replay_names_a_changed_data_file_and_a_residual_the_record_does_not_reproduce(tmp_path):
+    import json
+
+    cfg, data = _setup(tmp_path, "{out.txt: render}")
+    calibrate(cfg, data, workers=1)
+    assert replay(cfg, data, workers=1)[1] == []
+    rec = json.loads((tmp_path / "params.json").read_text())
+    rec["residuals"]["scale"]["bias"] += 0.5
+    (tmp_path / "params.json").write_text(json.dumps(rec))
+    (data / "x.csv").write_text("a\n2\n")
+    problems = replay(cfg, data, workers=1)[1]
+    assert any("x.csv" in p for p in problems) and any("residual of scale" in p for p in problems)

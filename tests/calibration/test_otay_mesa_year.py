@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import difflib
 from pathlib import Path
 
 import numpy as np
@@ -19,10 +18,10 @@ import pytest
 import yaml
 
 from sim.model import build_model
-from tests.calibration.scripts import DATA_DIR, REPO, load_script
 from sim.scenario import load_scenario
 from sim.scenario.loader import resolve
 from sim.scenario.schema import MONTHS, WEEKDAYS
+from tests.calibration.scripts import DATA_DIR, REPO, assert_generated, load_script
 
 YEAR_FILE = REPO / "scenarios" / "otay_mesa" / "year_2017.yaml"
 BASELINE = REPO / "scenarios" / "otay_mesa" / "baseline.yaml"
@@ -50,13 +49,7 @@ def loaded():
 
 
 def test_committed_year_equals_script_output(derived):
-    expected = _script().render(derived)
-    actual = YEAR_FILE.read_text(encoding="utf-8")
-    if actual != expected:
-        diff = "".join(
-            list(difflib.unified_diff(actual.splitlines(True), expected.splitlines(True), "committed", "script"))[:40]
-        )
-        pytest.fail(f"{YEAR_FILE.name} is out of date with the script; regenerate with `{REGENERATE}`\n{diff}")
+    assert_generated(YEAR_FILE, _script().render(derived), REGENERATE)
 
 
 def test_rendered_yaml_holds_exactly_the_derived_scenario(derived):

@@ -7,13 +7,17 @@ tests that need it are skipped when it is absent. No simulation is run here.
 
 from __future__ import annotations
 
-import difflib
-
 import pytest
 import yaml
 
-from tests.calibration.scripts import DATA_DIR, REPO, load_script
 from sim.scenario import load_scenario, scenario_from_dict
+from tests.calibration.scripts import (
+    DATA_DIR,
+    REPO,
+    assert_generated,
+    load_script,
+    skip_without_data,
+)
 
 BASELINE = REPO / "scenarios" / "san_ysidro" / "baseline.yaml"
 REGENERATE = "python calibration/san_ysidro_baseline.py --out scenarios/san_ysidro/baseline.yaml"
@@ -27,21 +31,12 @@ def _script():
 @pytest.fixture(scope="module")
 def derived():
     mod = _script()
-    needed = [DATA_DIR / mod.OBSERVED, DATA_DIR / mod.RATES, DATA_DIR / mod.BTS]
-    missing = [str(p) for p in needed if not p.exists()]
-    if missing:
-        pytest.skip(f"public data not found (set POESIM_DATA_DIR to the shared data directory): {missing}")
+    skip_without_data(mod.DATA_FILES)
     return mod.derive(DATA_DIR)
 
 
 def test_committed_baseline_equals_script_output(derived):
-    expected = _script().render(derived)
-    actual = BASELINE.read_text(encoding="utf-8")
-    if actual != expected:
-        diff = "".join(
-            list(difflib.unified_diff(actual.splitlines(True), expected.splitlines(True), "committed", "script"))[:40]
-        )
-        pytest.fail(f"{BASELINE.name} is out of date with the script; regenerate with `{REGENERATE}`\n{diff}")
+    assert_generated(BASELINE, _script().render(derived), REGENERATE)
 
 
 def test_rendered_yaml_holds_exactly_the_derived_scenario(derived):

@@ -12,15 +12,19 @@ baseline has no ``policy:`` blocks.
 
 from __future__ import annotations
 
-import difflib
-
 import pytest
 import yaml
 
 import sim
 from sim.scenario import load_scenario, scenario_from_dict
 from sim.scenario.loader import resolve
-from tests.calibration.scripts import DATA_DIR, REPO, load_script
+from tests.calibration.scripts import (
+    DATA_DIR,
+    REPO,
+    assert_generated,
+    load_script,
+    skip_without_data,
+)
 
 SCENARIOS = REPO / "scenarios" / "san_ysidro"
 BASELINE = SCENARIOS / "baseline.yaml"
@@ -49,10 +53,7 @@ needs_policy = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def derived():
     mod = _script()
-    needed = [DATA_DIR / mod.BTS, DATA_DIR / mod.PORT_CONFIG]
-    missing = [str(p) for p in needed if not p.exists()]
-    if missing:
-        pytest.skip(f"public data not found (set POESIM_DATA_DIR to the shared data directory): {missing}")
+    skip_without_data([mod.BTS, mod.PORT_CONFIG])
     if not _baseline_has_policy():
         pytest.skip("scenarios/san_ysidro/baseline.yaml has no lane policy yet; the expansion files inherit it")
     return mod.derive(DATA_DIR, BASELINE)
@@ -60,13 +61,7 @@ def derived():
 
 @pytest.mark.parametrize("name", FILES)
 def test_committed_files_equal_script_output(derived, name):
-    expected = _script().render(derived)[name]
-    actual = (SCENARIOS / name).read_text(encoding="utf-8")
-    if actual != expected:
-        diff = "".join(
-            list(difflib.unified_diff(actual.splitlines(True), expected.splitlines(True), "committed", "script"))[:40]
-        )
-        pytest.fail(f"{name} is out of date with the script or the baseline; regenerate with `{REGENERATE}`\n{diff}")
+    assert_generated(SCENARIOS / name, _script().render(derived)[name], REGENERATE)
 
 
 def test_rendered_yaml_holds_exactly_the_derived_scenarios(derived):

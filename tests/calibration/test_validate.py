@@ -8,8 +8,8 @@ import math
 import pandas as pd
 import pytest
 
-from tests.calibration.scripts import DATA_DIR, REPO, load_script
 from sim.scenario import load_scenario
+from tests.calibration.scripts import DATA_DIR, REPO, load_script
 
 
 def _v():

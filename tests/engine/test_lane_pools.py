@@ -1,27 +1,34 @@
 """Shared lane pools: policy groups that share a pool never have more lanes open together than
-the pool holds, use all of it when both lines are long, and bad pool declarations are errors."""
+the pool holds, leave none of it idle while their lines are too long, move lanes to the line that
+is longest for its target, and bad pool declarations are errors."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-import sim
+from sim.engine import Engine
 from sim.errors import ScenarioError
+from sim.model import build_model
 from sim.scenario.loader import scenario_from_dict
+from sim.travellers import sample_travellers
+
+HOURS = 12
 
 
-def _two_groups(pool: int | None, rate_per_h: float = 600.0, **policy) -> dict:
-    pol = {"low_wait_min": 2.0, "high_wait_min": 4.0, "min_lanes": 1, "max_lanes": 5, "review_min": 2.0,
-           "reaction_min": 1.0} | policy
-    group = lambda prog: {"mode": "vehicle", "programs": [prog], "lanes": pol["max_lanes"], "policy": dict(pol),  # noqa: E731
+def _two_groups(pool: int | None, rates=(600.0, 600.0), max_lanes: int = 5) -> dict:
+    pol = {"low_wait_min": 2.0, "high_wait_min": 4.0, "min_lanes": 1, "max_lanes": max_lanes, "review_min": 2.0,
+           "reaction_min": 1.0}
+    group = lambda prog: {"mode": "vehicle", "programs": [prog], "lanes": max_lanes, "policy": dict(pol),  # noqa: E731
                           "service": {prog: {"dist": "exponential", "mean_s": 60.0}},
                           **({"pool": "shared"} if pool else {})}
+    rate = lambda r: list(r) if isinstance(r, list) else [r] * 24  # noqa: E731
     data = {
         "name": "two lane types",
-        "window": {"start": "2024-01-01T00:00:00", "duration_h": 12, "warmup_h": 2, "drain_h": 1},
+        "window": {"start": "2024-01-01T00:00:00", "duration_h": HOURS, "warmup_h": 0, "drain_h": 1},
         "seed": 5,
-        "streams": {p: {"mode": "vehicle", "program": p, "demand": {"rate_per_h": [rate_per_h] * 24}}
-                    for p in ("general", "ready")},
+        "streams": {p: {"mode": "vehicle", "program": p, "demand": {"rate_per_h": rate(r)}}
+                    for p, r in zip(("general", "ready"), rates)},
         "lane_groups": {"general_lanes": group("general"), "ready_lanes": group("ready")},
     }
     if pool:
@@ -29,23 +36,65 @@ def _two_groups(pool: int | None, rate_per_h: float = 600.0, **policy) -> dict:
     return data
 
 
-def _lanes_open_by_hour(data: dict):
-    q = sim.run(scenario_from_dict(data), replications=2, workers=1).queue
-    q = q[(q.hour != "all") & (q.lane_group != "all")]
-    return q.pivot_table(index="hour", columns="lane_group", values="booths_open")
+def _lanes_at(data: dict, times_s: np.ndarray) -> np.ndarray:
+    """Lanes accepting travellers in each group (columns) at each time (rows), from the engine's
+    record of every change (exact, not hourly averages)."""
+    model = build_model(scenario_from_dict(data).scenario)
+    engine = Engine(model, sample_travellers(model, 5, 0), 0)
+    engine.run()
+    out = np.zeros((len(times_s), len(model.groups)), dtype=int)
+    for j, steps in enumerate(engine.open_steps):
+        t = np.array([s[0] for s in steps])
+        n = np.array([s[1] for s in steps])
+        out[:, j] = n[np.searchsorted(t, times_s, side="right") - 1]
+    return out
 
 
-def test_a_pool_caps_the_lanes_open_together_and_is_used_in_full_when_both_lines_are_long():
+def _all_changes(data: dict) -> np.ndarray:
+    """Every time at which some group's lanes changed, within the window."""
+    model = build_model(scenario_from_dict(data).scenario)
+    engine = Engine(model, sample_travellers(model, 5, 0), 0)
+    engine.run()
+    return np.unique([t for steps in engine.open_steps for t, _ in steps if t <= model.horizon_s])
+
+
+def test_a_pool_never_has_more_lanes_open_than_it_holds():
     # each line alone would need all 5 of its lanes (600/h against 60/h per lane), 10 in all
-    open_ = _lanes_open_by_hour(_two_groups(pool=6))
-    total = open_.sum(axis=1)
-    assert total.max() <= 6.0 + 1e-9
-    assert total.iloc[3:].min() >= 5.5  # after the first hours, the pool is (nearly) always fully used
+    data = _two_groups(pool=6)
+    total = _lanes_at(data, _all_changes(data)).sum(axis=1)
+    assert total.max() == 6
 
 
-def test_without_a_pool_each_group_opens_up_to_its_own_limit():
-    total = _lanes_open_by_hour(_two_groups(pool=None)).sum(axis=1)
-    assert total.iloc[3:].min() > 9.0
+def test_an_overloaded_pool_keeps_all_its_lanes_open_and_without_a_pool_each_group_opens_its_limit():
+    after_first_hour = np.arange(3600.0, HOURS * 3600.0, 300.0)
+    pooled = _lanes_at(_two_groups(pool=6), after_first_hour).sum(axis=1)
+    # a moved lane closes in one group and opens in the other at the same instant (equal reaction times)
+    assert (pooled == 6).all()
+    unpooled = _lanes_at(_two_groups(pool=None), after_first_hour)
+    assert (unpooled == 5).all()
+
+
+def test_a_full_pool_moves_lanes_to_the_line_that_is_longest_for_its_target():
+    # both lines exceed what 6 lanes can serve (60/h each); General's demand is three times Ready's
+    lanes = _lanes_at(_two_groups(pool=6, rates=(900.0, 300.0), max_lanes=6), np.arange(3 * 3600.0, HOURS * 3600.0, 600.0))
+    general, ready = lanes[:, 0], lanes[:, 1]
+    assert (general > ready).all()
+    assert (ready >= 1).all()  # Ready keeps its min_lanes
+
+
+def test_lanes_taken_by_the_first_long_line_move_when_another_line_becomes_longer(monkeypatch):
+    """Ready's line is long first and takes the pool; from 02:00 General's line is far longer
+    for its target while Ready's stays above its own, so only moving lanes can serve General."""
+    data = _two_groups(pool=6, rates=([0.0] * 2 + [900.0] * 22, [900.0] * 2 + [400.0] * 22), max_lanes=6)
+    late = np.arange(6 * 3600.0, HOURS * 3600.0, 600.0)
+    lanes = _lanes_at(data, late)
+    assert lanes[:, 0].mean() > lanes[:, 1].mean()  # General holds more of the pool over 06:00-12:00
+    # and without moving lanes (an infinite margin) Ready keeps them
+    import sim.engine
+
+    monkeypatch.setattr(sim.engine, "POOL_MARGIN", float("inf"))
+    stuck = _lanes_at(data, late)
+    assert stuck[:, 1].mean() > stuck[:, 0].mean()
 
 
 @pytest.mark.parametrize("change, message", [
@@ -58,31 +107,3 @@ def test_bad_pools_are_errors_naming_the_field(change, message):
     change(data)
     with pytest.raises(ScenarioError, match=message):
         scenario_from_dict(data)
-
-
-def test_a_full_pool_moves_lanes_to_the_line_that_is_longest_for_its_target():
-    # both lines exceed what 6 lanes can serve (60/h each); General's demand is three times Ready's
-    data = _two_groups(pool=6, max_lanes=6)
-    data["streams"]["general"]["demand"]["rate_per_h"] = [900.0] * 24
-    data["streams"]["ready"]["demand"]["rate_per_h"] = [300.0] * 24
-    open_ = _lanes_open_by_hour(data).iloc[3:]
-    assert open_.sum(axis=1).min() >= 5.5  # the pool stays fully used
-    # lanes follow the load: General holds most of them, Ready keeps at least its minimum
-    assert (open_["general_lanes"] > open_["ready_lanes"] + 1).all()
-    assert (open_["ready_lanes"] >= 1 - 1e-9).all()
-
-
-def test_lanes_taken_by_the_first_long_line_move_when_another_line_becomes_longer(monkeypatch):
-    """Ready's line is long first and takes the pool; from 02:00 General's line is far longer
-    for its target while Ready's stays above its own, so only moving lanes can serve General."""
-    data = _two_groups(pool=6, max_lanes=6)
-    data["streams"]["general"]["demand"]["rate_per_h"] = [0.0] * 2 + [900.0] * 22
-    data["streams"]["ready"]["demand"]["rate_per_h"] = [900.0] * 2 + [400.0] * 22
-    late = _lanes_open_by_hour(data).iloc[6:]
-    assert (late["general_lanes"] > late["ready_lanes"]).all()
-    # and without moving lanes (an infinite margin) Ready would keep them
-    import sim.engine
-
-    monkeypatch.setattr(sim.engine, "POOL_MARGIN", float("inf"))
-    stuck = _lanes_open_by_hour(data).iloc[6:]
-    assert (stuck["ready_lanes"] > stuck["general_lanes"]).all()
