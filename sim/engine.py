@@ -114,7 +114,7 @@ class _Group:
         self.lane_s = 0.0  # a lane policy's seconds per traveller per open lane (set by the engine)
         self.pending = False  # a lane policy's decision waiting to take effect
         self.by_hour = None  # service-time multiplier by clock hour of service start, or None
-        self.factor = 1.0  # the multiplier of the current clock hour (kept by an hourly event)
+        self.factor = 1.0  # the multiplier of the current clock hour (see Engine._sync_factors)
         self.pool = None  # index of the shared lane pool, or None
         self.policy = None  # the group's PolicyModel, or None
 
@@ -148,9 +148,7 @@ class Engine:
         start = model.start
         self._clock0_s = start.hour * 3600.0 + start.minute * 60.0 + start.second  # window start, time of day
         self._factor_groups = [g for g in self.groups if g.by_hour is not None]
-        if self._factor_groups:
-            self._set_factors(int(self._clock0_s // 3600.0) % 24)
-            self._at(3600.0 - self._clock0_s % 3600.0, self._on_clock_hour, None, URGENT)
+        self._factors_until_s = 0.0 if self._factor_groups else _INF  # when the multipliers are next due
         self.arrival: list[float] = []
         self.program: list[int] = []
         self.stream: list[int] = []
@@ -288,6 +286,8 @@ class Engine:
         lane.occupants.append(occ)
         self.start[i] = now
         self.lane_of[i] = lane.index
+        if now >= self._factors_until_s:
+            self._sync_factors(now)
         d = lane.group.service[i] * lane.group.factor
         self.svc[i] = d
         _heappush(self._queue, (now + d, NORMAL, next(self._eid), _Call(self._done_cb, occ)))
@@ -371,6 +371,8 @@ class Engine:
             return 0.0
         if not g.n_open:
             return _INF
+        if self.env._now >= self._factors_until_s:
+            self._sync_factors(self.env._now)
         return g.waiting * g.lane_s / g.n_open * g.factor
 
     def _pool_donor(self, g: _Group, pressure: float) -> _Group | None:
@@ -452,16 +454,13 @@ class Engine:
 
     # -- run --------------------------------------------------------------------------------
 
-    def _set_factors(self, clock_hour: int) -> None:
+    def _sync_factors(self, now: float) -> None:
+        """The service-time multipliers of the clock hour containing ``now``, valid until the
+        next full hour (checked lazily, so no event orders against a schedule change at :00)."""
+        hour = int((now + self._clock0_s) // 3600.0)
         for g in self._factor_groups:
-            g.factor = g.by_hour[clock_hour]
-
-    def _on_clock_hour(self, ev) -> None:
-        """At each full clock hour, the groups' service-time multipliers of the new hour."""
-        now = self.env._now
-        self._set_factors(int(round((now + self._clock0_s) / 3600.0)) % 24)
-        if now < self.model.horizon_s + self.model.drain_s:
-            self._at(3600.0, self._on_clock_hour, None, URGENT)
+            g.factor = g.by_hour[hour % 24]
+        self._factors_until_s = (hour + 1) * 3600.0 - self._clock0_s
 
     def _on_hour(self, ev) -> None:
         """Hourly tick: note each group's largest line in the hour that just ended."""

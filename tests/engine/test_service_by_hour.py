@@ -4,6 +4,7 @@ which their service starts, counted from the window's time of day (not from its 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import pandas as pd
 
 import sim
@@ -43,3 +44,17 @@ def test_a_profile_must_have_24_positive_factors():
         data = single_queue(service_by_hour=bad)
         with pytest.raises(ScenarioError, match="service_by_hour"):
             scenario_from_dict(data)
+
+
+def test_a_service_starting_exactly_on_the_hour_takes_the_new_hours_factor():
+    """A lane that opens at 06:00 serves its first traveller at 06:00 sharp: the 06:00 factor
+    applies, whatever order the opening and the hour change are handled in."""
+    data = single_queue(rate_per_h=20.0, lanes=1, mean_s=60.0, dist="deterministic", hours=8.0, warmup_h=0.0,
+                        drain_h=1.0, service_by_hour=[0.5] * 6 + [1.0] * 18,
+                        lanes_open=[0] * 6 + [1] * 18)
+    r = sim.run(scenario_from_dict(data), replications=1, workers=1, keep_records=True).records()
+    r = r.dropna(subset=["service_s"])
+    start_s = r["arrival_s"] + 60.0 * r["wait_min"]
+    first = r.loc[start_s.idxmin()]
+    assert start_s.min() == pytest.approx(6 * 3600.0)
+    assert first["service_s"] == 60.0
