@@ -43,7 +43,7 @@ class ParameterSpec(_Strict):
 
     start: float
     bounds: tuple[float, float]
-    metric: Literal["mean_wait_min", "lanes_open"]
+    metric: Literal["mean_wait_min", "lanes_open", "throughput_per_h"]
     lane_groups: list[str] = Field(min_length=1)
     xtol: PositiveFloat = 0.01
     decimals: NonNegativeInt = 3

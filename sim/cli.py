@@ -108,6 +108,10 @@ def run(
         files = reports.write_run(result, out_dir, records=records, plots=plots)
         shutil.rmtree(ckpt_dir, ignore_errors=True)
         typer.echo(reports.summary_table(result))
+        for extra in (reports.staffing_text(result) if not result.staffing.empty else "", reports.ports_text(result),
+                      reports.overload_text(result)):
+            if extra:
+                typer.echo("\n" + extra)
         if result.precision:
             p = result.precision
             verdict = "reached" if p["reached"] else f"NOT reached (stopped at --max-reps {max_reps})"
@@ -137,7 +141,7 @@ def compare(
             cmp = runner.compare(loaded, n, seed, progress=tick, executor=ex)
         out_dir = out or Path("results") / ("compare-" + "-vs-".join(s.stem for s in scenarios))
         files = reports.write_comparison(cmp, out_dir, plots=plots)
-        typer.echo(reports.comparison_table(cmp))
+        typer.echo(reports.comparison_text(cmp, detail=False))
         typer.echo(f"\nwrote {len(files)} files to {out_dir}/: " + ", ".join(f.name for f in files))
 
 

@@ -31,6 +31,22 @@ Semantics (what a planner can rely on):
   returned when the lane closes. When the pool is full, a group above its target takes a lane
   from the member whose estimated wait is the smallest share of its own upper target, if that
   share is below the taker's by a margin (``POOL_MARGIN``); the donor closes it, non-preemptively.
+* **Officers** (``staffing`` rosters and a group's ``staffed_by``): one officer staffs one booth, so
+  the policy groups of a roster together never have more booths open than officers on duty. A
+  lane opens only while k officers are free (k = booths per lane); when none are, a group above
+  its target takes a lane's officers from the member whose line is the smallest share of its own
+  upper target (as for pools). Officers are taken when the decision is made and returned when
+  the lane closes. When the roster falls, lanes close at once (non-preemptively), shortest line
+  for its target first, until the booths open fit the officers on duty; when it rises, the
+  policies open lanes at their next review. A group left below ``min_lanes`` reopens as soon as
+  officers are free.
+* **Posted waits and driver choice** (``posted_wait_logit``): every posting interval each group's
+  wait is posted (the policy's estimate for a driver joining then: line × seconds per traveller
+  ÷ open lanes). Arriving drivers choose among the groups open to them (a group with no lane
+  open and none opening is unavailable) by a logit on the posted waits, tolls, access times and
+  bias constants, inverting the logit's distribution at their own uniform draw (so the same
+  driver makes the same choice when nothing they see differs). With a give-up alternative, a
+  driver who takes it leaves at once without crossing (recorded with no lane group).
 * **Service by hour** (``service_by_hour``): a traveller's service time is multiplied by the
   factor of the clock hour in which their service starts (and so is a lane policy's estimate).
 * **Secondary**: a referred traveller leaves primary for the mode's secondary facility, one
@@ -97,7 +113,7 @@ def _seconds_per_lane(gm) -> float:
 
 class _Group:
     __slots__ = ("index", "k", "per_lane", "lanes", "queue", "ready", "n_open", "waiting", "peak", "service", "mean_s",
-                 "lane_s", "pending", "by_hour", "factor", "pool", "policy")
+                 "lane_s", "pending", "by_hour", "factor", "pool", "policy", "roster", "posted_s")
 
     def __init__(self, index: int, n_lanes: int, k: int, per_lane: bool, service: np.ndarray, mean_s: dict[int, float]):
         self.index = index
@@ -111,12 +127,14 @@ class _Group:
         self.peak = 0  # most travellers in line since the last hourly tick
         self.service = service  # service time (s) of each traveller if served here
         self.mean_s = mean_s  # program -> mean service time (s), for lane choice
-        self.lane_s = 0.0  # a lane policy's seconds per traveller per open lane (set by the engine)
+        self.lane_s = 0.0  # seconds per traveller of one busy lane, for wait estimates (set by the engine)
         self.pending = False  # a lane policy's decision waiting to take effect
         self.by_hour = None  # service-time multiplier by clock hour of service start, or None
         self.factor = 1.0  # the multiplier of the current clock hour (see Engine._sync_factors)
         self.pool = None  # index of the shared lane pool, or None
         self.policy = None  # the group's PolicyModel, or None
+        self.roster = None  # index of the officers' roster staffing its booths, or None
+        self.posted_s = 0.0  # the wait last posted for this group (s)
 
 
 class Engine:
@@ -138,13 +156,15 @@ class Engine:
             for g in model.groups
         ]
         for gm, g in zip(model.groups, self.groups):
-            if gm.policy is not None:
-                g.lane_s = _seconds_per_lane(gm)
+            g.lane_s = _seconds_per_lane(gm)
             if gm.service_by_hour is not None:
                 g.by_hour = list(gm.service_by_hour)
             g.pool = gm.pool
             g.policy = gm.policy
+            g.roster = gm.roster
         self.pool_free = list(model.pool_lanes)  # lanes of each pool neither open nor promised to a group
+        self.roster_free = [0] * len(model.rosters)  # officers on duty neither at a booth nor promised to one
+        self.roster_on_duty = [0] * len(model.rosters)
         start = model.start
         self._clock0_s = start.hour * 3600.0 + start.minute * 60.0 + start.second  # window start, time of day
         self._factor_groups = [g for g in self.groups if g.by_hour is not None]
@@ -164,11 +184,21 @@ class Engine:
         self.sec_end: list[float] = []
         self.in_system = 0
         self.uid: list[int] = []  # each held traveller's number in the replication (arrival order)
+        self.gave_up = 0  # drivers who took the give-up alternative (posted_wait_logit)
         self._fed = 0
         # per stream: per program, the candidate groups and fixed shares
         self.candidates = [{p: [self.groups[i] for i in gi] for p, gi in s.eligible.items()} for s in model.streams]
         self.shares = [
             None if s.fixed_shares is None else [(self.groups[gi], c) for gi, c in s.fixed_shares] for s in model.streams
+        ]
+        # posted-wait logit: per stream, per program, the candidates with the fixed part of their utility
+        self.logit = [
+            None if s.logit is None else (
+                s.logit.wait_utils_per_s,
+                {p: [(self.groups[gi], s.logit.fixed_utils[gi]) for gi in gi_list] for p, gi_list in s.eligible.items()},
+                s.logit.give_up_utils,
+            )
+            for s in model.streams
         ]
         self.sec_free = {m: f.positions for m, f in model.secondary.items()}
         self.sec_queue: dict[str, deque] = {m: deque() for m in model.secondary}
@@ -180,10 +210,16 @@ class Engine:
         for gm, g in zip(model.groups, self.groups):  # a pool group starts with its min_lanes taken
             if g.pool is not None:
                 self.pool_free[g.pool] -= gm.schedule[0][1]
+            if g.roster is not None:  # ... and its officers (the roster's first step is applied after)
+                self.roster_free[g.roster] -= gm.schedule[0][1] * g.k
         for gm, g in zip(model.groups, self.groups):  # each change schedules the next (small heap)
             self._at(gm.schedule[0][0], self._on_schedule, (g, gm.schedule, 0), URGENT)
             if gm.policy is not None:
                 self._at(gm.policy.review_s, self._on_review, (g, gm.policy), URGENT)
+        for r, roster in enumerate(model.rosters):  # after the groups' first lanes open at t = 0
+            self._at(roster.schedule[0][0], self._on_roster, (r, roster.schedule, 0), URGENT)
+        if any(x is not None for x in self.logit):
+            self._at(model.posting_interval_s, self._on_post, None, URGENT)
         self._at(3600.0, self._on_hour, 1, URGENT)
         if travellers is not None:
             self.feed(travellers)
@@ -220,6 +256,14 @@ class Engine:
         if shares is not None:
             u = self.choice_u[i]
             g = next(grp for grp, c in shares if u < c) if u < shares[-1][1] else shares[-1][0]
+        elif self.logit[s] is not None:
+            g = self._logit_choice(self.logit[s], self.program[i], self.choice_u[i])
+            if g is None:  # gave up: leaves at once without crossing (and so is never referred)
+                self.depart[i] = self.env._now
+                self.referred[i] = False
+                self.in_system -= 1
+                self.gave_up += 1
+                return
         else:
             cands = self.candidates[s][self.program[i]]
             g = cands[0] if len(cands) == 1 else self._shortest_expected_wait(cands, self.program[i])
@@ -256,6 +300,38 @@ class Engine:
                 g.waiting += 1
                 if g.waiting > g.peak:
                     g.peak = g.waiting
+
+    def _logit_choice(self, spec, program: int, u: float) -> "_Group | None":
+        """Posted-wait logit: the alternative whose cumulative probability first exceeds ``u``
+        (None: the give-up alternative, listed last). Unavailable: groups with no lane open or
+        opening. If nothing is available and there is no give-up option, the first candidate."""
+        wait_b, by_program, give_up = spec
+        cands = by_program[program]
+        utils = []
+        for g, fixed in cands:
+            if g.n_open == 0 and not g.pending:
+                continue
+            utils.append((g, fixed + wait_b * g.posted_s))
+        if give_up is not None:
+            utils.append((None, give_up))
+        if not utils:
+            return cands[0][0]
+        if len(utils) == 1:
+            return utils[0][0]
+        top = max(v for _, v in utils)
+        weights = [math.exp(v - top) for _, v in utils]
+        x = u * sum(weights)
+        for (g, _), w in zip(utils, weights):
+            x -= w
+            if x < 0:
+                return g
+        return utils[-1][0]
+
+    def _on_post(self, ev) -> None:
+        """Post every group's current wait estimate (what arriving drivers see until the next post)."""
+        self._at(self.model.posting_interval_s, self._on_post, None, URGENT)
+        for g in self.groups:
+            g.posted_s = self._wait_estimate(g)
 
     def _shortest_expected_wait(self, cands, program):
         """The candidate group where the traveller expects to be through primary soonest:
@@ -345,25 +421,29 @@ class Engine:
         if g.pending:
             return
         estimate = self._wait_estimate(g)
-        target = g.n_open
-        if estimate > p.high_wait_s and target < p.max_lanes:
-            if g.pool is None:
-                target += 1
-            elif self.pool_free[g.pool] > 0:  # a shared lane is free: promise it to this group now
-                self.pool_free[g.pool] -= 1
-                target += 1
-            else:  # the pool is full: take a lane from the member whose line is shortest for its band
-                donor = self._pool_donor(g, estimate / p.high_wait_s)
+        delta = 0
+        if (estimate > p.high_wait_s or g.n_open < p.min_lanes) and g.n_open < p.max_lanes:
+            need_lane = g.pool is not None and self.pool_free[g.pool] <= 0
+            need_staff = g.roster is not None and self.roster_free[g.roster] < g.k
+            if not (need_lane or need_staff):
+                delta = 1
+            else:  # the pool or the roster is used up: take a lane from the member whose line is shortest for its band
+                pressure = estimate / p.high_wait_s if estimate > p.high_wait_s else _INF
+                donor = self._donor(g, pressure, need_lane, need_staff)
                 if donor is not None:
                     donor.pending = True
-                    self._at(donor.policy.reaction_s, self._on_policy_change, (donor, donor.n_open - 1), URGENT)
-                    self.pool_free[g.pool] -= 1  # promised to g; the donor's lane comes back when it closes
-                    target += 1
-        elif estimate < p.low_wait_s and target > p.min_lanes:
-            target -= 1
-        if target != g.n_open:
+                    self._at(donor.policy.reaction_s, self._on_policy_change, (donor, -1), URGENT)
+                    delta = 1  # the donor's lane and officers come back when it closes
+            if delta:  # promise the lane and its officers to this group now
+                if g.pool is not None:
+                    self.pool_free[g.pool] -= 1
+                if g.roster is not None:
+                    self.roster_free[g.roster] -= g.k
+        elif estimate < p.low_wait_s and g.n_open > p.min_lanes:
+            delta = -1
+        if delta:
             g.pending = True
-            self._at(p.reaction_s, self._on_policy_change, (g, target), URGENT)
+            self._at(p.reaction_s, self._on_policy_change, (g, delta), URGENT)
 
     def _wait_estimate(self, g: _Group) -> float:
         """A lane policy's estimate of the wait of a traveller joining ``g`` now (s)."""
@@ -375,13 +455,18 @@ class Engine:
             self._sync_factors(self.env._now)
         return g.waiting * g.lane_s / g.n_open * g.factor
 
-    def _pool_donor(self, g: _Group, pressure: float) -> _Group | None:
-        """Of the other members of ``g``'s pool that can spare a lane (above min_lanes, no decision
-        pending), the one whose estimated wait is the smallest share of its own upper target,
-        if that share is below ``pressure`` / 1.25 (a margin, so lanes do not shuttle back and forth)."""
+    def _donor(self, g: _Group, pressure: float, need_lane: bool, need_staff: bool) -> _Group | None:
+        """Of the other groups that share what ``g`` lacks (its pool's lanes, its roster's officers,
+        enough of them for g's lane) and can spare a lane (above min_lanes, no decision pending),
+        the one whose estimated wait is the smallest share of its own upper target, if that share
+        is below ``pressure`` / 1.25 (a margin, so lanes do not shuttle back and forth)."""
         best, best_ratio = None, pressure / POOL_MARGIN
         for h in self.groups:
-            if h is g or h.pool != g.pool or h.policy is None or h.pending or h.n_open <= h.policy.min_lanes:
+            if h is g or h.policy is None or h.pending or h.n_open <= h.policy.min_lanes:
+                continue
+            if need_lane and h.pool != g.pool:
+                continue
+            if need_staff and (h.roster != g.roster or self.roster_free[g.roster] + h.k < g.k):
                 continue
             ratio = self._wait_estimate(h) / h.policy.high_wait_s
             if ratio < best_ratio:
@@ -389,11 +474,39 @@ class Engine:
         return best
 
     def _on_policy_change(self, ev) -> None:
-        g, target = ev._value
+        g, delta = ev._value
         g.pending = False
-        if g.pool is not None and target < g.n_open:
-            self.pool_free[g.pool] += g.n_open - target  # a closed lane goes back to the pool
-        self._set_open(g, target)
+        if delta > 0 and g.roster is not None and self.roster_free[g.roster] < 0:
+            # officers went off duty meanwhile: the opening is cancelled and its promise returned
+            self.roster_free[g.roster] += g.k
+            if g.pool is not None:
+                self.pool_free[g.pool] += 1
+            return
+        if delta < 0:
+            self._release(g, -delta)  # a closed lane goes back to the pool, its officers to the roster
+        self._set_open(g, g.n_open + delta)
+
+    def _release(self, g: _Group, lanes: int) -> None:
+        if g.pool is not None:
+            self.pool_free[g.pool] += lanes
+        if g.roster is not None:
+            self.roster_free[g.roster] += lanes * g.k
+
+    def _on_roster(self, ev) -> None:
+        """Officers come on or go off duty. Going off, lanes close at once (shortest line for its
+        target first; non-preemptively) until the booths open and promised fit those on duty."""
+        r, steps, k = ev._value
+        if k + 1 < len(steps):
+            self._at(steps[k + 1][0] - self.env._now, self._on_roster, (r, steps, k + 1), URGENT)
+        self.roster_free[r] += steps[k][1] - self.roster_on_duty[r]
+        self.roster_on_duty[r] = steps[k][1]
+        while self.roster_free[r] < 0:
+            members = [h for h in self.groups if h.roster == r and h.n_open > 0]
+            if not members:
+                break  # only promised openings remain; they are cancelled when due
+            h = min(members, key=lambda x: (self._wait_estimate(x) / x.policy.high_wait_s, -x.index))
+            self._release(h, 1)
+            self._set_open(h, h.n_open - 1)
 
     def _set_open(self, g: _Group, target: int) -> None:
         """Open lanes (lowest number first) or close them (idle ones first, highest number
@@ -608,6 +721,10 @@ class Engine:
             sec_end_s=arr(self.sec_end),
             queue_peak=self.queue_peak,
             traveller=arr(self.uid, np.int64),
+            group_ports=tuple(g.port for g in m.groups),
+            group_lane_booths=tuple(g.booths_per_lane for g in m.groups),
+            group_roster=tuple(-1 if g.roster is None else g.roster for g in m.groups),
+            rosters=tuple((r.name, r.schedule) for r in m.rosters),
         )
 
 

@@ -25,7 +25,7 @@ from sim.runner import run
 from sim.scenario.loader import scenario_from_dict
 from sim.statistics import ALL
 
-METRICS = ("mean_wait_min", "lanes_open")
+METRICS = ("mean_wait_min", "lanes_open", "throughput_per_h")
 
 
 class FitError(PoesimError):
@@ -64,9 +64,9 @@ class FitResult:
 
 
 def simulated_metrics(result, booths_per_lane: dict[str, int]) -> pd.DataFrame:
-    """Per lane group and clock hour: the mean wait (min, all programs) and the mean number of
-    lanes open (booths open ÷ booths per lane), averaged over replications. Long format:
-    ``lane_group, hour, metric, simulated``."""
+    """Per lane group and clock hour: the mean wait (min, all programs), the mean number of lanes
+    open (booths open ÷ booths per lane) and the travellers served per hour, averaged over
+    replications. Long format: ``lane_group, hour, metric, simulated``."""
     s = result.summary
     s = s[(s["program"] == ALL) & (s["hour"] != ALL) & (s["lane_group"] != ALL)]
     waits = s[["lane_group", "hour", "mean_wait_min"]].rename(columns={"mean_wait_min": "simulated"})
@@ -76,7 +76,10 @@ def simulated_metrics(result, booths_per_lane: dict[str, int]) -> pd.DataFrame:
     lanes = q[["lane_group", "hour"]].copy()
     lanes["simulated"] = q["booths_open"].to_numpy() / q["lane_group"].map(booths_per_lane).to_numpy()
     lanes["metric"] = "lanes_open"
-    return pd.concat([waits, lanes], ignore_index=True)[["lane_group", "hour", "metric", "simulated"]]
+    served = q[["lane_group", "hour"]].copy()
+    served["simulated"] = q["throughput_per_h"].to_numpy()
+    served["metric"] = "throughput_per_h"
+    return pd.concat([waits, lanes, served], ignore_index=True)[["lane_group", "hour", "metric", "simulated"]]
 
 
 def compare_to_observed(simulated: pd.DataFrame, observed: pd.DataFrame) -> pd.DataFrame:

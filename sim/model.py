@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.distributions import ServiceDist, from_spec
-from sim.scenario.schema import MONTHS, WEEKDAYS, Demand, FixedShares, Scenario
+from sim.scenario.schema import MONTHS, WEEKDAYS, Demand, FixedShares, PostedWaitLogit, Scenario
 
 PROGRAMS: tuple[str, ...] = ("general", "sentri", "ready", "fast")
 
@@ -31,6 +31,17 @@ class StreamModel:
     referral_p: float
     eligible: dict[int, tuple[int, ...]]  # program index -> eligible group indices, in listed order
     fixed_shares: tuple[tuple[int, float], ...] | None  # (group index, cumulative share) or None
+    logit: "LogitModel | None" = None  # posted-wait logit lane choice, or None
+
+
+@dataclass(frozen=True)
+class LogitModel:
+    """Posted-wait logit choice of one stream (see ``schema.PostedWaitLogit``), compiled: the
+    fixed part of each group's utility and the utility of one second of posted wait."""
+
+    wait_utils_per_s: float
+    fixed_utils: dict[int, float]  # group index -> bias + access time + toll cost
+    give_up_utils: float | None  # utility of not crossing now, or None (no such alternative)
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,16 @@ class GroupModel:
     policy: PolicyModel | None = None  # lanes follow the line instead of the schedule after t = 0
     service_by_hour: tuple[float, ...] | None = None  # service-time multiplier by clock hour of service start
     pool: int | None = None  # index into Model.pool_lanes
+    roster: int | None = None  # index into Model.rosters: officers who staff this group's booths
+    port: str = "port"
+
+
+@dataclass(frozen=True)
+class RosterModel:
+    """Officers on primary duty: (time_s, officers) steps since the window start, first at 0."""
+
+    name: str
+    schedule: tuple[tuple[float, int], ...]
 
 
 @dataclass(frozen=True)
@@ -83,10 +104,8 @@ class Model:
     groups: tuple[GroupModel, ...]
     secondary: dict[str, SecondaryModel]  # mode -> facility
     pool_lanes: tuple[int, ...] = ()  # lanes of each shared lane pool (GroupModel.pool indexes it)
-
-    @property
-    def start_hour_of_day(self) -> int:
-        return self.start.hour
+    rosters: tuple[RosterModel, ...] = ()  # officers on duty (GroupModel.roster indexes it)
+    posting_interval_s: float = 3600.0  # how often lane groups' waits are posted
 
 
 def _window_rates_per_s(scenario: Scenario, demand: Demand) -> np.ndarray:
@@ -144,6 +163,8 @@ def build_model(scenario: Scenario) -> Model:
             ),
             service_by_hour=None if g.service_by_hour is None else tuple(g.service_by_hour),
             pool=None if g.pool is None else list(scenario.lane_pools).index(g.pool),
+            roster=None if g.staffed_by is None else list(scenario.staffing).index(g.staffed_by),
+            port=g.port,
         )
         for i, (name, g) in enumerate(scenario.lane_groups.items())
     )
@@ -161,6 +182,21 @@ def build_model(scenario: Scenario) -> Model:
             items = [(group_names.index(g), v) for g, v in s.lane_choice.shares.items() if v > 0]
             c = np.cumsum([v for _, v in items])
             fixed = tuple((gi, float(x / c[-1])) for (gi, _), x in zip(items, c))
+        logit = None
+        if isinstance(s.lane_choice, PostedWaitLogit):
+            lc = s.lane_choice
+            usd_utils = -lc.wait_utils_per_min * 60.0 / lc.value_of_time_usd_per_h  # utils lost per dollar
+            fixed_utils = {
+                g.index: scenario.lane_groups[g.name].choice_bias
+                + lc.access_utils_per_min * lc.access_min.get(g.port, 0.0)
+                - usd_utils * scenario.lane_groups[g.name].toll_usd
+                for g in groups if g.mode == s.mode
+            }
+            logit = LogitModel(
+                wait_utils_per_s=lc.wait_utils_per_min / 60.0,
+                fixed_utils=fixed_utils,
+                give_up_utils=None if lc.give_up_above_min is None else lc.wait_utils_per_min * lc.give_up_above_min,
+            )
         streams.append(
             StreamModel(
                 name=name,
@@ -171,6 +207,7 @@ def build_model(scenario: Scenario) -> Model:
                 referral_p=s.referral_p,
                 eligible=eligible,
                 fixed_shares=fixed,
+                logit=logit,
             )
         )
     secondary = {
@@ -187,4 +224,9 @@ def build_model(scenario: Scenario) -> Model:
         groups=groups,
         secondary=secondary,
         pool_lanes=tuple(scenario.lane_pools.values()),
+        rosters=tuple(
+            RosterModel(name=n, schedule=_schedule_seconds(r.officers, w.start, horizon_s + drain_s))
+            for n, r in scenario.staffing.items()
+        ),
+        posting_interval_s=60.0 * scenario.posting_interval_min,
     )

@@ -41,6 +41,15 @@ class Records:
     sec_end_s: np.ndarray
     queue_peak: np.ndarray | None = None  # [group, hour of the run]: most travellers in line in that hour
     traveller: np.ndarray | None = None  # each row's traveller number in the replication (arrival order)
+    group_ports: tuple[str, ...] = ()  # the port of each lane group
+    group_lane_booths: tuple[int, ...] = ()  # booths per lane of each lane group
+    group_roster: tuple[int, ...] = ()  # the roster staffing each lane group (-1: none)
+    rosters: tuple[tuple[str, tuple[tuple[float, int], ...]], ...] = ()  # (name, (time_s, officers) steps)
+
+    @property
+    def gave_up(self) -> np.ndarray:
+        """Travellers who chose not to cross (posted-wait logit's give-up alternative): no lane group."""
+        return (self.group < 0) & ~np.isnan(self.depart_s)
 
     def __len__(self) -> int:
         return len(self.arrival_s)

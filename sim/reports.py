@@ -21,6 +21,7 @@ import pandas as pd
 
 from sim import __version__
 from sim.results import Comparison, RunResult, Sweep, describe
+from sim import statistics as st
 from sim.statistics import ALL
 
 MANIFEST = "manifest.json"
@@ -94,6 +95,80 @@ def comparison_table(cmp: Comparison, program: str = ALL, detail: bool = False) 
         whole = _comparison_rows(ds[ds["hour"] == ALL], metrics, with_hours=False)
         banded = _comparison_rows(ds[ds["hour"] != ALL], metrics if detail else ("mean",), with_hours=True)
         blocks.append(f"{head}\n\nWhole day\n{whole}\n\nBy hour band\n{banded}\n\n{crn_gain(ds)}")
+    return "\n\n".join(blocks)
+
+
+def staffing_text(result: RunResult) -> str:
+    """Officer-hours per day by roster (the staffing assumption), booths staffed and officer utilisation;
+    or a line saying lanes open as scheduled or by policy, with no roster."""
+    s = result.staffing
+    if s.empty:
+        return f"Staffing ({result.name}): no officer roster; lanes open by schedule or policy within their lane limits."
+    lines = [f"Staffing ({result.name}): officers on primary duty (one per open booth), per counted day"]
+    for roster, d in s.groupby("roster", sort=False):
+        hours = d[d["hour"] != ALL]
+        whole = d[d["hour"] == ALL].iloc[0]
+        lines.append(f"  {roster}: {hours['officers_on_duty'].sum():.0f} officer-hours on duty, "
+                     f"{hours['booths_staffed'].sum():.0f} booth-hours staffed "
+                     f"[{hours['booths_staffed_lo'].sum():.0f}, {hours['booths_staffed_hi'].sum():.0f}], "
+                     f"inspecting {100 * whole['officer_utilisation']:.0f} % of their time on duty")
+    return "\n".join(lines)
+
+
+def overload_text(result: RunResult) -> str:
+    """A plain warning for each long stretch in which arrivals exceed what the open booths serve."""
+    o = result.overloaded_hours()
+    if o.empty:
+        return ""
+    lines = [f"WARNING ({result.name}): arrivals exceed what the open booths can serve for hours on end; waits in "
+             "these hours keep growing and depend on how long the run is:"]
+    for _, r in o.iterrows():
+        lines.append(f"  {r['mode']} {r['hours']} h: {r['arrivals_per_h']:.0f} arrivals/h against "
+                     f"{r['throughput_per_h']:.0f} served/h ({r['excess_pct']:+.0f} %)")
+    return "\n".join(lines)
+
+
+def ports_text(result: RunResult) -> str:
+    """Per port: travellers crossing per day, mean wait and delay; drivers who gave up; regional delay."""
+    p = result.ports
+    if p.empty:
+        return ""
+    d = p[(p["stream"] == ALL) & (p["hour"] == ALL)]
+    gave_up = d.loc[d["port"] == st.GAVE_UP, "travellers_per_day"]
+    if d["port"].nunique() <= 3 and not (gave_up > 0).any():  # one port, nobody gave up
+        return ""
+    rows = []
+    for _, r in d.iterrows():
+        rows.append({"port": r["port"],
+                     "travellers/day": _ci(r["travellers_per_day"], r["travellers_per_day_lo"], r["travellers_per_day_hi"]),
+                     "share %": f"{100 * r['share']:.1f}",
+                     "mean wait (min)": "—" if r["port"] == st.GAVE_UP else _ci(r["mean_wait_min"], r["mean_wait_min_lo"], r["mean_wait_min_hi"]),
+                     "delay (veh-h/day)": "—" if r["port"] == st.GAVE_UP else f"{r['delay_veh_h_per_day']:.0f}"})
+    return (f"Ports ({result.name}; all streams; '{st.GAVE_UP}' = drivers who did not cross; 'all' = the region)\n"
+            + pd.DataFrame(rows).to_string(index=False))
+
+
+def ports_comparison_text(cmp: Comparison) -> str:
+    """Travellers moved between ports (and to not crossing) and the regional delay, B − A with 95 % CIs."""
+    d = cmp.ports
+    if d.empty:
+        return ""
+    d = d[(d["stream"] == ALL) & (d["hour"] == ALL)]
+    gave_up = d[d["port"] == st.GAVE_UP]
+    nobody_gave_up = gave_up.empty or bool(((gave_up["travellers_per_day_a"] == 0) & (gave_up["travellers_per_day_b"] == 0)).all())
+    if d["port"].nunique() <= 3 and nobody_gave_up:  # one port, 'all' and an empty 'gave_up': nothing moved
+        return ""
+    blocks = []
+    for scen, ds in d.groupby("scenario", sort=False):
+        rows = []
+        for _, r in ds.iterrows():
+            rows.append({"port": r["port"],
+                         "travellers/day A→B": f"{r['travellers_per_day_a']:.0f}→{r['travellers_per_day_b']:.0f}",
+                         "Δ [95% CI]": _diff(r, "travellers_per_day"),
+                         "delay veh-h/day A→B": f"{r['delay_veh_h_per_day_a']:.0f}→{r['delay_veh_h_per_day_b']:.0f}",
+                         "Δdelay [95% CI]": _diff(r, "delay_veh_h_per_day")})
+        blocks.append(f"Ports, B = {scen} (travellers who moved between ports or gave up; delay of those who crossed)\n"
+                      + pd.DataFrame(rows).to_string(index=False))
     return "\n\n".join(blocks)
 
 
@@ -319,6 +394,10 @@ def write_run(result: RunResult, out_dir: str | Path, records: bool = False, plo
         result.summary[SUMMARY_COLUMNS].to_csv(stage / "summary.csv", index=False, float_format="%.4f")
         result.by_band[SUMMARY_COLUMNS].to_csv(stage / "by_band.csv", index=False, float_format="%.4f")
         result.queue.to_csv(stage / "queue.csv", index=False, float_format="%.4f")
+        if not result.staffing.empty:
+            result.staffing.to_csv(stage / "staffing.csv", index=False, float_format="%.4f")
+        if not result.ports.empty:
+            result.ports.to_csv(stage / "ports.csv", index=False, float_format="%.4f")
         if records:
             result.records().to_parquet(stage / "records.parquet", index=False)
         if plots:
@@ -328,6 +407,16 @@ def write_run(result: RunResult, out_dir: str | Path, records: bool = False, plo
         files = sorted(p.name for p in stage.iterdir()) + [MANIFEST]
         (stage / MANIFEST).write_text(json.dumps(manifest(result, files), indent=2, default=str))
     return [out_dir / f for f in files]
+
+
+def comparison_text(cmp: Comparison, detail: bool = True) -> str:
+    """The whole comparison as text: staffing assumption of each scenario, waits A→B with paired
+    differences, travellers moved between ports, and overload warnings."""
+    parts = [staffing_text(r) for r in cmp.runs]
+    parts.append(comparison_table(cmp, detail=detail))
+    parts.append(ports_comparison_text(cmp))
+    parts += [overload_text(r) for r in cmp.runs]
+    return "\n\n".join(p for p in parts if p)
 
 
 def write_comparison(cmp: Comparison, out_dir: str | Path, plots: bool = True) -> list[Path]:
@@ -340,7 +429,13 @@ def write_comparison(cmp: Comparison, out_dir: str | Path, plots: bool = True) -
         for r in cmp.runs:
             summaries.append(r.summary[SUMMARY_COLUMNS].assign(scenario=r.name))
         pd.concat(summaries)[["scenario", *SUMMARY_COLUMNS]].to_csv(stage / "summary.csv", index=False, float_format="%.4f")
-        (stage / "comparison.txt").write_text(comparison_table(cmp, detail=True) + "\n")
+        pd.concat([r.queue.assign(scenario=r.name) for r in cmp.runs]).to_csv(stage / "queue.csv", index=False, float_format="%.4f")
+        staffing = [r.staffing.assign(scenario=r.name) for r in cmp.runs if not r.staffing.empty]
+        if staffing:
+            pd.concat(staffing).to_csv(stage / "staffing.csv", index=False, float_format="%.4f")
+        if not cmp.ports.empty:
+            cmp.ports.to_csv(stage / "comparison_ports.csv", index=False, float_format="%.4f")
+        (stage / "comparison.txt").write_text(comparison_text(cmp) + "\n")
         if plots:
             plot_wait_by_hour(cmp.runs, stage / "wait_by_hour.png")
             plot_wait_ecdf(cmp.runs, stage / "wait_ecdf.png")

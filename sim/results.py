@@ -29,6 +29,8 @@ class ReplicationOutput:
     runtime_s: float
     records: pd.DataFrame | None = None
     timings_s: dict[str, float] = field(default_factory=dict)  # sampling / engine / statistics
+    staffing: pd.DataFrame | None = None  # officers on duty and booths staffed by roster and hour
+    ports: pd.DataFrame | None = None  # travellers and delay by stream, port (or gave up) and hour
 
 
 @dataclass
@@ -46,19 +48,57 @@ class RunResult:
     summary: pd.DataFrame = field(init=False)
     by_band: pd.DataFrame = field(init=False)
     queue: pd.DataFrame = field(init=False)
+    staffing: pd.DataFrame = field(init=False)
+    ports: pd.DataFrame = field(init=False)
 
     def __post_init__(self) -> None:
         self.summary = st.across_replications(self.per_replication("by_hour"), st.WAIT_KEYS, st.WAIT_METRICS)
         self.by_band = st.across_replications(self.per_replication("by_band"), st.WAIT_KEYS, st.WAIT_METRICS)
         self.queue = st.across_replications(self.per_replication("queue"), st.QUEUE_KEYS, st.QUEUE_METRICS)
+        staffing = self.per_replication("staffing")
+        self.staffing = (st.across_replications(staffing, st.STAFFING_KEYS, st.STAFFING_METRICS)
+                         if len(staffing) else pd.DataFrame())
+        ports = self.per_replication("ports")
+        self.ports = st.across_replications(ports, st.PORT_KEYS, st.PORT_METRICS) if len(ports) else pd.DataFrame()
 
     @property
     def name(self) -> str:
         return self.loaded.scenario.name
 
     def per_replication(self, table: str) -> pd.DataFrame:
-        """One of ``by_hour``, ``by_band``, ``queue``, ``quantiles`` for every replication."""
-        return pd.concat([getattr(o, table) for o in self.outputs], ignore_index=True)
+        """One of ``by_hour``, ``by_band``, ``queue``, ``quantiles``, ``staffing``, ``ports`` for every
+        replication (an empty frame if the replications did not produce that table)."""
+        parts = [getattr(o, table, None) for o in self.outputs]
+        parts = [p for p in parts if p is not None and len(p)]
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+    def overloaded_hours(self, margin: float = 0.05, min_run_h: int = 3) -> pd.DataFrame:
+        """Stretches of at least ``min_run_h`` clock hours in which a mode's arrivals exceed what
+        its open booths served by more than ``margin`` while the booths were busy (utilisation
+        ≥ 0.95): waits there grow with the run length. Columns: mode, hours, arrivals and
+        throughput per hour over the stretch, excess %."""
+        q = self.queue
+        if q.empty or "arrivals_per_h" not in q:
+            return pd.DataFrame(columns=["mode", "hours", "arrivals_per_h", "throughput_per_h", "excess_pct"])
+        q = q[(q["lane_group"] != st.ALL) & (q["hour"] != st.ALL)]
+        rows = []
+        for mode, d in q.groupby("mode", sort=False):
+            busy = d.assign(busy=d["utilisation"].fillna(0) * d["booths_open"])
+            h = busy.groupby("hour").agg(arr=("arrivals_per_h", "sum"), thr=("throughput_per_h", "sum"),
+                                         busy=("busy", "sum"), booths=("booths_open", "sum")).sort_index()
+            over = (h["arr"] > (1 + margin) * h["thr"]) & (h["busy"] >= 0.95 * h["booths"]) & (h["booths"] > 0)
+            run: list[str] = []
+            for hour, flag in list(over.items()) + [("", False)]:
+                if flag:
+                    run.append(hour)
+                    continue
+                if len(run) >= min_run_h:
+                    a, t = h.loc[run, "arr"].sum(), h.loc[run, "thr"].sum()
+                    rows.append({"mode": mode, "hours": f"{run[0]}-{int(run[-1]) + 1:02d}",
+                                 "arrivals_per_h": a / len(run), "throughput_per_h": t / len(run),
+                                 "excess_pct": 100.0 * (a / t - 1) if t > 0 else float("inf")})
+                run = []
+        return pd.DataFrame(rows, columns=["mode", "hours", "arrivals_per_h", "throughput_per_h", "excess_pct"])
 
     def records(self) -> pd.DataFrame:
         """Per-traveller records of all replications (only if the run kept them)."""
@@ -86,6 +126,7 @@ class Comparison:
     runs: list[RunResult]
     by_band: pd.DataFrame  # paired differences (each scenario − the first) by hour band
     by_hour: pd.DataFrame  # the same by clock hour
+    ports: pd.DataFrame = field(default_factory=pd.DataFrame)  # paired differences of travellers and delay by port
 
     @property
     def baseline(self) -> RunResult:

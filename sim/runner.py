@@ -72,11 +72,15 @@ def run_replication(model: Model, seed: int, replication: int, keep_records: boo
     t2 = time.perf_counter()
     frame = records.to_frame()
     frame["mode"] = np.asarray(records.group_modes, dtype=object)[records.group]
+    totals = st.hourly_totals(records)
+    assert records.queue_peak is not None
     return ReplicationOutput(
         replication=replication,
         by_hour=st.wait_summary(records, by="hour"),
         by_band=st.wait_summary(records, by="band"),
-        queue=st.queue_summary(records),
+        queue=st.queue_table(records, totals, records.queue_peak),
+        staffing=st.staffing_table(records, totals),
+        ports=st.port_table(records, st.port_totals(records)),
         quantiles=st.wait_quantiles(frame, replication),
         n_travellers=len(records),
         runtime_s=time.perf_counter() - t0,
@@ -127,6 +131,8 @@ def _run_streaming(model: Model, seed: int, replication: int, t0: float, chunk_s
         by_hour=acc.wait_table("hour"),
         by_band=acc.wait_table("band"),
         queue=acc.queue_table(engine.queue_peak, engine.booth_steps()),
+        staffing=acc.staffing_table(engine.booth_steps()),
+        ports=acc.port_table(),
         quantiles=acc.quantile_table(),
         n_travellers=acc.n_travellers,
         runtime_s=time.perf_counter() - t0,
@@ -290,11 +296,15 @@ def run_to_precision(
             ex.close()
 
 
-def _diffs(runs: list[RunResult], table: str) -> pd.DataFrame:
+def _diffs(runs: list[RunResult], table: str, metrics: Sequence[str] = st.WAIT_METRICS,
+           keys: Sequence[str] = st.WAIT_KEYS) -> pd.DataFrame:
     base = runs[0].per_replication(table)
     parts = []
     for r in runs[1:]:
-        d = st.paired_differences(base, r.per_replication(table))
+        other = r.per_replication(table)
+        if base.empty or other.empty:
+            continue
+        d = st.paired_differences(base, other, metrics, keys)
         d.insert(0, "scenario", r.name)
         d.insert(0, "baseline", runs[0].name)
         parts.append(d)
@@ -323,4 +333,5 @@ def compare(
     finally:
         if own:
             ex.close()
-    return Comparison(runs=runs, by_band=_diffs(runs, "by_band"), by_hour=_diffs(runs, "by_hour"))
+    return Comparison(runs=runs, by_band=_diffs(runs, "by_band"), by_hour=_diffs(runs, "by_hour"),
+                      ports=_diffs(runs, "ports", st.PORT_METRICS, st.PORT_KEYS))

@@ -22,7 +22,10 @@ from sim.model import PROGRAMS
 from sim.records import Records
 
 WAIT_METRICS = ("mean_wait_min", "p50_wait_min", "p90_wait_min", "p95_wait_min", "max_wait_min")
-QUEUE_METRICS = ("mean_queue", "max_queue", "throughput_per_h", "booths_open", "utilisation")
+QUEUE_METRICS = ("mean_queue", "max_queue", "arrivals_per_h", "throughput_per_h", "lanes_open", "booths_open", "utilisation")
+STAFFING_METRICS = ("officers_on_duty", "booths_staffed", "officer_utilisation")
+PORT_METRICS = ("travellers_per_day", "share", "mean_wait_min", "delay_veh_h_per_day")
+GAVE_UP = "gave_up"  # the port column of drivers who chose not to cross
 HOUR_BANDS: tuple[tuple[str, int, int], ...] = (
     ("00-06", 0, 6),
     ("06-10", 6, 10),
@@ -169,9 +172,12 @@ def hourly_totals(records: Records) -> dict[str, np.ndarray]:
     seconds of inspection (``busy_s``) and departures from primary. Additive over batches."""
     edges = window_hour_edges(records.horizon_s)
     n_groups = len(records.group_names)
-    out = {k: np.zeros((n_groups, len(edges) - 1)) for k in ("queue_s", "busy_s", "departures")}
+    out = {k: np.zeros((n_groups, len(edges) - 1)) for k in ("queue_s", "busy_s", "departures", "arrivals")}
     for gi in range(n_groups):
         m = records.group == gi
+        arr = records.arrival_s[m]
+        arr = arr[(arr >= edges[0]) & (arr < edges[-1])]
+        out["arrivals"][gi] = np.bincount(np.searchsorted(edges, arr, side="right") - 1, minlength=len(edges) - 1)
         start = records.start_s[m]
         out["queue_s"][gi] = interval_seconds_per_bin(records.arrival_s[m], np.where(np.isnan(start), records.end_s, start), edges)
         served = ~np.isnan(start)
@@ -209,6 +215,7 @@ def queue_table(records: Records, totals: dict[str, np.ndarray], queue_peak: np.
                 "hour": hour_label(clock),
                 "mean_queue": totals["queue_s"][gi] / width,
                 "max_queue": queue_peak[gi, : len(width)],
+                "arrivals_per_h": totals["arrivals"][gi] * 3600.0 / width if "arrivals" in totals else np.nan,
                 "throughput_per_h": totals["departures"][gi] * 3600.0 / width,
                 "busy_s": totals["busy_s"][gi],
                 "open_s": open_s,
@@ -219,6 +226,7 @@ def queue_table(records: Records, totals: dict[str, np.ndarray], queue_peak: np.
         agg = frame.groupby("hour").agg(
             mean_queue=("mean_queue", "mean"),
             max_queue=("max_queue", "max"),
+            arrivals_per_h=("arrivals_per_h", "mean"),
             throughput_per_h=("throughput_per_h", "mean"),
             booths_open=("booths_open", "mean"),
             busy_s=("busy_s", "sum"),
@@ -229,6 +237,7 @@ def queue_table(records: Records, totals: dict[str, np.ndarray], queue_peak: np.
             {
                 "mean_queue": [np.average(frame["mean_queue"], weights=w) if len(w) else np.nan],
                 "max_queue": [frame["max_queue"].max()],
+                "arrivals_per_h": [np.average(frame["arrivals_per_h"], weights=w) if len(w) else np.nan],
                 "throughput_per_h": [np.average(frame["throughput_per_h"], weights=w) if len(w) else np.nan],
                 "booths_open": [np.average(frame["booths_open"], weights=w) if len(w) else np.nan],
                 "busy_s": [frame["busy_s"].sum()],
@@ -239,11 +248,114 @@ def queue_table(records: Records, totals: dict[str, np.ndarray], queue_peak: np.
         agg = pd.concat([agg, total])
         with np.errstate(invalid="ignore", divide="ignore"):
             agg["utilisation"] = np.where(agg["open_s"] > 0, agg["busy_s"] / agg["open_s"], np.nan)
+        k = records.group_lane_booths[gi] if records.group_lane_booths else np.nan
+        agg["lanes_open"] = agg["booths_open"] / k
         agg = agg.drop(columns=["busy_s", "open_s"]).reset_index().rename(columns={"index": "hour"})
         agg.insert(0, "lane_group", name)
         agg.insert(0, "mode", records.group_modes[gi])
         rows.append(agg)
     out = pd.concat(rows, ignore_index=True)
+    out.insert(0, "replication", records.replication)
+    return out
+
+
+def _step_seconds_per_bin(steps: Sequence[tuple[float, int]], edges: np.ndarray) -> np.ndarray:
+    """∫ of a step function (time_s, value) over each bin [edges[k], edges[k+1])."""
+    t = np.array([x for x, _ in steps] + [np.inf])
+    v = np.array([n for _, n in steps], dtype=float)
+    return np.array([np.sum(v * np.clip(np.minimum(t[1:], e1) - np.maximum(t[:-1], e0), 0, None))
+                     for e0, e1 in zip(edges[:-1], edges[1:])])
+
+
+def staffing_table(records: Records, totals: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Per replication, roster and clock hour: officers on duty and booths they staff (time
+    averages; officer-hours per hour), and officer utilisation (inspection time ÷ time on duty).
+    Empty when the scenario has no roster."""
+    cols = ["replication", "roster", "hour", *STAFFING_METRICS]
+    if not records.rosters:
+        return pd.DataFrame(columns=cols)
+    edges = window_hour_edges(records.horizon_s)
+    width = np.diff(edges)
+    keep = edges[:-1] >= records.warmup_s
+    clock = hour_label(_clock_hour(records, edges[:-1]))
+    rows = []
+    for r, (name, steps) in enumerate(records.rosters):
+        members = [gi for gi, x in enumerate(records.group_roster) if x == r]
+        duty_s = _step_seconds_per_bin(steps, edges)
+        staffed_s = sum((_step_seconds_per_bin(records.group_booths[gi], edges) for gi in members), np.zeros(len(width)))
+        busy_s = sum((totals["busy_s"][gi] for gi in members), np.zeros(len(width)))
+        frame = pd.DataFrame({"hour": clock, "duty_s": duty_s, "staffed_s": staffed_s, "busy_s": busy_s, "width": width})[keep]
+        agg = frame.groupby("hour")[["duty_s", "staffed_s", "busy_s", "width"]].sum()
+        agg.loc[ALL] = frame[["duty_s", "staffed_s", "busy_s", "width"]].sum()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            part = pd.DataFrame({
+                "roster": name,
+                "hour": agg.index,
+                "officers_on_duty": agg["duty_s"] / agg["width"],
+                "booths_staffed": agg["staffed_s"] / agg["width"],
+                "officer_utilisation": np.where(agg["duty_s"] > 0, agg["busy_s"] / agg["duty_s"], np.nan),
+            })
+        rows.append(part)
+    out = pd.concat(rows, ignore_index=True)
+    out.insert(0, "replication", records.replication)
+    return out[cols]
+
+
+def port_totals(records: Records) -> dict[str, np.ndarray]:
+    """Per stream × port (last index: gave up) × clock hour of arrival, counted travellers:
+    how many and their summed wait (s; unserved count with the wait so far). Additive over batches."""
+    ports = list(dict.fromkeys(records.group_ports))
+    n_ports = len(ports) + 1
+    shape = (len(records.stream_names), n_ports, 24)
+    m = records.counted()
+    group = records.group[m]
+    port_of_group = np.array([ports.index(p) for p in records.group_ports] + [len(ports)], dtype=np.int64)
+    port = port_of_group[np.where(group >= 0, group, len(records.group_ports))]
+    arrival = records.arrival_s[m]
+    start = records.start_s[m]
+    wait = np.where(group < 0, 0.0, np.where(np.isnan(start), records.end_s - arrival, start - arrival))
+    cell = np.ravel_multi_index((records.stream[m], port, _clock_hour(records, arrival)), shape)
+    size = int(np.prod(shape))
+    return {
+        "n": np.bincount(cell, minlength=size).reshape(shape).astype(float),
+        "wait_s": np.bincount(cell, weights=wait, minlength=size).reshape(shape),
+    }
+
+
+def port_table(records: Records, totals: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Per replication, stream × port (or ``gave_up``) × clock hour (and ``all``), counted
+    travellers per day, their share of the stream's arrivals in that hour, mean wait, and
+    vehicle-hours of delay per day. Stream ``all`` pools the streams, port ``all`` the ports
+    (the regional total delay)."""
+    ports = list(dict.fromkeys(records.group_ports)) + [GAVE_UP]
+    edges = window_hour_edges(records.horizon_s)
+    starts = edges[:-1][edges[:-1] >= records.warmup_s]
+    days_by_hour = np.bincount(_clock_hour(records, starts), minlength=24) if len(starts) else np.zeros(24)
+    days_total = max((records.horizon_s - records.warmup_s) / 86400.0, 1e-12)
+    n, w = totals["n"], totals["wait_s"]
+    streams = list(records.stream_names)
+    rows = []
+    for si, sname in [(i, x) for i, x in enumerate(streams)] + [(None, ALL)]:
+        ns = n.sum(axis=0) if si is None else n[si]
+        ws = w.sum(axis=0) if si is None else w[si]
+        for pi, pname in [(i, x) for i, x in enumerate(ports)] + [(None, ALL)]:
+            if pname == ALL:
+                np_, wp = ns[:-1].sum(axis=0), ws[:-1].sum(axis=0)  # all ports: those who crossed
+            else:
+                np_, wp = ns[pi], ws[pi]
+            stream_n = ns.sum(axis=0)
+            for h, label in [(h, f"{h:02d}") for h in range(24)] + [(None, ALL)]:
+                cnt = np_.sum() if h is None else np_[h]
+                tot = stream_n.sum() if h is None else stream_n[h]
+                wait = wp.sum() if h is None else wp[h]
+                days = days_total if h is None else days_by_hour[h]
+                if tot == 0 or days == 0:
+                    continue
+                rows.append({"stream": sname, "port": pname, "hour": label,
+                             "travellers_per_day": cnt / days, "share": cnt / tot,
+                             "mean_wait_min": wait / cnt / 60.0 if cnt else np.nan,
+                             "delay_veh_h_per_day": wait / 3600.0 / days})
+    out = pd.DataFrame(rows, columns=["stream", "port", "hour", *PORT_METRICS])
     out.insert(0, "replication", records.replication)
     return out
 
@@ -301,6 +413,8 @@ def across_replications(per_rep: pd.DataFrame, keys: Iterable[str], metrics: Ite
 
 WAIT_KEYS = ["mode", "lane_group", "program", "hour"]
 QUEUE_KEYS = ["mode", "lane_group", "hour"]
+STAFFING_KEYS = ["roster", "hour"]
+PORT_KEYS = ["stream", "port", "hour"]
 
 
 def paired_differences(a: pd.DataFrame, b: pd.DataFrame, metrics: Iterable[str] = WAIT_METRICS,

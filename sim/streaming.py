@@ -18,7 +18,8 @@ import pandas as pd
 
 from sim.model import PROGRAMS
 from sim.records import Records
-from sim.statistics import ALL, ECDF_PROBS, HOUR_BANDS, _clock_hour, hourly_totals, queue_table
+from sim.statistics import (ALL, ECDF_PROBS, HOUR_BANDS, _clock_hour, hourly_totals, port_table, port_totals, queue_table,
+                            staffing_table)
 
 RATIO = 1.01  # width of a logarithmic bin
 MAX_WAIT_S = 7 * 86400.0
@@ -77,6 +78,7 @@ class ReplicationAccumulator:
         self.max_s = np.full((g, p, 24), -np.inf)
         self.unserved = np.zeros((g, p, 24), dtype=np.int64)
         self.totals: dict[str, np.ndarray] | None = None
+        self.ports: dict[str, np.ndarray] | None = None
         self.n_travellers = 0
 
     def add(self, batch: Records) -> None:
@@ -84,6 +86,8 @@ class ReplicationAccumulator:
         self.n_travellers += len(batch)
         t = hourly_totals(batch)
         self.totals = t if self.totals is None else {k: self.totals[k] + v for k, v in t.items()}
+        pt = port_totals(batch)
+        self.ports = pt if self.ports is None else {k: self.ports[k] + v for k, v in pt.items()}
         m = batch.counted() & (batch.group >= 0)
         if not m.any():
             return
@@ -147,3 +151,13 @@ class ReplicationAccumulator:
         """Queue statistics of the whole run (``booth_steps``: the engine's final open-booth record)."""
         assert self.totals is not None
         return queue_table(replace(self.meta, group_booths=booth_steps), self.totals, queue_peak)
+
+    def staffing_table(self, booth_steps) -> pd.DataFrame:
+        """Officers and booths staffed by roster and hour over the whole run."""
+        assert self.totals is not None
+        return staffing_table(replace(self.meta, group_booths=booth_steps), self.totals)
+
+    def port_table(self) -> pd.DataFrame:
+        """Travellers and delay by stream, port and hour over the whole run."""
+        assert self.ports is not None
+        return port_table(self.meta, self.ports)

@@ -176,7 +176,37 @@ class FixedShares(_Strict):
         return v
 
 
-LaneChoice = Annotated[Union[ShortestExpectedWait, FixedShares], Field(discriminator="rule")]
+class PostedWaitLogit(_Strict):
+    """Drivers choose among the lane groups (of every port) open to their program by a
+    multinomial logit on the waits *posted* at the moment they decide (CBP posts about hourly;
+    the scenario's ``posting_interval_min``), never on waits still to come. Utility of group g:
+    ``choice_bias`` of g + ``wait_utils_per_min`` × posted wait + ``access_utils_per_min`` ×
+    ``access_min`` of g's port − cost per $ × ``toll_usd`` of g, with the cost of a dollar
+    = −``wait_utils_per_min`` × 60 / ``value_of_time_usd_per_h`` (SANDAG's port choice model).
+    With ``give_up_above_min`` a driver may also not cross now: that alternative is worth what
+    a crossing with that posted wait (and no toll, bias or access time) is worth."""
+
+    rule: Literal["posted_wait_logit"]
+    wait_utils_per_min: float = Field(
+        default=-0.0625, lt=0,
+        description="utility of one minute of posted wait (SANDAG SR11_OME_IG port_of_entry_choice.R: "
+                    "K_PORT_TIME = 2.5 × K_TRAVEL_TIME = -0.0625)")
+    access_utils_per_min: float = Field(
+        default=-0.025, le=0,
+        description="utility of one minute of driving to a port (SANDAG K_TRAVEL_TIME = -0.025)")
+    value_of_time_usd_per_h: PositiveFloat = Field(
+        default=9.36, description="value of time for tolls (SANDAG vot_segmentation.csv, passenger general, HBO: 9.36)")
+    access_min: dict[Name, NonNegativeFloat] = Field(
+        default_factory=dict,
+        description="extra driving minutes from this stream's origins to each port (port name -> minutes); "
+                    "ports not listed: 0")
+    give_up_above_min: Optional[PositiveFloat] = Field(
+        default=None,
+        description="reservation wait: not crossing now is worth as much as crossing with this posted wait "
+                    "(drivers who give up leave without crossing and are counted apart)")
+
+
+LaneChoice = Annotated[Union[ShortestExpectedWait, FixedShares, PostedWaitLogit], Field(discriminator="rule")]
 
 
 class Stream(_Strict):
@@ -211,14 +241,19 @@ LANES_OPEN_HELP = (
     "expected a whole number of lanes, a list of 24 whole numbers (lanes open in each hour "
     "of the day), or a list of steps like {at: '05:00', lanes: 4} starting at '00:00'"
 )
+OFFICERS_HELP = (
+    "expected a whole number of officers, a list of 24 whole numbers (officers on primary duty in each "
+    "hour of the day), or a list of steps like {at: '05:00', officers: 12} starting at '00:00'"
+)
 
 
-def _parse_lanes_open(value: Any) -> tuple[tuple[int, int], ...]:
-    """Normalise every accepted form to steps ``((minute_of_day, lanes), ...)`` starting at 0."""
+def _parse_steps(value: Any, key: str, help_text: str) -> tuple[tuple[int, int], ...]:
+    """Normalise a daily step schedule (one number, 24 hourly numbers, or ``{at, <key>}`` steps)
+    to ``((minute_of_day, count), ...)`` starting at minute 0."""
 
     def whole(x: Any) -> int:
         if isinstance(x, bool) or not isinstance(x, int) or x < 0:
-            raise ValueError(f"{LANES_OPEN_HELP}; got {x!r}")
+            raise ValueError(f"{help_text}; got {x!r}")
         return x
 
     if isinstance(value, tuple) and all(isinstance(s, tuple) for s in value):
@@ -226,19 +261,19 @@ def _parse_lanes_open(value: Any) -> tuple[tuple[int, int], ...]:
     if isinstance(value, int) and not isinstance(value, bool):
         return ((0, whole(value)),)
     if not isinstance(value, list) or not value:
-        raise ValueError(f"{LANES_OPEN_HELP}; got {value!r}")
+        raise ValueError(f"{help_text}; got {value!r}")
     if all(not isinstance(v, dict) for v in value):
         if len(value) != 24:
-            raise ValueError(f"schedule does not cover the day: {LANES_OPEN_HELP}; got {len(value)} values")
+            raise ValueError(f"schedule does not cover the day: {help_text}; got {len(value)} values")
         return tuple((60 * h, whole(v)) for h, v in enumerate(value))
     steps: list[tuple[int, int]] = []
     for s in value:
-        if not isinstance(s, dict) or set(s) != {"at", "lanes"}:
-            raise ValueError(f"{LANES_OPEN_HELP}; got {s!r}")
+        if not isinstance(s, dict) or set(s) != {"at", key}:
+            raise ValueError(f"{help_text}; got {s!r}")
         m = _HHMM.match(str(s["at"]))
         if not m:
             raise ValueError(f"step time: expected 'HH:MM' between 00:00 and 23:59, got {s['at']!r}")
-        steps.append((60 * int(m.group(1)) + int(m.group(2)), whole(s["lanes"])))
+        steps.append((60 * int(m.group(1)) + int(m.group(2)), whole(s[key])))
     if steps[0][0] != 0:
         raise ValueError("schedule does not cover the day: the first step must be at '00:00'")
     if any(b[0] <= a[0] for a, b in zip(steps, steps[1:])):
@@ -246,30 +281,50 @@ def _parse_lanes_open(value: Any) -> tuple[tuple[int, int], ...]:
     return tuple(steps)
 
 
-LanesOpen = Annotated[
-    Any,
-    Field(
-        json_schema_extra={
-            "description": LANES_OPEN_HELP,
-            "anyOf": [
-                {"type": "integer", "minimum": 0},
-                {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 24, "maxItems": 24},
-                {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "at": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"},
-                            "lanes": {"type": "integer", "minimum": 0},
-                        },
-                        "required": ["at", "lanes"],
-                        "additionalProperties": False,
+def _parse_lanes_open(value: Any) -> tuple[tuple[int, int], ...]:
+    """Normalise every accepted form of ``lanes_open`` to steps ``((minute_of_day, lanes), ...)``."""
+    return _parse_steps(value, "lanes", LANES_OPEN_HELP)
+
+
+def _steps_json_schema(key: str, help_text: str) -> dict[str, Any]:
+    return {
+        "description": help_text,
+        "anyOf": [
+            {"type": "integer", "minimum": 0},
+            {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 24, "maxItems": 24},
+            {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "at": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"},
+                        key: {"type": "integer", "minimum": 0},
                     },
+                    "required": ["at", key],
+                    "additionalProperties": False,
                 },
-            ],
-        }
-    ),
-]
+            },
+        ],
+    }
+
+
+LanesOpen = Annotated[Any, Field(json_schema_extra=_steps_json_schema("lanes", LANES_OPEN_HELP))]
+OfficersOnDuty = Annotated[Any, Field(json_schema_extra=_steps_json_schema("officers", OFFICERS_HELP))]
+
+
+class Roster(_Strict):
+    """Officers on primary duty by time of day: the staff that lane groups ``staffed_by`` this
+    roster share. One officer staffs one booth (a stacked lane of k booths needs k officers), so
+    the groups' lane policies together never open more booths than officers on duty. When the
+    roster falls (a shift ends), the lanes whose lines are shortest for their target close first."""
+
+    officers: OfficersOnDuty
+    description: str = ""
+
+    @field_validator("officers", mode="before")
+    @classmethod
+    def _steps(cls, v: Any) -> Any:
+        return _parse_steps(v, "officers", OFFICERS_HELP)
 
 
 class LanePolicy(_Strict):
@@ -321,6 +376,18 @@ class LaneGroup(_Strict):
         default=None, min_length=24, max_length=24,
         description="24 multipliers on the service time, by clock hour in which service starts (00-23); "
                     "e.g. SANDAG's hourly processing rates relative to their daily mean",
+    )
+    staffed_by: Optional[Name] = Field(
+        default=None,
+        description="A roster (scenario-level staffing) whose officers staff this group's booths: its policy "
+                    "opens a lane only while k officers are free (k = booths_per_lane)",
+    )
+    port: Name = Field(default="port", description="The port this group belongs to (region scenarios hold several)")
+    toll_usd: NonNegativeFloat = Field(default=0.0, description="Toll to use this group (posted_wait_logit lane choice)")
+    choice_bias: float = Field(
+        default=0.0,
+        description="Utility constant of this group in posted_wait_logit lane choice (SANDAG's "
+                    "port_choice_bias_constant, port_configurations.csv)",
     )
 
     @field_validator("programs")
@@ -400,10 +467,32 @@ class Scenario(_Strict):
                     "that officers assign to General, Ready or SENTRI as the lines require",
     )
     secondary: dict[Name, SecondaryFacility] = Field(default_factory=dict)
+    staffing: dict[Name, Roster] = Field(
+        default_factory=dict,
+        description="Officers on primary duty (roster name -> officers by time of day); lane groups with a "
+                    "policy join one with staffed_by",
+    )
+    posting_interval_min: PositiveFloat = Field(
+        default=60.0,
+        description="How often each lane group's wait is posted (CBP's feed: about hourly); posted_wait_logit "
+                    "drivers decide on the last posted value",
+    )
 
     @model_validator(mode="after")
     def _cross_references(self) -> "Scenario":
         problems: list[str] = []
+        for gname, g in self.lane_groups.items():
+            if g.staffed_by is None:
+                continue
+            if g.staffed_by not in self.staffing:
+                problems.append(f"lane_groups.{gname}.staffed_by: unknown roster {g.staffed_by!r}; expected one of "
+                                f"{sorted(self.staffing)} (declared under staffing:)")
+            elif g.policy is None:
+                problems.append(f"lane_groups.{gname}.staffed_by: only a group with a policy can be staffed from a "
+                                "roster (the policy decides which booths the officers on duty open)")
+        for rname in self.staffing:
+            if not any(g.staffed_by == rname for g in self.lane_groups.values()):
+                problems.append(f"staffing.{rname}: no lane group is staffed_by this roster")
         for gname, g in self.lane_groups.items():
             if g.pool is None:
                 continue
@@ -443,6 +532,12 @@ class Scenario(_Strict):
                             f"streams.{name}.lane_choice.shares: lane group {gname!r} does not accept "
                             f"this stream's {s.mode} travellers with programs {s.programs()}"
                         )
+            if isinstance(s.lane_choice, PostedWaitLogit):
+                ports = {g.port for g in self.lane_groups.values()}
+                for port in s.lane_choice.access_min:
+                    if port not in ports:
+                        problems.append(f"streams.{name}.lane_choice.access_min: unknown port {port!r}; "
+                                        f"expected one of {sorted(ports)} (lane groups' port:)")
             if s.referral_p > 0 and s.mode not in sec_modes:
                 problems.append(
                     f"streams.{name}.referral_p: travellers are referred to secondary but no secondary "
