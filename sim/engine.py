@@ -45,7 +45,10 @@ Semantics (what a planner can rely on):
   ÷ open lanes). Arriving drivers choose among the groups open to them (a group with no lane
   open and none opening is unavailable) by a logit on the posted waits, tolls, access times and
   bias constants, inverting the logit's distribution at their own uniform draw (so the same
-  driver makes the same choice when nothing they see differs). With a give-up alternative, a
+  driver makes the same choice when nothing they see differs). By default the logit picks the
+  port (worth its best available group for the driver) and, at the port, the driver joins the
+  group they expect to clear soonest from the lines in sight (as ``shortest_expected_wait``);
+  ``lane_by: posted_wait`` lets the logit pick the group itself. With a give-up alternative, a
   driver who takes it leaves at once without crossing (recorded with no lane group).
 * **Service by hour** (``service_by_hour``): a traveller's service time is multiplied by the
   factor of the clock hour in which their service starts (and so is a lane policy's estimate).
@@ -191,15 +194,22 @@ class Engine:
         self.shares = [
             None if s.fixed_shares is None else [(self.groups[gi], c) for gi, c in s.fixed_shares] for s in model.streams
         ]
-        # posted-wait logit: per stream, per program, the candidates with the fixed part of their utility
-        self.logit = [
-            None if s.logit is None else (
-                s.logit.wait_utils_per_s,
-                {p: [(self.groups[gi], s.logit.fixed_utils[gi]) for gi in gi_list] for p, gi_list in s.eligible.items()},
-                s.logit.give_up_utils,
-            )
-            for s in model.streams
-        ]
+        # posted-wait logit: per stream, per program, the alternatives (one per port, or one per group),
+        # each a list of (group, fixed part of its utility)
+        self.logit = []
+        for s in model.streams:
+            if s.logit is None:
+                self.logit.append(None)
+                continue
+            by_program = {}
+            for p, gi_list in s.eligible.items():
+                members = [(self.groups[gi], s.logit.fixed_utils[gi]) for gi in gi_list]
+                if s.logit.lane_by_line_seen:
+                    ports = list(dict.fromkeys(model.groups[gi].port for gi in gi_list))
+                    by_program[p] = [[m for m, gi in zip(members, gi_list) if model.groups[gi].port == port] for port in ports]
+                else:
+                    by_program[p] = [[m] for m in members]
+            self.logit.append((s.logit.wait_utils_per_s, by_program, s.logit.give_up_utils))
         self.sec_free = {m: f.positions for m, f in model.secondary.items()}
         self.sec_queue: dict[str, deque] = {m: deque() for m in model.secondary}
         self.stream_mode = [s.mode for s in model.streams]
@@ -257,7 +267,11 @@ class Engine:
             u = self.choice_u[i]
             g = next(grp for grp, c in shares if u < c) if u < shares[-1][1] else shares[-1][0]
         elif self.logit[s] is not None:
-            g = self._logit_choice(self.logit[s], self.program[i], self.choice_u[i])
+            alt = self._logit_choice(self.logit[s], self.program[i], self.choice_u[i])
+            if alt is None:
+                g = None
+            else:
+                g = alt[0][0] if len(alt) == 1 else self._shortest_expected_wait([m for m, _ in alt], self.program[i])
             if g is None:  # gave up: leaves at once without crossing (and so is never referred)
                 self.depart[i] = self.env._now
                 self.referred[i] = False
@@ -301,21 +315,22 @@ class Engine:
                 if g.waiting > g.peak:
                     g.peak = g.waiting
 
-    def _logit_choice(self, spec, program: int, u: float) -> "_Group | None":
-        """Posted-wait logit: the alternative whose cumulative probability first exceeds ``u``
-        (None: the give-up alternative, listed last). Unavailable: groups with no lane open or
-        opening. If nothing is available and there is no give-up option, the first candidate."""
+    def _logit_choice(self, spec, program: int, u: float):
+        """Posted-wait logit: the alternative (a port's available groups, or one group) whose
+        cumulative probability first exceeds ``u``; None: the give-up alternative, listed last.
+        An alternative is worth its best available group (fixed utility + posted wait). Unavailable:
+        groups with no lane open or opening. If nothing is available and there is no give-up
+        option, the first candidate group."""
         wait_b, by_program, give_up = spec
-        cands = by_program[program]
         utils = []
-        for g, fixed in cands:
-            if g.n_open == 0 and not g.pending:
-                continue
-            utils.append((g, fixed + wait_b * g.posted_s))
+        for alt in by_program[program]:
+            avail = [(g, fixed + wait_b * g.posted_s) for g, fixed in alt if g.n_open or g.pending]
+            if avail:
+                utils.append((avail, max(v for _, v in avail)))
         if give_up is not None:
             utils.append((None, give_up))
         if not utils:
-            return cands[0][0]
+            return [(by_program[program][0][0][0], 0.0)]
         if len(utils) == 1:
             return utils[0][0]
         top = max(v for _, v in utils)
@@ -483,6 +498,9 @@ class Engine:
                 self.pool_free[g.pool] += 1
             return
         if delta < 0:
+            delta = -min(-delta, g.n_open)  # a roster drop may have closed the lane already (and released it)
+            if delta == 0:
+                return
             self._release(g, -delta)  # a closed lane goes back to the pool, its officers to the roster
         self._set_open(g, g.n_open + delta)
 

@@ -42,6 +42,7 @@ class LogitModel:
     wait_utils_per_s: float
     fixed_utils: dict[int, float]  # group index -> bias + access time + toll cost
     give_up_utils: float | None  # utility of not crossing now, or None (no such alternative)
+    lane_by_line_seen: bool = True  # the logit picks the port; the lane group at the port by the lines seen
 
 
 @dataclass(frozen=True)
@@ -196,6 +197,7 @@ def build_model(scenario: Scenario) -> Model:
                 wait_utils_per_s=lc.wait_utils_per_min / 60.0,
                 fixed_utils=fixed_utils,
                 give_up_utils=None if lc.give_up_above_min is None else lc.wait_utils_per_min * lc.give_up_above_min,
+                lane_by_line_seen=lc.lane_by == "line_seen",
             )
         streams.append(
             StreamModel(

@@ -71,7 +71,8 @@ def run_replication(model: Model, seed: int, replication: int, keep_records: boo
     records = simulate_replication(model, travellers, replication)
     t2 = time.perf_counter()
     frame = records.to_frame()
-    frame["mode"] = np.asarray(records.group_modes, dtype=object)[records.group]
+    stream_modes = np.asarray([s.mode for s in model.streams], dtype=object)
+    frame["mode"] = stream_modes[records.stream]  # also for drivers who gave up (no lane group)
     totals = st.hourly_totals(records)
     assert records.queue_peak is not None
     return ReplicationOutput(

@@ -151,7 +151,7 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> PathKey:
         elif isinstance(node, dict) and isinstance(part, str) and part not in node and not path[-1:] == [part]:
             # a missing required field (keep it) or a union tag such as 'lognormal' (skip it)
             if part in {"exponential", "deterministic", "lognormal", "gamma", "empirical",
-                        "shortest_expected_wait", "fixed_shares"}:
+                        "shortest_expected_wait", "fixed_shares", "posted_wait_logit"}:
                 continue
             path.append(part)
             node = None

@@ -184,7 +184,9 @@ class PostedWaitLogit(_Strict):
     ``access_min`` of g's port − cost per $ × ``toll_usd`` of g, with the cost of a dollar
     = −``wait_utils_per_min`` × 60 / ``value_of_time_usd_per_h`` (SANDAG's port choice model).
     With ``give_up_above_min`` a driver may also not cross now: that alternative is worth what
-    a crossing with that posted wait (and no toll, bias or access time) is worth."""
+    a crossing with that posted wait (and no toll, bias or access time) is worth. By default
+    (``lane_by: line_seen``) the logit chooses the port, each port worth its best lane group for
+    the driver, and the lane group at the port is chosen from the lines in sight."""
 
     rule: Literal["posted_wait_logit"]
     wait_utils_per_min: float = Field(
@@ -204,6 +206,11 @@ class PostedWaitLogit(_Strict):
         default=None,
         description="reservation wait: not crossing now is worth as much as crossing with this posted wait "
                     "(drivers who give up leave without crossing and are counted apart)")
+    lane_by: Literal["line_seen", "posted_wait"] = Field(
+        default="line_seen",
+        description="line_seen: the logit picks the port (each port worth its best lane group for the driver), "
+                    "and at the port the driver joins the lane group they expect to clear soonest from the lines "
+                    "they see (shortest_expected_wait); posted_wait: the logit picks the lane group itself")
 
 
 LaneChoice = Annotated[Union[ShortestExpectedWait, FixedShares, PostedWaitLogit], Field(discriminator="rule")]
