@@ -8,7 +8,8 @@ Measures (best of N repeats, wall clock, one process):
     an idiomatic SimPy model (one process per customer, ``simpy.Resource``) of the same
     queue for reference — the design choice "callbacks, not processes" rests on this.
   * the Otay Mesa baseline (all modes, one 48-hour replication): engine alone and a whole
-    replication including statistics.
+    replication including statistics; the same for the region (San Ysidro + Otay Mesa passenger
+    vehicles, officer rosters, posted-wait logit drivers).
 """
 
 from __future__ import annotations
@@ -106,6 +107,13 @@ def main() -> None:
     rows.append(("Otay Mesa baseline 48 h, engine only", len(otr), t))
     t, _ = best_of(lambda: run_replication(om, 1, 0), repeats)
     rows.append(("Otay Mesa baseline 48 h, full replication (+ statistics)", len(otr), t))
+
+    rg = build_model(load_scenario(ROOT / "scenarios/region/baseline.yaml").scenario)
+    rtr = sample_travellers(rg, 1, 0)
+    t, _ = best_of(lambda: simulate_replication(rg, rtr, 0), repeats)
+    rows.append(("Region (SY+OM) 48 h, officers + logit, engine only", len(rtr), t))
+    t, _ = best_of(lambda: run_replication(rg, 1, 0), repeats)
+    rows.append(("Region (SY+OM) 48 h, full replication (+ statistics)", len(rtr), t))
 
     print(f"python {platform.python_version()}, simpy {simpy.__version__}, numpy {np.__version__}, "
           f"{platform.machine()}, best of {repeats}")

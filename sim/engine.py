@@ -35,8 +35,9 @@ Semantics (what a planner can rely on):
   the policy groups of a roster together never have more booths open than officers on duty. A
   lane opens only while k officers are free (k = booths per lane); when none are, a group above
   its target takes a lane's officers from the member whose line is the smallest share of its own
-  upper target (as for pools). Officers are taken when the decision is made and returned when
-  the lane closes. When the roster falls, lanes close at once (non-preemptively), shortest line
+  upper target (as for pools; a group of lower policy ``priority`` gives way first, whatever its
+  line). Officers are taken when the decision is made and returned when the lane closes. When
+  the roster falls, lanes close at once (non-preemptively), lowest priority and shortest line
   for its target first, until the booths open fit the officers on duty; when it rises, the
   policies open lanes at their next review. A group left below ``min_lanes`` reopens as soon as
   officers are free.
@@ -474,18 +475,21 @@ class Engine:
         """Of the other groups that share what ``g`` lacks (its pool's lanes, its roster's officers,
         enough of them for g's lane) and can spare a lane (above min_lanes, no decision pending),
         the one whose estimated wait is the smallest share of its own upper target, if that share
-        is below ``pressure`` / 1.25 (a margin, so lanes do not shuttle back and forth)."""
-        best, best_ratio = None, pressure / POOL_MARGIN
+        is below ``pressure`` / 1.25 (a margin, so lanes do not shuttle back and forth). A group of
+        lower ``priority`` gives way first and whatever its line; one of higher priority never."""
+        best, best_key = None, (g.policy.priority, pressure / POOL_MARGIN)
         for h in self.groups:
             if h is g or h.policy is None or h.pending or h.n_open <= h.policy.min_lanes:
+                continue
+            if h.policy.priority > g.policy.priority:
                 continue
             if need_lane and h.pool != g.pool:
                 continue
             if need_staff and (h.roster != g.roster or self.roster_free[g.roster] + h.k < g.k):
                 continue
-            ratio = self._wait_estimate(h) / h.policy.high_wait_s
-            if ratio < best_ratio:
-                best, best_ratio = h, ratio
+            key = (h.policy.priority, self._wait_estimate(h) / h.policy.high_wait_s)
+            if key < best_key:
+                best, best_key = h, key
         return best
 
     def _on_policy_change(self, ev) -> None:
@@ -522,7 +526,7 @@ class Engine:
             members = [h for h in self.groups if h.roster == r and h.n_open > 0]
             if not members:
                 break  # only promised openings remain; they are cancelled when due
-            h = min(members, key=lambda x: (self._wait_estimate(x) / x.policy.high_wait_s, -x.index))
+            h = min(members, key=lambda x: (x.policy.priority, self._wait_estimate(x) / x.policy.high_wait_s, -x.index))
             self._release(h, 1)
             self._set_open(h, h.n_open - 1)
 

@@ -55,6 +55,7 @@ class PolicyModel:
     max_lanes: int
     review_s: float
     reaction_s: float
+    priority: int = 0
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,7 @@ def build_model(scenario: Scenario) -> Model:
                 low_wait_s=60.0 * g.policy.low_wait_min, high_wait_s=60.0 * g.policy.high_wait_min,
                 min_lanes=g.policy.min_lanes, max_lanes=g.policy.max_lanes,
                 review_s=60.0 * g.policy.review_min, reaction_s=60.0 * g.policy.reaction_min,
+                priority=g.policy.priority,
             ),
             service_by_hour=None if g.service_by_hour is None else tuple(g.service_by_hour),
             pool=None if g.pool is None else list(scenario.lane_pools).index(g.pool),

@@ -58,6 +58,7 @@ def test_an_unreachable_dask_scheduler_is_a_clear_error():
         DaskExecutor("tcp://127.0.0.1:1", timeout="1s")
 
 
+@pytest.mark.long
 def test_a_dask_cluster_gives_the_same_results_as_local_processes():
     distributed = pytest.importorskip("dask.distributed")
     local = sim.run(small(), replications=4, seed=3, executor=SerialExecutor())
@@ -68,6 +69,7 @@ def test_a_dask_cluster_gives_the_same_results_as_local_processes():
     pd.testing.assert_frame_equal(local.summary, remote.summary, check_exact=True)
 
 
+@pytest.mark.long
 def test_a_job_whose_dask_worker_dies_is_rerun_elsewhere(tmp_path):
     distributed = pytest.importorskip("dask.distributed")
     marker = str(tmp_path / "died")

@@ -39,6 +39,7 @@ def _observed(wait_min: float) -> pd.DataFrame:
                          "metric": "mean_wait_min", "observed": wait_min})
 
 
+@pytest.mark.long
 def test_fit_recovers_the_service_time_whose_exact_mm1_wait_was_observed():
     reps = 8
     p = Parameter("scale", start=1.0, bounds=(1.0, 2.0), metric="mean_wait_min", lane_groups=("booths",), xtol=0.001)
@@ -66,6 +67,7 @@ def test_fit_recovers_the_service_time_whose_exact_mm1_wait_was_observed():
     assert below * above <= 0, (below, above)
 
 
+@pytest.mark.long
 def test_a_fit_is_reproducible_to_the_bit_with_common_random_numbers():
     p = Parameter("scale", start=1.0, bounds=(1.0, 2.0), metric="mean_wait_min", lane_groups=("booths",), xtol=0.01)
     small = lambda v: {**_build(v), "window": {"start": "2024-01-01T00:00:00", "duration_h": 48, "warmup_h": 8, "drain_h": 2}}  # noqa: E731

@@ -14,7 +14,8 @@ def readme_commands() -> list[str]:
 
 def test_the_readme_starts_with_the_main_job_and_the_test_command():
     main, tests = readme_commands()
-    assert "poesim compare scenarios/otay_mesa/observed_lanes.yaml scenarios/otay_mesa/add_25_lanes.yaml" in main
+    assert ("poesim compare scenarios/region/baseline.yaml scenarios/region/om_add_25_lanes_same_roster.yaml "
+            "scenarios/region/om_add_25_lanes_staffed.yaml") in main
     assert "pytest" in tests
 
 

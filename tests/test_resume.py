@@ -21,6 +21,7 @@ from tests.builders import single_queue
 POESIM = [sys.executable, "-m", "sim.cli"]
 
 
+@pytest.mark.long
 def test_a_killed_run_leaves_no_complete_looking_output_and_resume_finishes_it(tmp_path):
     scen = tmp_path / "s.yaml"
     scen.write_text(yaml.safe_dump(single_queue(rate_per_h=540, lanes=10, hours=24, warmup_h=2)))

@@ -162,6 +162,7 @@ def supply_whatifs():
     return cmp, {n: sc.scenario.name for n, sc in zip(names, loaded)}
 
 
+@pytest.mark.long
 def test_add_25_lanes_cuts_the_general_peak_wait(supply_whatifs):
     cmp, name = supply_whatifs
     d = _band(cmp, name["add_25_lanes"], "pov_general")

@@ -347,6 +347,12 @@ class LanePolicy(_Strict):
     max_lanes: PositiveInt
     review_min: PositiveFloat = 5.0
     reaction_min: NonNegativeFloat = 10.0
+    priority: NonNegativeInt = Field(
+        default=0,
+        description="When groups share a lane pool or a roster, a group of higher priority takes lanes or officers "
+                    "from lower-priority groups whatever their lines, and never gives them to them (SANDAG updates "
+                    "SENTRI lanes first and preserves them when General and Ready compete)",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> "LanePolicy":

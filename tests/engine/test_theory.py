@@ -175,6 +175,7 @@ PEAK_ARRIVALS_PER_MIN = [2.4, 2.4, 6.0, 6.0, 6.0, 0.0, 3.5, 3.5]
 PEAK_LANES = [3, 3, 5, 6, 8, 8, 4, 5]
 
 
+@pytest.mark.long
 def test_time_varying_queue_follows_the_kolmogorov_forward_equations_hour_by_hour():
     hours = len(PEAK_LANES)
     lam = [r / 60.0 for r in PEAK_ARRIVALS_PER_MIN]

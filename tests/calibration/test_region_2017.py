@@ -1,0 +1,118 @@
+"""The San Diego region scenario: what it is built from, that the committed files are what the
+scripts write, and that its what-ifs respond the way officers and drivers make a port respond."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sim
+from sim.calibrate import load_config, replay
+from sim.scenario import load_scenario
+from sim.statistics import ALL, paired_differences
+from tests.calibration.scripts import DATA_DIR, REPO, assert_generated, load_script, skip_without_data
+
+REGION = REPO / "scenarios" / "region"
+CONFIG = REPO / "calibration" / "region_2017.yaml"
+
+
+@pytest.fixture(scope="module")
+def script():
+    mod = load_script("region_2017")
+    skip_without_data(mod.DATA_FILES)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def derived(script):
+    return script.derive(DATA_DIR)
+
+
+def test_the_committed_region_files_are_what_the_script_writes(script, derived):
+    cfg = load_config(CONFIG)
+    for out, fn in cfg.outputs.items():
+        path = (CONFIG.parent / out).resolve()
+        assert_generated(path, getattr(script, fn)(derived), "poesim calibrate calibration/region_2017.yaml")
+
+
+def test_the_committed_fit_replays_on_the_public_data(script):
+    rec, problems = replay(CONFIG, DATA_DIR, workers=2)
+    assert problems == [], problems
+    assert set(rec["parameters"]) == {"give_up_above_min"}
+
+
+def test_officers_on_duty_are_the_observed_open_booths(script, derived):
+    """The roster is data: per hour, CBP's open lanes of every lane type × booths per lane."""
+    obs = script._om.observed_passenger(DATA_DIR, "Otay Mesa")
+    om = derived["scenario"]["staffing"]["om_officers"]["officers"]
+    expected = [int(sum(obs[t]["open_lanes"][h] for t in ("General", "Ready", "SENTRI"))) for h in range(24)]
+    assert om == expected
+    sy_obs = script._om.observed_passenger(DATA_DIR, "San Ysidro")
+    sy = derived["scenario"]["staffing"]["sy_officers"]["officers"]
+    # General and Ready lanes are double-stacked at San Ysidro: two officers per lane
+    assert sy == [int(2 * sy_obs["General"]["open_lanes"][h] + 2 * sy_obs["Ready"]["open_lanes"][h]
+                      + sy_obs["SENTRI"]["open_lanes"][h]) for h in range(24)]
+
+
+def test_service_rates_are_what_saturated_lanes_cleared(script, derived):
+    """In an hour with a line all hour, the model's lane processing rate equals observed volume ÷ open lanes."""
+    obs = script._om.observed_passenger(DATA_DIR, "Otay Mesa")["Ready"]
+    g = derived["scenario"]["lane_groups"]["om_pov_ready"]
+    mean_s = g["service"]["ready"]["mean_s"]
+    for h in range(24):
+        if obs["open_lanes"][h] > 0 and obs["wait_time"][h] >= script.SATURATED_WAIT_MIN:
+            rate = 3600.0 / (mean_s * g["service_by_hour"][h])
+            assert rate == pytest.approx(obs["volume"][h] / obs["open_lanes"][h], rel=2e-3)  # mean_s and factors rounded
+
+
+@pytest.fixture(scope="module")
+def whatifs(script):
+    files = ["baseline", "om_add_25_lanes_same_roster", "om_add_25_lanes_staffed", "demand_plus_10pct"]
+    cmp = sim.compare([load_scenario(REGION / f"{f}.yaml") for f in files], replications=3, workers=2)
+    return {f: r for f, r in zip(files, cmp.runs)}
+
+
+def _per_rep(run, lane_group: str) -> np.ndarray:
+    d = run.per_replication("by_hour")
+    d = d[(d["lane_group"] == lane_group) & (d["program"] == ALL) & (d["hour"] == ALL)].sort_values("replication")
+    return d["mean_wait_min"].to_numpy()
+
+
+@pytest.mark.long
+def test_lanes_without_officers_change_nothing(whatifs):
+    a, b = whatifs["baseline"], whatifs["om_add_25_lanes_same_roster"]
+    for o, p in zip(a.outputs, b.outputs):
+        assert o.by_hour.equals(p.by_hour) and o.ports.equals(p.ports)
+
+
+@pytest.mark.long
+def test_staffed_lanes_cut_the_port_s_waits_and_draw_drivers_from_the_other_port(whatifs):
+    a, b = whatifs["baseline"], whatifs["om_add_25_lanes_staffed"]
+    d = paired_differences(a.per_replication("by_hour"), b.per_replication("by_hour"))
+    whole = d[(d["program"] == ALL) & (d["hour"] == ALL)].set_index("lane_group")
+    for g in ("om_pov_general", "om_pov_ready"):
+        assert whole.loc[g, "mean_wait_min_diff_hi"] < 0  # Otay Mesa's waits fall (95 % CI below zero)
+    ports = paired_differences(a.per_replication("ports"), b.per_replication("ports"),
+                               ("travellers_per_day",), ("stream", "port", "hour"))
+    p = ports[(ports["stream"] == ALL) & (ports["hour"] == ALL)].set_index("port")
+    assert p.loc["otay_mesa", "travellers_per_day_diff_lo"] > 0  # more cross at Otay Mesa
+    assert p.loc["san_ysidro", "travellers_per_day_diff_hi"] < 0  # some of them came from San Ysidro
+    assert p.loc["gave_up", "travellers_per_day_diff_hi"] < 0  # fewer give up
+
+
+@pytest.mark.long
+def test_more_demand_at_fixed_staffing_lengthens_waits_but_drivers_keep_them_bounded(whatifs):
+    a, b = whatifs["baseline"], whatifs["demand_plus_10pct"]
+    d = paired_differences(a.per_replication("by_hour"), b.per_replication("by_hour"))
+    whole = d[(d["program"] == ALL) & (d["hour"] == ALL) & (d["lane_group"] == ALL)].iloc[0]
+    assert whole["mean_wait_min_diff_lo"] > 0
+    # bounded: +10 % demand on saturated lanes does not send waits off to hours (drivers give up instead)
+    assert whole["mean_wait_min_b"] < 2 * whole["mean_wait_min_a"]
+
+
+@pytest.mark.slow
+def test_a_fresh_region_calibration_reproduces_the_committed_fit_and_scenarios(script):
+    from sim.calibrate import calibrate
+
+    _, differ = calibrate(CONFIG, DATA_DIR, workers=2, check=True)
+    assert differ == [], f"run `poesim calibrate calibration/region_2017.yaml` and commit: {differ}"
