@@ -320,6 +320,15 @@ def render_demand_plus_10pct(derived: dict[str, Any], record: dict[str, Any] | N
         {"streams": streams})
 
 
+def render_drivers_may_shift_2h(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str:
+    """The 2017 region with drivers who may also come back up to 2 hours later (peak spreading)."""
+    streams = {n: {"lane_choice": {"shift_h": 2}} for n in derived["scenario"]["streams"]}
+    return _whatif(
+        "Region 2017: drivers may shift their departure by up to 2 hours",
+        "both ports keep CBP's observed 2017 roster.",
+        {"streams": streams})
+
+
 def main(argv: list[str] | None = None) -> int:
     """Write every output of ``region_2017.yaml`` from the committed fit (no fitting)."""
     import argparse

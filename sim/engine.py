@@ -50,7 +50,11 @@ Semantics (what a planner can rely on):
   port (worth its best available group for the driver) and, at the port, the driver joins the
   group they expect to clear soonest from the lines in sight (as ``shortest_expected_wait``);
   ``lane_by: posted_wait`` lets the logit pick the group itself. With a give-up alternative, a
-  driver who takes it leaves at once without crossing (recorded with no lane group).
+  driver who takes it leaves at once without crossing (recorded with no lane group). With
+  ``shift_h``, coming back 1..shift_h hours later is an alternative too, judged by the waits last
+  posted at that clock hour (a day earlier; the current post before any) and a penalty per hour; a driver who
+  shifts arrives again then (their arrival time is the later one, ``shifted_h`` says by how much)
+  and decides again without shifting. No shift reaches past the window.
 * **Service by hour** (``service_by_hour``): a traveller's service time is multiplied by the
   factor of the clock hour in which their service starts (and so is a lane policy's estimate).
 * **Secondary**: a referred traveller leaves primary for the mode's secondary facility, one
@@ -117,7 +121,7 @@ def _seconds_per_lane(gm) -> float:
 
 class _Group:
     __slots__ = ("index", "k", "per_lane", "lanes", "queue", "ready", "n_open", "waiting", "peak", "service", "mean_s",
-                 "lane_s", "pending", "by_hour", "factor", "pool", "policy", "roster", "posted_s")
+                 "lane_s", "pending", "by_hour", "factor", "pool", "policy", "roster", "posted_s", "posted_at_hour")
 
     def __init__(self, index: int, n_lanes: int, k: int, per_lane: bool, service: np.ndarray, mean_s: dict[int, float]):
         self.index = index
@@ -139,6 +143,7 @@ class _Group:
         self.policy = None  # the group's PolicyModel, or None
         self.roster = None  # index of the officers' roster staffing its booths, or None
         self.posted_s = 0.0  # the wait last posted for this group (s)
+        self.posted_at_hour: list[float | None] = [None] * 24  # the wait last posted at each clock hour (s)
 
 
 class Engine:
@@ -189,6 +194,7 @@ class Engine:
         self.in_system = 0
         self.uid: list[int] = []  # each held traveller's number in the replication (arrival order)
         self.gave_up = 0  # drivers who took the give-up alternative (posted_wait_logit)
+        self.shifted: list[int] = []  # hours each traveller shifted their departure by (posted_wait_logit)
         self._fed = 0
         # per stream: per program, the candidate groups and fixed shares
         self.candidates = [{p: [self.groups[i] for i in gi] for p, gi in s.eligible.items()} for s in model.streams]
@@ -210,7 +216,8 @@ class Engine:
                     by_program[p] = [[m for m, gi in zip(members, gi_list) if model.groups[gi].port == port] for port in ports]
                 else:
                     by_program[p] = [[m] for m in members]
-            self.logit.append((s.logit.wait_utils_per_s, by_program, s.logit.give_up_utils))
+            self.logit.append((s.logit.wait_utils_per_s, by_program, s.logit.give_up_utils,
+                               s.logit.shift_h, s.logit.shift_utils_per_h))
         self.sec_free = {m: f.positions for m, f in model.secondary.items()}
         self.sec_queue: dict[str, deque] = {m: deque() for m in model.secondary}
         self.stream_mode = [s.mode for s in model.streams]
@@ -250,6 +257,7 @@ class Engine:
         self.secondary_s += travellers.secondary_s.tolist()
         self.group_of += [-1] * n
         self.lane_of += [-1] * n
+        self.shifted += [0] * n
         for lst in (self.start, self.svc, self.depart, self.sec_start, self.sec_end):
             lst += [_INF] * n
 
@@ -262,13 +270,26 @@ class Engine:
 
     def _arrive(self, i: int) -> None:
         self.in_system += 1
+        self._join(i)
+
+    def _on_return(self, ev) -> None:
+        """A driver who shifted their departure arrives again (and decides again, without shifting)."""
+        i = ev._value[0]
+        self.arrival[i] = self.env._now
+        self._join(i)
+
+    def _join(self, i: int) -> None:
         s = self.stream[i]
         shares = self.shares[s]
         if shares is not None:
             u = self.choice_u[i]
             g = next(grp for grp, c in shares if u < c) if u < shares[-1][1] else shares[-1][0]
         elif self.logit[s] is not None:
-            alt = self._logit_choice(self.logit[s], self.program[i], self.choice_u[i])
+            alt = self._logit_choice(self.logit[s], self.program[i], self.choice_u[i], not self.shifted[i])
+            if isinstance(alt, int):  # comes back ``alt`` hours later
+                self.shifted[i] = alt
+                self._at(3600.0 * alt, self._on_return, [i])
+                return
             if alt is None:
                 g = None
             else:
@@ -316,18 +337,29 @@ class Engine:
                 if g.waiting > g.peak:
                     g.peak = g.waiting
 
-    def _logit_choice(self, spec, program: int, u: float):
+    def _logit_choice(self, spec, program: int, u: float, may_shift: bool = True):
         """Posted-wait logit: the alternative (a port's available groups, or one group) whose
-        cumulative probability first exceeds ``u``; None: the give-up alternative, listed last.
-        An alternative is worth its best available group (fixed utility + posted wait). Unavailable:
-        groups with no lane open or opening. If nothing is available and there is no give-up
-        option, the first candidate group."""
-        wait_b, by_program, give_up = spec
+        cumulative probability first exceeds ``u``; an int h: come back h hours later; None: the
+        give-up alternative, listed last. An alternative is worth its best available group (fixed
+        utility + posted wait); a later hour is worth the best group's fixed utility + the wait last
+        posted at that clock hour, plus the shift penalty. Unavailable: groups with no lane open or
+        opening. If nothing is available and there is no give-up option, the first candidate group."""
+        wait_b, by_program, give_up, shift_h, shift_b = spec
         utils = []
         for alt in by_program[program]:
             avail = [(g, fixed + wait_b * g.posted_s) for g, fixed in alt if g.n_open or g.pending]
             if avail:
                 utils.append((avail, max(v for _, v in avail)))
+        if shift_h and may_shift:
+            now = self.env._now
+            hour = int((now + self._clock0_s) // 3600.0)
+            for h in range(1, shift_h + 1):
+                if now + 3600.0 * h >= self.model.horizon_s:
+                    break
+                later = max(fixed + wait_b * (g.posted_s if g.posted_at_hour[(hour + h) % 24] is None
+                                              else g.posted_at_hour[(hour + h) % 24])
+                            for alt in by_program[program] for g, fixed in alt)
+                utils.append((h, later + shift_b * h))
         if give_up is not None:
             utils.append((None, give_up))
         if not utils:
@@ -346,8 +378,10 @@ class Engine:
     def _on_post(self, ev) -> None:
         """Post every group's current wait estimate (what arriving drivers see until the next post)."""
         self._at(self.model.posting_interval_s, self._on_post, None, URGENT)
+        hour = int((self.env._now + self._clock0_s) // 3600.0) % 24
         for g in self.groups:
             g.posted_s = self._wait_estimate(g)
+            g.posted_at_hour[hour] = g.posted_s
 
     def _shortest_expected_wait(self, cands, program):
         """The candidate group where the traveller expects to be through primary soonest:
@@ -665,12 +699,12 @@ class Engine:
         for mode, q in self.sec_queue.items():
             self.sec_queue[mode] = deque(new_index[i] for i in q)
         for _, _, _, ev in self.env._queue:
-            if ev.callbacks and ev.callbacks[0] == self._on_secondary_done:
+            if ev.callbacks and ev.callbacks[0] in (self._on_secondary_done, self._on_return):
                 ev._value[0] = new_index[ev._value[0]]
         self._next_arrival = int(keep[: self._next_arrival].sum())
 
     _PER_TRAVELLER = ("uid", "arrival", "program", "stream", "choice_u", "referred", "secondary_s",
-                      "group_of", "lane_of", "start", "svc", "depart", "sec_start", "sec_end")
+                      "group_of", "lane_of", "start", "svc", "depart", "sec_start", "sec_end", "shifted")
 
     def _run_arrivals(self, until_s: float) -> None:
         """SimPy's run loop, with arrivals merged in from their sorted array.
@@ -744,6 +778,7 @@ class Engine:
             queue_peak=self.queue_peak,
             traveller=arr(self.uid, np.int64),
             group_ports=tuple(g.port for g in m.groups),
+            shifted_h=arr(self.shifted, np.int64),
             group_lane_booths=tuple(g.booths_per_lane for g in m.groups),
             group_roster=tuple(-1 if g.roster is None else g.roster for g in m.groups),
             rosters=tuple((r.name, r.schedule) for r in m.rosters),

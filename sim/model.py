@@ -43,6 +43,8 @@ class LogitModel:
     fixed_utils: dict[int, float]  # group index -> bias + access time + toll cost
     give_up_utils: float | None  # utility of not crossing now, or None (no such alternative)
     lane_by_line_seen: bool = True  # the logit picks the port; the lane group at the port by the lines seen
+    shift_h: int = 0  # a driver may come back 1..shift_h hours later (0: no departure-time shift)
+    shift_utils_per_h: float = -3.0
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,8 @@ def build_model(scenario: Scenario) -> Model:
                 fixed_utils=fixed_utils,
                 give_up_utils=None if lc.give_up_above_min is None else lc.wait_utils_per_min * lc.give_up_above_min,
                 lane_by_line_seen=lc.lane_by == "line_seen",
+                shift_h=lc.shift_h,
+                shift_utils_per_h=lc.shift_utils_per_h,
             )
         streams.append(
             StreamModel(

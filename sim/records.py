@@ -42,6 +42,7 @@ class Records:
     queue_peak: np.ndarray | None = None  # [group, hour of the run]: most travellers in line in that hour
     traveller: np.ndarray | None = None  # each row's traveller number in the replication (arrival order)
     group_ports: tuple[str, ...] = ()  # the port of each lane group
+    shifted_h: np.ndarray | None = None  # hours each traveller shifted their departure by (arrival_s is the later one)
     group_lane_booths: tuple[int, ...] = ()  # booths per lane of each lane group
     group_roster: tuple[int, ...] = ()  # the roster staffing each lane group (-1: none)
     rosters: tuple[tuple[str, tuple[tuple[float, int], ...]], ...] = ()  # (name, (time_s, officers) steps)
@@ -82,5 +83,7 @@ class Records:
                 "secondary_wait_min": (self.sec_start_s - self.depart_s) / 60.0,
                 "secondary_service_s": self.sec_end_s - self.sec_start_s,
                 "counted": self.counted(),
+                "shifted_h": self.shifted_h if self.shifted_h is not None else 0,
+                "gave_up": self.gave_up,
             }
         )

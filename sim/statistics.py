@@ -24,7 +24,7 @@ from sim.records import Records
 WAIT_METRICS = ("mean_wait_min", "p50_wait_min", "p90_wait_min", "p95_wait_min", "max_wait_min")
 QUEUE_METRICS = ("mean_queue", "max_queue", "arrivals_per_h", "throughput_per_h", "lanes_open", "booths_open", "utilisation")
 STAFFING_METRICS = ("officers_on_duty", "booths_staffed", "officer_utilisation")
-PORT_METRICS = ("travellers_per_day", "share", "mean_wait_min", "delay_veh_h_per_day")
+PORT_METRICS = ("travellers_per_day", "share", "mean_wait_min", "delay_veh_h_per_day", "shifted_per_day")
 GAVE_UP = "gave_up"  # the port column of drivers who chose not to cross
 HOUR_BANDS: tuple[tuple[str, int, int], ...] = (
     ("00-06", 0, 6),
@@ -303,7 +303,8 @@ def staffing_table(records: Records, totals: dict[str, np.ndarray]) -> pd.DataFr
 
 def port_totals(records: Records) -> dict[str, np.ndarray]:
     """Per stream × port (last index: gave up) × clock hour of arrival, counted travellers:
-    how many and their summed wait (s; unserved count with the wait so far). Additive over batches."""
+    how many, their summed wait (s; unserved count with the wait so far) and how many of them had
+    shifted their departure to that hour. Additive over batches."""
     ports = list(dict.fromkeys(records.group_ports))
     n_ports = len(ports) + 1
     shape = (len(records.stream_names), n_ports, 24)
@@ -316,16 +317,18 @@ def port_totals(records: Records) -> dict[str, np.ndarray]:
     wait = np.where(group < 0, 0.0, np.where(np.isnan(start), records.end_s - arrival, start - arrival))
     cell = np.ravel_multi_index((records.stream[m], port, _clock_hour(records, arrival)), shape)
     size = int(np.prod(shape))
+    shifted = (records.shifted_h[m] > 0).astype(float) if records.shifted_h is not None else np.zeros(len(cell))
     return {
         "n": np.bincount(cell, minlength=size).reshape(shape).astype(float),
         "wait_s": np.bincount(cell, weights=wait, minlength=size).reshape(shape),
+        "shifted": np.bincount(cell, weights=shifted, minlength=size).reshape(shape),
     }
 
 
 def port_table(records: Records, totals: dict[str, np.ndarray]) -> pd.DataFrame:
     """Per replication, stream × port (or ``gave_up``) × clock hour (and ``all``), counted
-    travellers per day, their share of the stream's arrivals in that hour, mean wait, and
-    vehicle-hours of delay per day. Stream ``all`` pools the streams, port ``all`` the ports
+    travellers per day, their share of the stream's arrivals in that hour, mean wait,
+    vehicle-hours of delay per day, and how many of them had shifted their departure to that hour. Stream ``all`` pools the streams, port ``all`` the ports
     (the regional total delay)."""
     ports = list(dict.fromkeys(records.group_ports)) + [GAVE_UP]
     edges = window_hour_edges(records.horizon_s)
@@ -333,28 +336,32 @@ def port_table(records: Records, totals: dict[str, np.ndarray]) -> pd.DataFrame:
     days_by_hour = np.bincount(_clock_hour(records, starts), minlength=24) if len(starts) else np.zeros(24)
     days_total = max((records.horizon_s - records.warmup_s) / 86400.0, 1e-12)
     n, w = totals["n"], totals["wait_s"]
+    sh = totals.get("shifted", np.zeros_like(n))
     streams = list(records.stream_names)
     rows = []
     for si, sname in [(i, x) for i, x in enumerate(streams)] + [(None, ALL)]:
         ns = n.sum(axis=0) if si is None else n[si]
         ws = w.sum(axis=0) if si is None else w[si]
+        ss = sh.sum(axis=0) if si is None else sh[si]
         for pi, pname in [(i, x) for i, x in enumerate(ports)] + [(None, ALL)]:
             if pname == ALL:
-                np_, wp = ns[:-1].sum(axis=0), ws[:-1].sum(axis=0)  # all ports: those who crossed
+                np_, wp, sp = ns[:-1].sum(axis=0), ws[:-1].sum(axis=0), ss[:-1].sum(axis=0)  # all ports: who crossed
             else:
-                np_, wp = ns[pi], ws[pi]
+                np_, wp, sp = ns[pi], ws[pi], ss[pi]
             stream_n = ns.sum(axis=0)
             for h, label in [(h, f"{h:02d}") for h in range(24)] + [(None, ALL)]:
                 cnt = np_.sum() if h is None else np_[h]
                 tot = stream_n.sum() if h is None else stream_n[h]
                 wait = wp.sum() if h is None else wp[h]
+                moved = sp.sum() if h is None else sp[h]
                 days = days_total if h is None else days_by_hour[h]
                 if tot == 0 or days == 0:
                     continue
                 rows.append({"stream": sname, "port": pname, "hour": label,
                              "travellers_per_day": cnt / days, "share": cnt / tot,
                              "mean_wait_min": wait / cnt / 60.0 if cnt else np.nan,
-                             "delay_veh_h_per_day": wait / 3600.0 / days})
+                             "delay_veh_h_per_day": wait / 3600.0 / days,
+                             "shifted_per_day": moved / days})
     out = pd.DataFrame(rows, columns=["stream", "port", "hour", *PORT_METRICS])
     out.insert(0, "replication", records.replication)
     return out

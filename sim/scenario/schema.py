@@ -206,6 +206,16 @@ class PostedWaitLogit(_Strict):
         default=None,
         description="reservation wait: not crossing now is worth as much as crossing with this posted wait "
                     "(drivers who give up leave without crossing and are counted apart)")
+    shift_h: NonNegativeInt = Field(
+        default=0, le=6,
+        description="departure-time shift: a driver may also come back 1..shift_h hours later, judging that hour by "
+                    "the wait last posted at that clock hour (a day earlier: CBP publishes waits by hour; the current one before "
+                    "any) and paying "
+                    "shift_utils_per_h per hour; a driver shifts at most once and decides again on return (0: off)")
+    shift_utils_per_h: float = Field(
+        default=-3.0, lt=0,
+        description="utility of coming back one hour later (ASSUMPTION: twice an hour of driving, 2 x 60 x -0.025; "
+                    "schedule-delay studies value late arrival at two to three times travel time)")
     lane_by: Literal["line_seen", "posted_wait"] = Field(
         default="line_seen",
         description="line_seen: the logit picks the port (each port worth its best lane group for the driver), "

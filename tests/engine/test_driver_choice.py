@@ -318,3 +318,67 @@ def test_an_error_inside_fixed_shares_names_the_field():
     doc = two_ports(rate_per_h=150.0, fixed_shares={"north_general": 0.5, "south_general": 0.6})
     with pytest.raises(ScenarioError, match=r"streams\.cars\.lane_choice\.shares: expected shares summing to 1"):
         scenario_from_dict(doc)
+
+
+# --- departure-time shift -------------------------------------------------------------------------
+
+
+SHIFT_UTILS_PER_H = -3.0
+
+
+def test_with_nothing_posted_the_share_who_come_back_an_hour_later_is_the_logit_of_the_shift_penalty():
+    """No queue anywhere (every posted wait 0): coming back 1 h later is worth the best port's
+    utility plus the shift penalty, so its share is exp(V* - 3) / (exp(V_north) + exp(V_south) + exp(V* - 3))."""
+    doc = two_ports(rate_per_h=150.0, hours=12.0)
+    doc["streams"]["cars"]["lane_choice"].update(shift_h=1, shift_utils_per_h=SHIFT_UTILS_PER_H)
+    base = two_ports(rate_per_h=150.0, hours=12.0)
+    k = n = 0
+    for rep in range(3):
+        _, _, r = run_engine(doc, SEED, rep)
+        _, _, r0 = run_engine(base, SEED, rep)
+        assert (r.traveller == r0.traveller).all()  # the same drivers, in the same order
+        eligible = r0.arrival_s < 11 * 3600.0  # an hour later is still inside the 12-h window
+        moved = r.shifted_h > 0
+        assert not moved[~eligible].any(), "no shift may reach past the window"
+        assert (r.shifted_h[moved] == 1).all()
+        # a shifted driver arrives exactly one hour after the same driver did when shifting was off
+        np.testing.assert_allclose(r.arrival_s[moved], r0.arrival_s[moved] + 3600.0, rtol=0, atol=1e-6)
+        np.testing.assert_array_equal(r.arrival_s[~moved], r0.arrival_s[~moved])
+        assert (r.group[moved] >= 0).all()  # they cross when they come back (no second shift)
+        k += int(moved[eligible].sum())
+        n += int(eligible.sum())
+    best = max(V_NORTH, V_SOUTH)
+    p = logit(V_NORTH, V_SOUTH, best + SHIFT_UTILS_PER_H)[2]
+    problems = binomial_problems(k, n, p, "shifted one hour",
+                                 {"penalty ignored": logit(V_NORTH, V_SOUTH, best)[2],
+                                  "penalty per minute": logit(V_NORTH, V_SOUTH, best + SHIFT_UTILS_PER_H / 60)[2]})
+    assert problems == [], problems
+
+
+def test_drivers_shift_away_from_an_hour_whose_wait_was_posted_long_the_day_before():
+    """One port, a day-2 morning peak that overloads it on day 1: with shifting allowed, fewer
+    drivers join in the hours posted long the day before, and the mean wait of the peak falls (paired)."""
+    rates = [100.0] * 24
+    rates[7] = rates[8] = 900.0  # the port clears about 600/h
+    doc = {
+        "name": "one port with a peak",
+        "window": {"start": "2024-01-01T00:00:00", "duration_h": 48, "warmup_h": 24, "drain_h": 4},
+        "seed": SEED,
+        "streams": {"cars": {"mode": "vehicle", "program": "general", "demand": {"rate_per_h": rates},
+                             "lane_choice": {"rule": "posted_wait_logit", "shift_h": 3}}},
+        "lane_groups": {"booths": {"mode": "vehicle", "programs": ["general"], "lanes": 10,
+                                   "service": {"general": {"dist": "exponential", "mean_s": 60.0}}}},
+    }
+    fixed = {**doc, "streams": {"cars": {**doc["streams"]["cars"], "lane_choice": {"rule": "posted_wait_logit"}}}}
+    diffs, shifted = [], 0
+    for rep in range(4):
+        _, _, r = run_engine(doc, SEED, rep)
+        _, _, r0 = run_engine(fixed, SEED, rep)
+        day2 = lambda rec: (rec.arrival_s >= 24 * 3600 + 7 * 3600) & (rec.arrival_s < 24 * 3600 + 10 * 3600)  # noqa: E731
+        w = lambda rec, m: float(np.nanmean((rec.start_s - rec.arrival_s)[m]))  # noqa: E731
+        diffs.append(w(r, day2(r)) - w(r0, day2(r0)))
+        shifted += int((r.shifted_h > 0).sum())
+    assert shifted > 0
+    d = np.array(diffs)
+    half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+    assert d.mean() + half < 0, f"peak wait change {d.mean():.1f} ± {half:.1f} min·60"
