@@ -92,6 +92,9 @@ def comparison_table(cmp: Comparison, program: str = ALL, detail: bool = False) 
                 f"Δ = B − A over {cmp.baseline.replications} paired replications (common random numbers)")
         if unchanged:
             head += f"\nUnchanged (identical waits in every replication): {', '.join(unchanged)}"
+        if ds.empty:
+            blocks.append(f"{head}\nB gives exactly the waits of A in every replication: nothing it changes reaches a traveller.")
+            continue
         whole = _comparison_rows(ds[ds["hour"] == ALL], metrics, with_hours=False)
         banded = _comparison_rows(ds[ds["hour"] != ALL], metrics if detail else ("mean",), with_hours=True)
         blocks.append(f"{head}\n\nWhole day\n{whole}\n\nBy hour band\n{banded}\n\n{crn_gain(ds)}")
@@ -238,11 +241,22 @@ def _finish_panels(plt, fig, axes, n: int, title: str, path: Path) -> None:
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(4, max(1, len(labels))), fontsize=8, frameon=False)
+    ncol = 1 if any(len(x) > 40 for x in labels) else min(4, max(1, len(labels)))
+    fig.legend(handles, labels, loc="lower center", ncol=ncol, fontsize=8, frameon=False)
     fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0.06, 1, 0.97))
+    legend_lines = int(np.ceil(len(labels) / ncol)) + sum(x.count("\n") for x in labels)
+    legend_in = 0.18 * legend_lines + 0.15  # inches of legend below the panels
+    fig.tight_layout(rect=(0, min(0.35, legend_in / fig.get_figheight()), 1, 0.97))
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def _scenario_label(k: int, name: str, n: int, width: int = 90) -> str:
+    """Legend label: 'A: name' for the baseline, 'B1: name', ... for the others; long names wrapped."""
+    import textwrap
+
+    tag = "" if n == 1 else ("A: " if k == 0 else (f"B{k}: " if n > 2 else "B: "))
+    return "\n".join(textwrap.wrap(tag + name, width)) or tag
 
 
 def _panel_keys(pairs) -> list[tuple[str, str]]:
@@ -268,15 +282,17 @@ def plot_wait_by_hour(results: list[RunResult], path: Path) -> None:
     n = len(keys)
     fig, axes = _panels(plt, n)
     for ax, (mode, lg) in zip(axes.flat, keys):
-        for r in results:
+        for k, r in enumerate(results):
             s = r.summary
             d = s[(s["mode"] == mode) & (s["lane_group"] == lg) & (s["program"] == ALL) & (s["hour"] != ALL)]
             if d.empty:
                 continue
             d = d.assign(h=d["hour"].astype(int)).sort_values("h")
-            line = ax.plot(d["h"] + 0.5, d["mean_wait_min"], marker="o", ms=3, label=f"{r.name} mean")[0]
-            ax.fill_between(d["h"] + 0.5, d["mean_wait_min_lo"], d["mean_wait_min_hi"], color=line.get_color(), alpha=0.2)
-            ax.plot(d["h"] + 0.5, d["p90_wait_min"], ls="--", color=line.get_color(), lw=1, label=f"{r.name} p90")
+            # the baseline as a wide line underneath, what-ifs thin on top: identical curves stay visible
+            style = dict(lw=4, alpha=0.55, zorder=2) if k == 0 and len(results) > 1 else dict(lw=1.5, marker="o", ms=3, zorder=3)
+            line = ax.plot(d["h"] + 0.5, d["mean_wait_min"], label=_scenario_label(k, r.name, len(results)), **style)[0]
+            ax.fill_between(d["h"] + 0.5, d["mean_wait_min_lo"], d["mean_wait_min_hi"], color=line.get_color(), alpha=0.15, zorder=1)
+            ax.plot(d["h"] + 0.5, d["p90_wait_min"], ls="--", color=line.get_color(), lw=1, zorder=2)
         ax.set_title(f"{lg} ({mode})" if lg != ALL else f"all {mode} lanes")
         ax.set_xlim(0, 24)
         ax.set_xticks(range(0, 25, 3))
@@ -284,7 +300,7 @@ def plot_wait_by_hour(results: list[RunResult], path: Path) -> None:
         ax.grid(alpha=0.3)
         ax.set_xlabel("hour of arrival")
         ax.set_ylabel("wait (min)")
-    _finish_panels(plt, fig, axes, n, "Mean wait by hour of arrival (band: 95 % CI; dashed: p90)", path)
+    _finish_panels(plt, fig, axes, n, "Mean wait by hour of arrival (band: 95 % CI of the mean; dashed: p90)", path)
 
 
 def plot_wait_ecdf(results: list[RunResult], path: Path) -> None:
@@ -295,12 +311,13 @@ def plot_wait_ecdf(results: list[RunResult], path: Path) -> None:
     n = len(keys)
     fig, axes = _panels(plt, n)
     for ax, (mode, lg) in zip(axes.flat, keys):
-        for r, q in qs:
+        for k, (r, q) in enumerate(qs):
             d = q[(q["mode"] == mode) & (q["lane_group"] == lg)]
             if d.empty:
                 continue
             m = d.groupby("prob")["wait_min"].agg(["mean", "min", "max"])
-            line = ax.plot(m["mean"], m.index, label=r.name)[0]
+            line = ax.plot(m["mean"], m.index, label=_scenario_label(k, r.name, len(results)),
+                           **(dict(lw=4, alpha=0.55) if k == 0 and len(results) > 1 else dict(lw=1.5)))[0]
             ax.fill_betweenx(m.index, m["min"], m["max"], color=line.get_color(), alpha=0.15)
         ax.set_title(f"{lg} ({mode})")
         ax.set_xlabel("wait (min)")
