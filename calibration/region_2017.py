@@ -156,6 +156,9 @@ def derive(data_dir: str | Path = DEFAULT_DATA, parameters: dict[str, float] | N
                 "review_min": g["policy"]["review_min"], "reaction_min": g["policy"]["reaction_min"],
                 "priority": 1 if t == "SENTRI" else 0,
             }
+            closed = [h for h in range(24) if not obs[t]["open_lanes"][h] > 0]
+            if closed:  # hours of operation: CBP had none of these lanes open then
+                g["policy"]["closed_hours"] = closed
             g.pop("lanes_open", None)
             g["staffed_by"] = f"{s}_officers"
             g["port"] = port
@@ -236,7 +239,9 @@ HEADER = """\
 #   policy low/high_wait_min = min_wait/max_wait, min_lanes of
 #   sandag_sr11_ome/port_configurations.csv (Passenger, Northbound, by port and traveler type): officers' bands
 #   from SANDAG, NOT fitted to the 2017 waits; review/reaction times as the baselines; SENTRI priority 1 (SANDAG
-#   SR11_OME_IG docs/lane_update_logic.md: SENTRI lanes are updated first and preserved when General and Ready compete).
+#   SR11_OME_IG docs/lane_update_logic.md: SENTRI lanes are updated first and preserved when General and Ready compete);
+#   closed_hours: the hours in which CBP had none of a lane type's lanes open (Otay Mesa SENTRI 00-04; public-figures
+#   §4.8: SENTRI lanes at Otay Mesa open 4 a.m. to midnight).
 # * staffing: officers on primary duty by hour = sandag_sr11_ome/OME_Observed_Data.csv open_lanes (Passenger,
 #   Northbound, General + Ready + SENTRI) x booths per lane (San Ysidro General and Ready double-stacked).
 # * secondary: one facility with both baselines' positions (secondary does not hold up primary lanes).

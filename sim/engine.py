@@ -37,10 +37,12 @@ Semantics (what a planner can rely on):
   its target takes a lane's officers from the member whose line is the smallest share of its own
   upper target (as for pools; a group of lower policy ``priority`` gives way first, whatever its
   line). Officers are taken when the decision is made and returned when the lane closes. When
-  the roster falls, lanes close at once (non-preemptively), lowest priority and shortest line
-  for its target first, until the booths open fit the officers on duty; when it rises, the
-  policies open lanes at their next review. A group left below ``min_lanes`` reopens as soon as
-  officers are free.
+  the roster falls, lanes close at once (non-preemptively), shortest line for its target
+  first (whatever the priority: officers going off duty leave the quietest booths), until the
+  booths open fit the officers on duty; when it rises, the policies open lanes at their next
+  review. A group left below ``min_lanes`` reopens as soon as
+  officers are free. In a policy's ``closed_hours`` (hours of operation) nobody joins the group
+  and its lanes close, releasing their officers, once its line is empty.
 * **Posted waits and driver choice** (``posted_wait_logit``): every posting interval each group's
   wait is posted (the policy's estimate for a driver joining then: line × seconds per traveller
   ÷ open lanes). Arriving drivers choose among the groups open to them (a group with no lane
@@ -121,7 +123,8 @@ def _seconds_per_lane(gm) -> float:
 
 class _Group:
     __slots__ = ("index", "k", "per_lane", "lanes", "queue", "ready", "n_open", "waiting", "peak", "service", "mean_s",
-                 "lane_s", "pending", "by_hour", "factor", "pool", "policy", "roster", "posted_s", "posted_at_hour")
+                 "lane_s", "pending", "by_hour", "factor", "pool", "policy", "roster", "posted_s", "posted_at_hour",
+                 "closing")
 
     def __init__(self, index: int, n_lanes: int, k: int, per_lane: bool, service: np.ndarray, mean_s: dict[int, float]):
         self.index = index
@@ -144,6 +147,7 @@ class _Group:
         self.roster = None  # index of the officers' roster staffing its booths, or None
         self.posted_s = 0.0  # the wait last posted for this group (s)
         self.posted_at_hour: list[float | None] = [None] * 24  # the wait last posted at each clock hour (s)
+        self.closing = False  # in a closed hour of its policy: nobody joins; lanes close when the line is empty
 
 
 class Engine:
@@ -239,6 +243,9 @@ class Engine:
         if any(x is not None for x in self.logit):
             self._at(model.posting_interval_s, self._on_post, None, URGENT)
         self._at(3600.0, self._on_hour, 1, URGENT)
+        self._closable = [g for g in self.groups if g.policy is not None and g.policy.closed_hours]
+        if self._closable:  # hours of operation: a tick at every clock hour (the first one now)
+            self._at(0.0, self._on_clock_hour, None, URGENT)
         if travellers is not None:
             self.feed(travellers)
 
@@ -347,7 +354,7 @@ class Engine:
         wait_b, by_program, give_up, shift_h, shift_b = spec
         utils = []
         for alt in by_program[program]:
-            avail = [(g, fixed + wait_b * g.posted_s) for g, fixed in alt if g.n_open or g.pending]
+            avail = [(g, fixed + wait_b * g.posted_s) for g, fixed in alt if (g.n_open or g.pending) and not g.closing]
             if avail:
                 utils.append((avail, max(v for _, v in avail)))
         if shift_h and may_shift:
@@ -389,7 +396,7 @@ class Engine:
         zero if a booth is free) plus their own mean service time there. Ties: first listed."""
         best, best_t = cands[0], _INF
         for g in cands:
-            if g.n_open == 0:
+            if g.n_open == 0 or g.closing:
                 continue
             mean_s = g.mean_s[program]
             if g.per_lane:
@@ -470,9 +477,12 @@ class Engine:
         self._at(p.review_s, self._on_review, ev._value, URGENT)
         if g.pending:
             return
+        if g.closing:
+            self._close_if_empty(g)
+            return
         estimate = self._wait_estimate(g)
         delta = 0
-        if (estimate > p.high_wait_s or g.n_open < p.min_lanes) and g.n_open < p.max_lanes:
+        if (estimate > p.high_wait_s or g.n_open < p.min_lanes) and g.n_open < p.max_lanes:  # (closed hours: above)
             need_lane = g.pool is not None and self.pool_free[g.pool] <= 0
             need_staff = g.roster is not None and self.roster_free[g.roster] < g.k
             if not (need_lane or need_staff):
@@ -494,6 +504,23 @@ class Engine:
         if delta:
             g.pending = True
             self._at(p.reaction_s, self._on_policy_change, (g, delta), URGENT)
+
+    def _on_clock_hour(self, ev) -> None:
+        """Hours of operation: at each full clock hour, groups enter or leave their closed hours."""
+        now = self.env._now
+        k = int((now + self._clock0_s + 1e-6) // 3600.0)  # clock hours since the start day's midnight
+        hour = k % 24
+        self._at((k + 1) * 3600.0 - self._clock0_s - now, self._on_clock_hour, None, URGENT)
+        for g in self._closable:
+            g.closing = hour in g.policy.closed_hours
+            if g.closing:
+                self._close_if_empty(g)
+
+    def _close_if_empty(self, g: _Group) -> None:
+        """A closing group's lanes close (non-preemptively) once nobody waits in its line."""
+        if g.waiting == 0 and g.n_open > 0 and not g.pending:
+            self._release(g, g.n_open)
+            self._set_open(g, 0)
 
     def _wait_estimate(self, g: _Group) -> float:
         """A lane policy's estimate of the wait of a traveller joining ``g`` now (s)."""
@@ -560,7 +587,7 @@ class Engine:
             members = [h for h in self.groups if h.roster == r and h.n_open > 0]
             if not members:
                 break  # only promised openings remain; they are cancelled when due
-            h = min(members, key=lambda x: (x.policy.priority, self._wait_estimate(x) / x.policy.high_wait_s, -x.index))
+            h = min(members, key=lambda x: (self._wait_estimate(x) / x.policy.high_wait_s, -x.index))
             self._release(h, 1)
             self._set_open(h, h.n_open - 1)
 

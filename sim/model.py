@@ -58,6 +58,7 @@ class PolicyModel:
     review_s: float
     reaction_s: float
     priority: int = 0
+    closed_hours: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ def build_model(scenario: Scenario) -> Model:
                 min_lanes=g.policy.min_lanes, max_lanes=g.policy.max_lanes,
                 review_s=60.0 * g.policy.review_min, reaction_s=60.0 * g.policy.reaction_min,
                 priority=g.policy.priority,
+                closed_hours=frozenset(g.policy.closed_hours),
             ),
             service_by_hour=None if g.service_by_hour is None else tuple(g.service_by_hour),
             pool=None if g.pool is None else list(scenario.lane_pools).index(g.pool),

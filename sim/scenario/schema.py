@@ -357,6 +357,12 @@ class LanePolicy(_Strict):
     max_lanes: PositiveInt
     review_min: PositiveFloat = 5.0
     reaction_min: NonNegativeFloat = 10.0
+    closed_hours: list[Annotated[int, Field(ge=0, le=23)]] = Field(
+        default_factory=list,
+        description="Clock hours (0-23) in which the lane type is closed (hours of operation, e.g. SENTRI at Otay "
+                    "Mesa 04:00-24:00): from the start of such an hour no driver joins it and its lanes close as soon "
+                    "as its line is empty; min_lanes holds again from the next open hour",
+    )
     priority: NonNegativeInt = Field(
         default=0,
         description="When groups share a lane pool or a roster, a group of higher priority takes lanes or officers "

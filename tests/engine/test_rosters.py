@@ -303,3 +303,36 @@ def test_malformed_rosters_are_errors(officers):
     doc["staffing"]["officers"]["officers"] = officers
     with pytest.raises(ScenarioError, match="officers"):
         scenario_from_dict(doc)
+
+
+# --- hours of operation ---------------------------------------------------------------------------
+
+
+def test_a_lane_type_in_its_closed_hours_takes_no_one_and_frees_its_officers():
+    """SENTRI closed 00-04: nobody is served by it then (its last line clears first), its
+    booths are closed, and General gets the officers (more booths than SENTRI's closed hours allow
+    it otherwise)."""
+    group = lambda progs, **pol: {"mode": "vehicle", "programs": progs, "lanes": 4,  # noqa: E731
+                                  "service": {p: {"dist": "exponential", "mean_s": 60.0} for p in progs},
+                                  "policy": {"low_wait_min": 1, "high_wait_min": 2, "min_lanes": 1, "max_lanes": 4,
+                                             "review_min": 1, "reaction_min": 1, **pol},
+                                  "staffed_by": "officers"}
+    doc = {
+        "name": "closed hours",
+        "window": {"start": "2024-01-01T00:00:00", "duration_h": 8, "warmup_h": 0, "drain_h": 2},
+        "seed": 3,
+        "streams": {"cars": {"mode": "vehicle", "program_shares": {"general": 0.8, "sentri": 0.2},
+                             "demand": {"rate_per_h": [200.0] * 24}}},
+        "lane_groups": {"general": group(["general", "sentri"]), "sentri": group(["sentri"], closed_hours=[0, 1, 2, 3])},
+        "staffing": {"officers": {"officers": 4}},
+    }
+    model, engine, r = run_engine(doc, 3)
+    sentri = list(model.groups).index(next(g for g in model.groups if g.name == "sentri"))
+    served_at = r.start_s[r.group == sentri]
+    assert len(served_at) > 0 and (served_at[~np.isnan(served_at)] >= 4 * 3600.0 - 1e-6).all()
+    steps = engine.booth_steps()[sentri]
+    open_in_closed_hours = [n for t, n in steps if 60.0 < t < 4 * 3600.0 and n > 0]
+    assert open_in_closed_hours == [], steps
+    general = 1 - sentri
+    general_booths = [n for t, n in engine.booth_steps()[general] if t < 4 * 3600.0]
+    assert max(general_booths) == 4  # all four officers at General while SENTRI is closed
