@@ -101,19 +101,14 @@ def main() -> None:
     t, _ = best_of(lambda: idiomatic_simpy_mm10(tr.arrival_s, svc), max(1, repeats // 2))
     rows.append(("M/M/10 ρ=0.9, idiomatic SimPy (reference)", n, t))
 
-    om = build_model(load_scenario(ROOT / "scenarios/otay_mesa/baseline.yaml").scenario)
-    otr = sample_travellers(om, 1, 0)
-    t, _ = best_of(lambda: simulate_replication(om, otr, 0), repeats)
-    rows.append(("Otay Mesa baseline 48 h, engine only", len(otr), t))
-    t, _ = best_of(lambda: run_replication(om, 1, 0), repeats)
-    rows.append(("Otay Mesa baseline 48 h, full replication (+ statistics)", len(otr), t))
-
-    rg = build_model(load_scenario(ROOT / "scenarios/region/baseline.yaml").scenario)
-    rtr = sample_travellers(rg, 1, 0)
-    t, _ = best_of(lambda: simulate_replication(rg, rtr, 0), repeats)
-    rows.append(("Region (SY+OM) 48 h, officers + logit, engine only", len(rtr), t))
-    t, _ = best_of(lambda: run_replication(rg, 1, 0), repeats)
-    rows.append(("Region (SY+OM) 48 h, full replication (+ statistics)", len(rtr), t))
+    for label, path in (("Otay Mesa baseline 48 h", "scenarios/otay_mesa/baseline.yaml"),
+                        ("Region (SY+OM) 48 h, officers + logit", "scenarios/region/baseline.yaml")):
+        m = build_model(load_scenario(ROOT / path).scenario)
+        mtr = sample_travellers(m, 1, 0)
+        t, _ = best_of(lambda: simulate_replication(m, mtr, 0), repeats)  # noqa: B023 (called at once)
+        rows.append((f"{label}, engine only", len(mtr), t))
+        t, _ = best_of(lambda: run_replication(m, 1, 0), repeats)  # noqa: B023
+        rows.append((f"{label}, full replication (+ statistics)", len(mtr), t))
 
     print(f"python {platform.python_version()}, simpy {simpy.__version__}, numpy {np.__version__}, "
           f"{platform.machine()}, best of {repeats}")

@@ -507,30 +507,33 @@ class Scenario(_Strict):
                     "drivers decide on the last posted value",
     )
 
+    def _shared_resource_problems(self, field: str, noun: str, declared: dict, section: str, policy_only: str) -> list[str]:
+        """Lane groups naming a shared resource (a roster, a lane pool) that is not declared, or
+        that only policy groups can share."""
+        out = []
+        for gname, g in self.lane_groups.items():
+            ref = getattr(g, field)
+            if ref is None:
+                continue
+            if ref not in declared:
+                out.append(f"lane_groups.{gname}.{field}: unknown {noun} {ref!r}; expected one of "
+                           f"{sorted(declared)} (declared under {section}:)")
+            elif g.policy is None:
+                out.append(f"lane_groups.{gname}.{field}: {policy_only}")
+        return out
+
     @model_validator(mode="after")
     def _cross_references(self) -> "Scenario":
-        problems: list[str] = []
-        for gname, g in self.lane_groups.items():
-            if g.staffed_by is None:
-                continue
-            if g.staffed_by not in self.staffing:
-                problems.append(f"lane_groups.{gname}.staffed_by: unknown roster {g.staffed_by!r}; expected one of "
-                                f"{sorted(self.staffing)} (declared under staffing:)")
-            elif g.policy is None:
-                problems.append(f"lane_groups.{gname}.staffed_by: only a group with a policy can be staffed from a "
-                                "roster (the policy decides which booths the officers on duty open)")
+        problems = self._shared_resource_problems(
+            "staffed_by", "roster", self.staffing, "staffing",
+            "only a group with a policy can be staffed from a roster (the policy decides which booths the officers "
+            "on duty open)")
         for rname in self.staffing:
             if not any(g.staffed_by == rname for g in self.lane_groups.values()):
                 problems.append(f"staffing.{rname}: no lane group is staffed_by this roster")
-        for gname, g in self.lane_groups.items():
-            if g.pool is None:
-                continue
-            if g.pool not in self.lane_pools:
-                problems.append(f"lane_groups.{gname}.pool: unknown lane pool {g.pool!r}; expected one of "
-                                f"{sorted(self.lane_pools)} (declared under lane_pools:)")
-            elif g.policy is None:
-                problems.append(f"lane_groups.{gname}.pool: only a group with a policy can share a lane pool "
-                                "(a fixed schedule would not ask the pool for lanes)")
+        problems += self._shared_resource_problems(
+            "pool", "lane pool", self.lane_pools, "lane_pools",
+            "only a group with a policy can share a lane pool (a fixed schedule would not ask the pool for lanes)")
         for pname, size in self.lane_pools.items():
             members = [g for g in self.lane_groups.values() if g.pool == pname and g.policy is not None]
             floor = sum(g.policy.min_lanes for g in members)

@@ -298,14 +298,6 @@ OUT_OF_RANGE = [("wait_utils_per_min", 0.0625), ("access_utils_per_min", 0.1), (
 
 
 @pytest.mark.parametrize("field, value", OUT_OF_RANGE)
-def test_logit_parameters_out_of_range_are_errors(field, value):
-    doc = two_ports(rate_per_h=150.0)
-    doc["streams"]["cars"]["lane_choice"][field] = value
-    with pytest.raises(ScenarioError, match=r"streams\.cars\.lane_choice"):
-        scenario_from_dict(doc)
-
-
-@pytest.mark.parametrize("field, value", OUT_OF_RANGE)
 def test_an_out_of_range_logit_parameter_error_names_the_field(field, value):
     doc = two_ports(rate_per_h=150.0)
     doc["streams"]["cars"]["lane_choice"][field] = value
