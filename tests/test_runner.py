@@ -88,3 +88,20 @@ def test_precision_mode_adds_replications_until_the_interval_is_tight_enough():
     assert (whole["mean_wait_min_hi"] - whole["mean_wait_min_lo"]) / 2 <= 0.15 * whole["mean_wait_min"]
     plain = sim.run(small(), replications=r.replications, workers=1)  # the same replications 0..n-1
     pd.testing.assert_frame_equal(plain.summary, r.summary)
+
+
+def test_a_long_stretch_of_arrivals_beyond_what_the_booths_serve_is_reported_with_its_hours_and_excess():
+    """6 booths of 60 s serve 360/h; 480/h arrive from 08:00 to 12:00 (+33 %), 200/h otherwise."""
+    rates = [200.0] * 24
+    rates[8:12] = [480.0] * 4
+    doc = single_queue(rate_per_h=200, lanes=6, hours=24, warmup_h=0)
+    doc["streams"]["cars"]["demand"] = {"rate_per_h": rates}
+    result = sim.run(scenario_from_dict(doc), replications=3, seed=5, workers=1)
+    over = result.overloaded_hours()
+    assert list(over["mode"]) == ["vehicle"]
+    row = over.iloc[0]
+    assert row["hours"] == "08-12"
+    # served ≈ the booths' capacity (360/h), arrivals ≈ 480/h: about a third more arrive than leave
+    assert 20 < row["excess_pct"] < 50
+    calm = sim.run(small(), replications=2, seed=5, workers=1)  # 300/h on 6 booths: 83 % load
+    assert calm.overloaded_hours().empty
