@@ -203,13 +203,7 @@ def queue_table(records: Records, totals: dict[str, np.ndarray], queue_peak: np.
     clock = _clock_hour(records, edges[:-1])
     rows = []
     for gi, name in enumerate(records.group_names):
-        steps = records.group_booths[gi]
-        t_steps = np.array([t for t, _ in steps] + [np.inf])
-        booths = np.array([n for _, n in steps], dtype=float)
-        open_s = np.array(
-            [np.sum(booths * np.clip(np.minimum(t_steps[1:], e1) - np.maximum(t_steps[:-1], e0), 0, None))
-             for e0, e1 in zip(edges[:-1], edges[1:])]
-        )
+        open_s = _step_seconds_per_bin(records.group_booths[gi], edges)
         frame = pd.DataFrame(
             {
                 "hour": hour_label(clock),
