@@ -197,7 +197,6 @@ class Engine:
         self.sec_end: list[float] = []
         self.in_system = 0
         self.uid: list[int] = []  # each held traveller's number in the replication (arrival order)
-        self.gave_up = 0  # drivers who took the give-up alternative (posted_wait_logit)
         self.shifted: list[int] = []  # hours each traveller shifted their departure by (posted_wait_logit)
         self._fed = 0
         # per stream: per program, the candidate groups and fixed shares
@@ -305,7 +304,6 @@ class Engine:
                 self.depart[i] = self.env._now
                 self.referred[i] = False
                 self.in_system -= 1
-                self.gave_up += 1
                 return
         else:
             cands = self.candidates[s][self.program[i]]
