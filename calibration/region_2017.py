@@ -129,6 +129,7 @@ def derive(data_dir: str | Path = DEFAULT_DATA, parameters: dict[str, float] | N
     positions = 0
     first = None
     sources: dict[str, list[str]] = {}
+    busiest: dict[str, int] = {}  # lane group -> CBP's most lanes open in any hour (2017)
     for port, script in PORT_SCRIPTS.items():
         # the port's baseline with SANDAG's own (calibrated) processing rates: the service-time scales
         # fitted for the target-wait policy are not used; the targets are replaced below
@@ -160,6 +161,7 @@ def derive(data_dir: str | Path = DEFAULT_DATA, parameters: dict[str, float] | N
             if closed:  # hours of operation: CBP had none of these lanes open then
                 g["policy"]["closed_hours"] = closed
             g.pop("lanes_open", None)
+            busiest[f"{s}_{gname}"] = int(max(obs[t]["open_lanes"]))
             g["staffed_by"] = f"{s}_officers"
             g["port"] = port
             g["choice_bias"] = 0.0  # SANDAG's constants are relative to its OD travel times (see HEADER)
@@ -194,7 +196,7 @@ def derive(data_dir: str | Path = DEFAULT_DATA, parameters: dict[str, float] | N
         "staffing": staffing,
         "secondary": {"pov_secondary": {"mode": "vehicle", "positions": positions, "service": sec_service}},
     }
-    return {"scenario": scenario, "parameters": p, "service_sources": sources}
+    return {"scenario": scenario, "parameters": p, "service_sources": sources, "busiest_lanes": busiest}
 
 
 def observations(data_dir: str | Path):
@@ -313,6 +315,23 @@ def render_om_officers_plus_6_from_7am(derived: dict[str, Any], record: dict[str
         "Region 2017: Otay Mesa 6 more booths staffed 07:00-19:00",
         "Otay Mesa's 2017 roster + 6 officers on primary duty from 07:00 to 19:00 (a 12-hour shift); lanes unchanged.",
         {"staffing": {"om_officers": {"officers": roster, "description": "2017 observed open booths + 6 from 07:00 to 19:00"}}})
+
+
+CONVERTED_LANES = 2  # CBP converted General lanes to Ready at Otay Mesa in 2011 (public-figures §4.3: up to 5 Ready)
+
+
+def render_om_general_to_ready_2_lanes(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str:
+    """Two of the lanes Otay Mesa's General line used at its busiest (CBP 2017) become Ready lanes:
+    General may staff at most that many minus two, Ready always keeps two more; same officers."""
+    gen_max = derived["busiest_lanes"]["om_pov_general"] - CONVERTED_LANES
+    ready_min = int(derived["scenario"]["lane_groups"]["om_pov_ready"]["policy"]["min_lanes"]) + CONVERTED_LANES
+    return _whatif(
+        f"Region 2017: Otay Mesa {CONVERTED_LANES} General lanes converted to Ready, 2017 officers",
+        f"Otay Mesa keeps CBP's observed 2017 roster. CBP had at most {gen_max + CONVERTED_LANES} General lanes open in "
+        f"2017; {CONVERTED_LANES} of them become Ready lanes, so General may use at most {gen_max} and Ready always "
+        f"keeps {ready_min} staffed.",
+        {"lane_groups": {"om_pov_general": {"policy": {"max_lanes": gen_max}},
+                         "om_pov_ready": {"policy": {"min_lanes": ready_min}}}})
 
 
 def render_demand_plus_10pct(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str:

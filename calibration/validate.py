@@ -4,7 +4,7 @@
 Usage (from the repository root)::
 
     .venv/bin/python calibration/validate.py [--data ../shared/data] [--reps 10] \
-        [--out calibration/VALIDATION.md]
+        [--out calibration/VALIDATION_PORTS.md]
 
 For each port (Otay Mesa, San Ysidro) the baseline scenario is run and the simulated mean wait
 by clock hour of arrival in each passenger lane group (all programs pooled: ``summary`` rows
@@ -49,12 +49,12 @@ _sy = load_script(HERE / "san_ysidro_baseline.py")
 
 DEFAULT_DATA = _om.DEFAULT_DATA
 OBSERVED, RATES = _om.OBSERVED, _om.RATES
-DEFAULT_OUT = REPO / "calibration" / "VALIDATION.md"
+DEFAULT_OUT = REPO / "calibration" / "VALIDATION_PORTS.md"
 DEFAULT_REPS = 10
 LANE_TYPES = _om.POV_LANE_TYPES  # base lane group name -> SANDAG traveler_type (lane type)
 STACKED_SUFFIX = "_stacked"
 MISSES_HEADING = "## Where the model misses and why"
-COMMAND = ".venv/bin/python calibration/validate.py --data ../shared/data --reps {reps} --out calibration/VALIDATION.md"
+COMMAND = ".venv/bin/python calibration/validate.py --data ../shared/data --reps {reps} --out calibration/VALIDATION_PORTS.md"
 
 # port name in SANDAG's files -> (slug for the PNG, baseline scenario, SANDAG rate-file prefixes)
 PORTS: dict[str, dict[str, Any]] = {
