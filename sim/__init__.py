@@ -16,4 +16,6 @@ __version__ = "0.1.0"
 from sim.runner import Comparison, RunResult, compare, run  # noqa: E402
 from sim.scenario import LoadedScenario, load_scenario, scenario_from_dict  # noqa: E402
 
-__all__ = ["Comparison", "LoadedScenario", "RunResult", "compare", "load_scenario", "run", "scenario_from_dict", "__version__"]
+__all__ = [
+    "Comparison", "LoadedScenario", "RunResult", "compare", "load_scenario", "run", "scenario_from_dict", "__version__",
+]

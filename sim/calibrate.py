@@ -21,9 +21,10 @@ import hashlib
 import importlib.util
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveFloat, PositiveInt, ValidationError
@@ -86,6 +87,8 @@ def load_script(path: Path) -> ModuleType:
     if not path.is_file():
         raise PoesimError(f"script: {path} does not exist")
     spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:  # not a Python source file
+        raise PoesimError(f"script: {path} is not a Python script")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
@@ -102,7 +105,7 @@ def _sha256(path: Path) -> str:
 
 def _parameters(cfg: CalibrationConfig) -> list[Parameter]:
     return [
-        Parameter(name, p.start, tuple(p.bounds), p.metric, tuple(p.lane_groups), p.xtol, p.decimals)
+        Parameter(name, p.start, p.bounds, p.metric, tuple(p.lane_groups), p.xtol, p.decimals)
         for name, p in cfg.parameters.items()
     ]
 
@@ -148,7 +151,8 @@ def _prepare(config_path: Path, data_dir: Path) -> tuple[CalibrationConfig, Modu
         if not callable(getattr(script, fn, None)):
             raise PoesimError(f"{config_path}: script {cfg.script} has no function {fn!r}")
     if not data_dir.is_dir():
-        raise PoesimError(f"--data: {data_dir} is not a directory (expected the shared data directory, see calibration/README.md)")
+        raise PoesimError(f"--data: {data_dir} is not a directory "
+                          "(expected the shared data directory, see calibration/README.md)")
     hashes: dict[str, str] = {}
     for rel in script.DATA_FILES:
         f = data_dir / rel
@@ -158,7 +162,9 @@ def _prepare(config_path: Path, data_dir: Path) -> tuple[CalibrationConfig, Modu
     return cfg, script, hashes, script.observations(data_dir)
 
 
-def replay(config_path: str | Path, data_dir: str | Path, workers: int | None = None) -> tuple[dict[str, Any], list[str]]:
+def replay(
+    config_path: str | Path, data_dir: str | Path, workers: int | None = None
+) -> tuple[dict[str, Any], list[str]]:
     """Check a committed parameter record without re-fitting: same data files (SHA-256), and one
     evaluation at the committed values gives the recorded residuals. Returns the record and the
     list of mismatches (empty when everything agrees). Much cheaper than ``calibrate(check=True)``."""
@@ -166,7 +172,8 @@ def replay(config_path: str | Path, data_dir: str | Path, workers: int | None = 
     cfg, script, hashes, observed = _prepare(config_path, data_dir)
     path = config_path.parent / cfg.parameters_out
     if not path.is_file():
-        raise PoesimError(f"{config_path}: no committed parameter record at {path}; run `poesim calibrate {config_path}`")
+        raise PoesimError(f"{config_path}: no committed parameter record at {path}; "
+                          f"run `poesim calibrate {config_path}`")
     rec = json.loads(path.read_text(encoding="utf-8"))
     problems = [f"data file {f}: SHA-256 differs from the record" for f in hashes if rec["data"].get(f) != hashes[f]]
     executor = make_executor(workers, jobs=cfg.replications)

@@ -37,7 +37,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 class Checkpoints:
     """The replications of one run already finished, stored under ``directory``."""
 
-    def __init__(self, directory: str | Path, key: dict[str, Any], resume: bool):
+    def __init__(self, directory: str | os.PathLike[str], key: dict[str, Any], resume: bool):
         self.dir = Path(directory)
         self.key = key
         key_file = self.dir / "key.json"

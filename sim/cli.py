@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, List, Optional
 
 import typer
 from tqdm import tqdm
@@ -54,7 +54,9 @@ def _progress(total: int | None, desc: str) -> Iterator:
         bar.close()
 
 
-DaskOpt = typer.Option(None, "--dask", help="Run on this Dask scheduler (tcp://host:port); default: $DASK_SCHEDULER_ADDRESS, else local processes.")
+DaskOpt = typer.Option(
+    None, "--dask",
+    help="Run on this Dask scheduler (tcp://host:port); default: $DASK_SCHEDULER_ADDRESS, else local processes.")
 WorkersOpt = typer.Option(None, "--workers", "-w", help="Local worker processes (default: all cores).")
 
 
@@ -69,19 +71,29 @@ def _percent(text: str) -> float:
 @app.command()
 def run(
     scenario: Path = ScenarioArg,
-    reps: Optional[int] = typer.Option(None, "--reps", "-r", help="Replications (default: the scenario's)."),
-    seed: Optional[int] = typer.Option(None, "--seed", "-s", help="Root random seed (default: the scenario's)."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output directory (default: results/<scenario file name>)."),
+    reps: int | None = typer.Option(None, "--reps", "-r", help="Replications (default: the scenario's)."),
+    seed: int | None = typer.Option(None, "--seed", "-s", help="Root random seed (default: the scenario's)."),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Output directory (default: results/<scenario file name>)."),
     records: bool = typer.Option(False, "--records", help="Also write per-traveller records as Parquet."),
-    workers: Optional[int] = WorkersOpt,
-    dask: Optional[str] = DaskOpt,
-    precision: Optional[str] = typer.Option(None, "--precision", help="Add replications until the 95 % CI half-width is within this share of the value, e.g. 5%."),
-    metric: str = typer.Option("mean_wait_min", "--metric", help="Metric for --precision (whole window, all programs)."),
-    lane_group: Optional[str] = typer.Option(None, "--lane-group", help="Lane group for --precision (default: the busiest)."),
+    workers: int | None = WorkersOpt,
+    dask: str | None = DaskOpt,
+    precision: str | None = typer.Option(
+        None, "--precision",
+        help="Add replications until the 95 % CI half-width is within this share of the value, e.g. 5%."),
+    metric: str = typer.Option(
+        "mean_wait_min", "--metric", help="Metric for --precision (whole window, all programs)."),
+    lane_group: str | None = typer.Option(
+        None, "--lane-group", help="Lane group for --precision (default: the busiest)."),
     max_reps: int = typer.Option(1000, "--max-reps", help="Upper limit on replications for --precision."),
-    resume: bool = typer.Option(False, "--resume", help="Keep the replications an interrupted run into the same --out finished."),
-    replication: Optional[int] = typer.Option(None, "--replication", help="Run only this replication number (to replay one that failed)."),
-    stats: str = typer.Option("auto", "--stats", help="exact (keeps every traveller), streaming (bounded memory, percentiles ±1 %), or auto (streaming beyond a week)."),
+    resume: bool = typer.Option(
+        False, "--resume", help="Keep the replications an interrupted run into the same --out finished."),
+    replication: int | None = typer.Option(
+        None, "--replication", help="Run only this replication number (to replay one that failed)."),
+    stats: str = typer.Option(
+        "auto", "--stats",
+        help="exact (keeps every traveller), streaming (bounded memory, percentiles ±1 %), "
+             "or auto (streaming beyond a week)."),
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG plots."),
 ) -> None:
     """Simulate a scenario and write summary.csv, queue.csv, manifest.json and plots."""
@@ -115,7 +127,8 @@ def run(
         if result.precision:
             p = result.precision
             verdict = "reached" if p["reached"] else f"NOT reached (stopped at --max-reps {max_reps})"
-            typer.echo(f"\nprecision {verdict}: {p['metric']} of {p['lane_group']} = {p['value']:.3f} ± {p['halfwidth']:.3f} "
+            typer.echo(f"\nprecision {verdict}: {p['metric']} of {p['lane_group']} = "
+                       f"{p['value']:.3f} ± {p['halfwidth']:.3f} "
                        f"({100 * p['rel_halfwidth']:.1f} % ≤ target {100 * p['target_rel_halfwidth']:.1f} %) "
                        f"after {p['replications_needed']} replications")
         typer.echo(f"\nwrote {len(files)} files to {out_dir}/: " + ", ".join(f.name for f in files))
@@ -123,12 +136,13 @@ def run(
 
 @app.command()
 def compare(
-    scenarios: List[Path] = typer.Argument(..., help="Two or more scenario files; the first is the baseline."),
-    reps: Optional[int] = typer.Option(None, "--reps", "-r", help="Replications (default: the first scenario's)."),
-    seed: Optional[int] = typer.Option(None, "--seed", "-s", help="Root seed shared by all scenarios."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output directory (default: results/compare-<a>-vs-<b>)."),
-    workers: Optional[int] = WorkersOpt,
-    dask: Optional[str] = DaskOpt,
+    scenarios: list[Path] = typer.Argument(..., help="Two or more scenario files; the first is the baseline."),
+    reps: int | None = typer.Option(None, "--reps", "-r", help="Replications (default: the first scenario's)."),
+    seed: int | None = typer.Option(None, "--seed", "-s", help="Root seed shared by all scenarios."),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Output directory (default: results/compare-<a>-vs-<b>)."),
+    workers: int | None = WorkersOpt,
+    dask: str | None = DaskOpt,
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG plots."),
 ) -> None:
     """Run scenarios with common random numbers; report paired differences from the first."""
@@ -148,12 +162,15 @@ def compare(
 @app.command()
 def sweep(
     scenario: Path = ScenarioArg,
-    set_: List[str] = typer.Option(..., "--set", help="FIELD=VALUES, e.g. lane_groups.pov_general.lanes_open=4..12 or ...=0.02,0.05; repeat for a grid."),
-    reps: Optional[int] = typer.Option(None, "--reps", "-r", help="Replications per grid point (default: the scenario's)."),
-    seed: Optional[int] = typer.Option(None, "--seed", "-s", help="Root seed shared by all grid points."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output directory (default: results/sweep-<scenario>)."),
-    workers: Optional[int] = WorkersOpt,
-    dask: Optional[str] = DaskOpt,
+    set_: list[str] = typer.Option(
+        ..., "--set",
+        help="FIELD=VALUES, e.g. lane_groups.pov_general.lanes_open=4..12 or ...=0.02,0.05; repeat for a grid."),
+    reps: int | None = typer.Option(
+        None, "--reps", "-r", help="Replications per grid point (default: the scenario's)."),
+    seed: int | None = typer.Option(None, "--seed", "-s", help="Root seed shared by all grid points."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Output directory (default: results/sweep-<scenario>)."),
+    workers: int | None = WorkersOpt,
+    dask: str | None = DaskOpt,
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG plots."),
 ) -> None:
     """Run a grid of what-ifs over a base scenario (common random numbers); one tidy table and a plot."""
@@ -175,10 +192,16 @@ def sweep(
 @app.command()
 def calibrate(
     config: Path = typer.Argument(..., help="Calibration file, e.g. calibration/otay_mesa.yaml."),
-    data: Path = typer.Option(Path("../shared/data"), "--data", help="The public data directory (see calibration/README.md)."),
-    workers: Optional[int] = WorkersOpt,
-    check: bool = typer.Option(False, "--check", help="Re-fit but do not write: exit 1 if the committed outputs differ from a fresh calibration."),
-    replay: bool = typer.Option(False, "--replay", help="Do not fit: check the committed record's data hashes and residuals with one run at its values (seconds)."),
+    data: Path = typer.Option(
+        Path("../shared/data"), "--data", help="The public data directory (see calibration/README.md)."),
+    workers: int | None = WorkersOpt,
+    check: bool = typer.Option(
+        False, "--check",
+        help="Re-fit but do not write: exit 1 if the committed outputs differ from a fresh calibration."),
+    replay: bool = typer.Option(
+        False, "--replay",
+        help="Do not fit: check the committed record's data hashes and residuals with one run at its values "
+             "(seconds)."),
 ) -> None:
     """Fit a port's parameters to the public data; write them with their provenance and the scenario built from them."""
     from sim import calibrate as cal
@@ -195,7 +218,8 @@ def calibrate(
         rec, files = cal.calibrate(config, data, workers=workers, check=check, log=typer.echo)
         typer.echo(f"\n{rec['evaluations']} evaluations of {rec['replications']} replications (seed {rec['seed']})")
         for name, r in rec["residuals"].items():
-            typer.echo(f"  {name:32s} = {rec['parameters'][name]:<8g} {r['metric']}: observed mean {r['observed_mean']:.2f}, "
+            typer.echo(f"  {name:32s} = {rec['parameters'][name]:<8g} {r['metric']}: "
+                       f"observed mean {r['observed_mean']:.2f}, "
                        f"simulated {r['simulated_mean']:.2f}, MAE {r['mae']:.2f} over {r['hours']} hours")
         if check:
             if files:
@@ -212,17 +236,17 @@ app.add_typer(baseline_app, name="baseline")
 
 @baseline_app.command("save")
 def baseline_save(
-    scenarios: List[Path] = typer.Argument(..., help="Scenario files whose current results become the baseline."),
-    reps: Optional[int] = typer.Option(None, "--reps", "-r", help="Replications (default: the scenario's)."),
+    scenarios: list[Path] = typer.Argument(..., help="Scenario files whose current results become the baseline."),
+    reps: int | None = typer.Option(None, "--reps", "-r", help="Replications (default: the scenario's)."),
     directory: Path = typer.Option(Path("results/baselines"), "--dir", help="Where baselines are stored."),
-    workers: Optional[int] = WorkersOpt,
-    dask: Optional[str] = DaskOpt,
+    workers: int | None = WorkersOpt,
+    dask: str | None = DaskOpt,
 ) -> None:
     """Run scenarios and store their per-replication statistics as regression baselines."""
     with _user_errors():
         loaded = [load_scenario(s) for s in scenarios]
         with make_executor(workers, dask) as ex:
-            for path, ls in zip(scenarios, loaded):
+            for path, ls in zip(scenarios, loaded, strict=True):
                 result = runner.run(ls, reps, progress=None, executor=ex)
                 doc = regression.baseline_document(result, path.as_posix())
                 target = directory / f"{regression.baseline_name(path)}.json"
@@ -233,19 +257,21 @@ def baseline_save(
 
 @app.command()
 def regress(
-    baselines: Optional[List[Path]] = typer.Argument(None, help="Baseline files (default: every *.json in --dir)."),
+    baselines: list[Path] | None = typer.Argument(None, help="Baseline files (default: every *.json in --dir)."),
     directory: Path = typer.Option(Path("results/baselines"), "--dir", help="Where baselines are stored."),
-    alpha: float = typer.Option(0.01, "--alpha", help="Family-wise false-alarm rate per scenario (Holm-corrected paired t-tests)."),
-    json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the report as JSON here."),
-    junit_out: Optional[Path] = typer.Option(None, "--junit", help="Also write the report as JUnit XML here."),
-    workers: Optional[int] = WorkersOpt,
-    dask: Optional[str] = DaskOpt,
+    alpha: float = typer.Option(
+        0.01, "--alpha", help="Family-wise false-alarm rate per scenario (Holm-corrected paired t-tests)."),
+    json_out: Path | None = typer.Option(None, "--json", help="Also write the report as JSON here."),
+    junit_out: Path | None = typer.Option(None, "--junit", help="Also write the report as JUnit XML here."),
+    workers: int | None = WorkersOpt,
+    dask: str | None = DaskOpt,
 ) -> None:
     """Re-run every baselined scenario and fail (exit 1) if a result moved beyond statistical noise."""
     with _user_errors():
         files = list(baselines) if baselines else sorted(directory.glob("*.json"))
         if not files:
-            raise PoesimError(f"regress: no baselines in {directory}/; create them with `poesim baseline save SCENARIO...`")
+            raise PoesimError(f"regress: no baselines in {directory}/; "
+                              "create them with `poesim baseline save SCENARIO...`")
         checks = []
         with make_executor(workers, dask) as ex:
             for f in files:
@@ -265,7 +291,7 @@ def regress(
 
 
 @app.command()
-def validate(scenarios: List[Path] = typer.Argument(..., help="Scenario files to check.")) -> None:
+def validate(scenarios: list[Path] = typer.Argument(..., help="Scenario files to check.")) -> None:
     """Check scenario files without running them."""
     failed = False
     for s in scenarios:

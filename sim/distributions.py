@@ -52,7 +52,9 @@ class ServiceDist:
         return float(np.mean(k * u ** (k - 1) * self.ppf(u)))
 
 
-def from_spec(spec: schema.Exponential | schema.Deterministic | schema.LogNormal | schema.Gamma | schema.Empirical) -> ServiceDist:
+def from_spec(
+    spec: schema.Exponential | schema.Deterministic | schema.LogNormal | schema.Gamma | schema.Empirical,
+) -> ServiceDist:
     """Build the sampler for a scenario's service-time entry."""
     if isinstance(spec, schema.Exponential):
         return ServiceDist("exponential", spec.mean_s, 1.0)
@@ -60,7 +62,8 @@ def from_spec(spec: schema.Exponential | schema.Deterministic | schema.LogNormal
         return ServiceDist("deterministic", spec.mean_s, 0.0)
     if isinstance(spec, schema.LogNormal):
         sigma2 = math.log1p(spec.cv**2)
-        return ServiceDist("lognormal", spec.mean_s, spec.cv**2, (math.log(spec.mean_s) - sigma2 / 2, math.sqrt(sigma2)))
+        return ServiceDist("lognormal", spec.mean_s, spec.cv**2,
+                           (math.log(spec.mean_s) - sigma2 / 2, math.sqrt(sigma2)))
     if isinstance(spec, schema.Gamma):
         shape = 1.0 / spec.cv**2
         return ServiceDist("gamma", spec.mean_s, spec.cv**2, (shape, spec.mean_s / shape))

@@ -71,14 +71,16 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from heapq import heappush as _heappush
 from itertools import compress
+from typing import Any
 
 import numpy as np
 import simpy
 from simpy.events import NORMAL, URGENT
 
-from sim.model import Model
+from sim.model import Model, PolicyModel
 from sim.records import Records
 from sim.travellers import Travellers
 
@@ -103,7 +105,7 @@ class _Call:
 class _Lane:
     __slots__ = ("group", "index", "open", "occupants", "rear", "queue", "in_ready")
 
-    def __init__(self, group: "_Group", index: int):
+    def __init__(self, group: _Group, index: int):
         self.group = group
         self.index = index
         self.open = False
@@ -126,7 +128,8 @@ class _Group:
                  "lane_s", "pending", "by_hour", "factor", "pool", "policy", "roster", "posted_s", "posted_at_hour",
                  "closing")
 
-    def __init__(self, index: int, n_lanes: int, k: int, per_lane: bool, service: np.ndarray, mean_s: dict[int, float]):
+    def __init__(self, index: int, n_lanes: int, k: int, per_lane: bool, service: list[float],
+                 mean_s: dict[int, float]):
         self.index = index
         self.k = k
         self.per_lane = per_lane
@@ -140,14 +143,20 @@ class _Group:
         self.mean_s = mean_s  # program -> mean service time (s), for lane choice
         self.lane_s = 0.0  # seconds per traveller of one busy lane, for wait estimates (set by the engine)
         self.pending = False  # a lane policy's decision waiting to take effect
-        self.by_hour = None  # service-time multiplier by clock hour of service start, or None
+        self.by_hour: list[float] | None = None  # service-time multiplier by clock hour of service start, or None
         self.factor = 1.0  # the multiplier of the current clock hour (see Engine._sync_factors)
-        self.pool = None  # index of the shared lane pool, or None
-        self.policy = None  # the group's PolicyModel, or None
-        self.roster = None  # index of the officers' roster staffing its booths, or None
+        self.pool: int | None = None  # index of the shared lane pool, or None
+        self.policy: PolicyModel | None = None  # the group's lane policy, or None
+        self.roster: int | None = None  # index of the officers' roster staffing its booths, or None
         self.posted_s = 0.0  # the wait last posted for this group (s)
         self.posted_at_hour: list[float | None] = [None] * 24  # the wait last posted at each clock hour (s)
         self.closing = False  # in a closed hour of its policy: nobody joins; lanes close when the line is empty
+
+
+# posted-wait logit: an alternative is a port's groups (or one group), each with the fixed part of its utility;
+# a stream's spec is (utils per s of posted wait, alternatives by program, give-up utility, shift_h, utils per h)
+_Alternative = list[tuple[_Group, float]]
+_LogitSpec = tuple[float, dict[int, list[_Alternative]], float | None, int, float]
 
 
 class Engine:
@@ -159,8 +168,8 @@ class Engine:
         self.model = model
         self.replication = replication
         self.env = simpy.Environment()
-        self._schedule = self.env.schedule
-        self._queue = self.env._queue  # SimPy's event heap and id counter, for the hot path
+        self._schedule: Callable[..., None] = self.env.schedule  # takes our _Call too (it duck-types an Event)
+        self._queue: list[Any] = self.env._queue  # SimPy's event heap and id counter, for the hot path
         self._eid = self.env._eid
         self._done_cb = self._on_service_done
         self._next_arrival = 0
@@ -168,7 +177,7 @@ class Engine:
             _Group(g.index, g.lanes, g.booths_per_lane, g.per_lane, [], {p: d.mean_s for p, d in g.service.items()})
             for g in model.groups
         ]
-        for gm, g in zip(model.groups, self.groups):
+        for gm, g in zip(model.groups, self.groups, strict=True):
             g.lane_s = _seconds_per_lane(gm)
             if gm.service_by_hour is not None:
                 g.by_hour = list(gm.service_by_hour)
@@ -180,7 +189,7 @@ class Engine:
         self.roster_on_duty = [0] * len(model.rosters)
         start = model.start
         self._clock0_s = start.hour * 3600.0 + start.minute * 60.0 + start.second  # window start, time of day
-        self._factor_groups = [g for g in self.groups if g.by_hour is not None]
+        self._factor_groups = [(g, g.by_hour) for g in self.groups if g.by_hour is not None]
         self._factors_until_s = 0.0 if self._factor_groups else _INF  # when the multipliers are next due
         self.arrival: list[float] = []
         self.program: list[int] = []
@@ -202,21 +211,25 @@ class Engine:
         # per stream: per program, the candidate groups and fixed shares
         self.candidates = [{p: [self.groups[i] for i in gi] for p, gi in s.eligible.items()} for s in model.streams]
         self.shares = [
-            None if s.fixed_shares is None else [(self.groups[gi], c) for gi, c in s.fixed_shares] for s in model.streams
+            None if s.fixed_shares is None else [(self.groups[gi], c) for gi, c in s.fixed_shares]
+            for s in model.streams
         ]
         # posted-wait logit: per stream, per program, the alternatives (one per port, or one per group),
         # each a list of (group, fixed part of its utility)
-        self.logit = []
+        self.logit: list[_LogitSpec | None] = []
         for s in model.streams:
             if s.logit is None:
                 self.logit.append(None)
                 continue
-            by_program = {}
+            by_program: dict[int, list[_Alternative]] = {}
             for p, gi_list in s.eligible.items():
                 members = [(self.groups[gi], s.logit.fixed_utils[gi]) for gi in gi_list]
                 if s.logit.lane_by_line_seen:
                     ports = list(dict.fromkeys(model.groups[gi].port for gi in gi_list))
-                    by_program[p] = [[m for m, gi in zip(members, gi_list) if model.groups[gi].port == port] for port in ports]
+                    by_program[p] = [
+                        [m for m, gi in zip(members, gi_list, strict=True) if model.groups[gi].port == port]
+                        for port in ports
+                    ]
                 else:
                     by_program[p] = [[m] for m in members]
             self.logit.append((s.logit.wait_utils_per_s, by_program, s.logit.give_up_utils,
@@ -228,12 +241,12 @@ class Engine:
         n_hours = int(math.ceil((model.horizon_s + model.drain_s) / 3600.0)) + 1
         self.queue_peak = np.zeros((len(model.groups), n_hours))
         self._booth_steps: list[list[tuple[float, int]]] = [[] for _ in model.groups]  # (time_s, booths accepting)
-        for gm, g in zip(model.groups, self.groups):  # a pool group starts with its min_lanes taken
+        for gm, g in zip(model.groups, self.groups, strict=True):  # a pool group starts with its min_lanes taken
             if g.pool is not None:
                 self.pool_free[g.pool] -= gm.schedule[0][1]
             if g.roster is not None:  # ... and its officers (the roster's first step is applied after)
                 self.roster_free[g.roster] -= gm.schedule[0][1] * g.k
-        for gm, g in zip(model.groups, self.groups):  # each change schedules the next (small heap)
+        for gm, g in zip(model.groups, self.groups, strict=True):  # each change schedules the next (small heap)
             self._at(gm.schedule[0][0], self._on_schedule, (g, gm.schedule, 0), URGENT)
             if gm.policy is not None:
                 self._at(gm.policy.review_s, self._on_review, (g, gm.policy), URGENT)
@@ -242,7 +255,7 @@ class Engine:
         if any(x is not None for x in self.logit):
             self._at(model.posting_interval_s, self._on_post, None, URGENT)
         self._at(3600.0, self._on_hour, 1, URGENT)
-        self._closable = [g for g in self.groups if g.policy is not None and g.policy.closed_hours]
+        self._closable = [(g, g.policy) for g in self.groups if g.policy is not None and g.policy.closed_hours]
         if self._closable:  # hours of operation: a tick at every clock hour (the first one now)
             self._at(0.0, self._on_clock_hour, None, URGENT)
         if travellers is not None:
@@ -287,24 +300,22 @@ class Engine:
     def _join(self, i: int) -> None:
         s = self.stream[i]
         shares = self.shares[s]
+        logit = self.logit[s]
         if shares is not None:
             u = self.choice_u[i]
             g = next(grp for grp, c in shares if u < c) if u < shares[-1][1] else shares[-1][0]
-        elif self.logit[s] is not None:
-            alt = self._logit_choice(self.logit[s], self.program[i], self.choice_u[i], not self.shifted[i])
+        elif logit is not None:
+            alt = self._logit_choice(logit, self.program[i], self.choice_u[i], not self.shifted[i])
             if isinstance(alt, int):  # comes back ``alt`` hours later
                 self.shifted[i] = alt
                 self._at(3600.0 * alt, self._on_return, [i])
                 return
-            if alt is None:
-                g = None
-            else:
-                g = alt[0][0] if len(alt) == 1 else self._shortest_expected_wait([m for m, _ in alt], self.program[i])
-            if g is None:  # gave up: leaves at once without crossing (and so is never referred)
+            if alt is None:  # gave up: leaves at once without crossing (and so is never referred)
                 self.depart[i] = self.env._now
                 self.referred[i] = False
                 self.in_system -= 1
                 return
+            g = alt[0][0] if len(alt) == 1 else self._shortest_expected_wait([m for m, _ in alt], self.program[i])
         else:
             cands = self.candidates[s][self.program[i]]
             g = cands[0] if len(cands) == 1 else self._shortest_expected_wait(cands, self.program[i])
@@ -342,7 +353,9 @@ class Engine:
                 if g.waiting > g.peak:
                     g.peak = g.waiting
 
-    def _logit_choice(self, spec, program: int, u: float, may_shift: bool = True):
+    def _logit_choice(
+        self, spec: _LogitSpec, program: int, u: float, may_shift: bool = True
+    ) -> _Alternative | int | None:
         """Posted-wait logit: the alternative (a port's available groups, or one group) whose
         cumulative probability first exceeds ``u``; an int h: come back h hours later; None: the
         give-up alternative, listed last. An alternative is worth its best available group (fixed
@@ -350,7 +363,7 @@ class Engine:
         posted at that clock hour, plus the shift penalty. Unavailable: groups with no lane open or
         opening. If nothing is available and there is no give-up option, the first candidate group."""
         wait_b, by_program, give_up, shift_h, shift_b = spec
-        utils = []
+        utils: list[tuple[_Alternative | int | None, float]] = []
         for alt in by_program[program]:
             avail = [(g, fixed + wait_b * g.posted_s) for g, fixed in alt if (g.n_open or g.pending) and not g.closing]
             if avail:
@@ -361,8 +374,8 @@ class Engine:
             for h in range(1, shift_h + 1):
                 if now + 3600.0 * h >= self.model.horizon_s:
                     break
-                later = max(fixed + wait_b * (g.posted_s if g.posted_at_hour[(hour + h) % 24] is None
-                                              else g.posted_at_hour[(hour + h) % 24])
+                at = (hour + h) % 24
+                later = max(fixed + wait_b * (g.posted_s if (posted := g.posted_at_hour[at]) is None else posted)
                             for alt in by_program[program] for g, fixed in alt)
                 utils.append((h, later + shift_b * h))
         if give_up is not None:
@@ -374,7 +387,7 @@ class Engine:
         top = max(v for _, v in utils)
         weights = [math.exp(v - top) for _, v in utils]
         x = u * sum(weights)
-        for (g, _), w in zip(utils, weights):
+        for (g, _), w in zip(utils, weights, strict=True):
             x -= w
             if x < 0:
                 return g
@@ -388,7 +401,7 @@ class Engine:
             g.posted_s = self._wait_estimate(g)
             g.posted_at_hour[hour] = g.posted_s
 
-    def _shortest_expected_wait(self, cands, program):
+    def _shortest_expected_wait(self, cands: list[_Group], program: int) -> _Group:
         """The candidate group where the traveller expects to be through primary soonest:
         expected wait (travellers in line ahead, plus this one, × mean service ÷ open booths;
         zero if a booth is free) plus their own mean service time there. Ties: first listed."""
@@ -398,7 +411,7 @@ class Engine:
                 continue
             mean_s = g.mean_s[program]
             if g.per_lane:
-                free = any(l.open and not l.queue and l.rear < g.k - 1 for l in g.lanes)
+                free = any(ln.open and not ln.queue and ln.rear < g.k - 1 for ln in g.lanes)
             else:
                 free = bool(g.ready) and not g.queue
             k_wait = 0.0 if free else (g.waiting + 1) * mean_s / (g.n_open * g.k)
@@ -489,6 +502,7 @@ class Engine:
                 pressure = estimate / p.high_wait_s if estimate > p.high_wait_s else _INF
                 donor = self._donor(g, pressure, need_lane, need_staff)
                 if donor is not None:
+                    assert donor.policy is not None  # donors are policy groups
                     donor.pending = True
                     self._at(donor.policy.reaction_s, self._on_policy_change, (donor, -1), URGENT)
                     delta = 1  # the donor's lane and officers come back when it closes
@@ -509,8 +523,8 @@ class Engine:
         k = int((now + self._clock0_s + 1e-6) // 3600.0)  # clock hours since the start day's midnight
         hour = k % 24
         self._at((k + 1) * 3600.0 - self._clock0_s - now, self._on_clock_hour, None, URGENT)
-        for g in self._closable:
-            g.closing = hour in g.policy.closed_hours
+        for g, policy in self._closable:
+            g.closing = hour in policy.closed_hours
             if g.closing:
                 self._close_if_empty(g)
 
@@ -530,23 +544,32 @@ class Engine:
             self._sync_factors(self.env._now)
         return g.waiting * g.lane_s / g.n_open * g.factor
 
+    def _share_of_target(self, g: _Group) -> float:
+        """A policy group's estimated wait as a share of its policy's upper target."""
+        assert g.policy is not None  # rostered groups have a policy (the schema requires it)
+        return self._wait_estimate(g) / g.policy.high_wait_s
+
     def _donor(self, g: _Group, pressure: float, need_lane: bool, need_staff: bool) -> _Group | None:
         """Of the other groups that share what ``g`` lacks (its pool's lanes, its roster's officers,
         enough of them for g's lane) and can spare a lane (above min_lanes, no decision pending),
         the one whose estimated wait is the smallest share of its own upper target, if that share
         is below ``pressure`` / 1.25 (a margin, so lanes do not shuttle back and forth). A group of
         lower ``priority`` gives way first and whatever its line; one of higher priority never."""
-        best, best_key = None, (g.policy.priority, pressure / POOL_MARGIN)
+        policy = g.policy
+        assert policy is not None  # only a policy group looks for a donor
+        free = self.roster_free[g.roster] if g.roster is not None else 0  # officers free in g's roster
+        best, best_key = None, (policy.priority, pressure / POOL_MARGIN)
         for h in self.groups:
-            if h is g or h.policy is None or h.pending or h.n_open <= h.policy.min_lanes:
+            hp = h.policy
+            if h is g or hp is None or h.pending or h.n_open <= hp.min_lanes:
                 continue
-            if h.policy.priority > g.policy.priority:
+            if hp.priority > policy.priority:
                 continue
             if need_lane and h.pool != g.pool:
                 continue
-            if need_staff and (h.roster != g.roster or self.roster_free[g.roster] + h.k < g.k):
+            if need_staff and (h.roster != g.roster or free + h.k < g.k):
                 continue
-            key = (h.policy.priority, self._wait_estimate(h) / h.policy.high_wait_s)
+            key = (hp.priority, self._wait_estimate(h) / hp.high_wait_s)
             if key < best_key:
                 best, best_key = h, key
         return best
@@ -585,7 +608,7 @@ class Engine:
             members = [h for h in self.groups if h.roster == r and h.n_open > 0]
             if not members:
                 break  # only promised openings remain; they are cancelled when due
-            h = min(members, key=lambda x: (self._wait_estimate(x) / x.policy.high_wait_s, -x.index))
+            h = min(members, key=lambda x: (self._share_of_target(x), -x.index))
             self._release(h, 1)
             self._set_open(h, h.n_open - 1)
 
@@ -607,14 +630,16 @@ class Engine:
             if g.per_lane:
                 # the holding line (kept while no lane was open) spreads over the open lanes in order
                 while g.queue:
-                    open_lanes = [l for l in lanes if l.open]
-                    min(open_lanes, key=lambda l: (len(l.queue) + len(l.occupants), l.index)).queue.append(g.queue.popleft())
+                    open_lanes = [ln for ln in lanes if ln.open]
+                    shortest = min(open_lanes, key=lambda ln: (len(ln.queue) + len(ln.occupants), ln.index))
+                    shortest.queue.append(g.queue.popleft())
                 for lane in lanes:
                     if lane.open:
                         self._fill(lane)
         elif target < g.n_open:
             # close idle lanes first, highest number first, then busy ones (they finish their travellers)
-            order = sorted((l for l in lanes if l.open), key=lambda l: (len(l.occupants) + len(l.queue) == 0, l.index), reverse=True)
+            order = sorted((ln for ln in lanes if ln.open),
+                           key=lambda ln: (len(ln.occupants) + len(ln.queue) == 0, ln.index), reverse=True)
             for lane in order[: g.n_open - target]:
                 lane.open = False
                 g.n_open -= 1
@@ -652,8 +677,8 @@ class Engine:
         """The service-time multipliers of the clock hour containing ``now``, valid until the
         next full hour (checked lazily, so no event orders against a schedule change at :00)."""
         hour = int((now + self._clock0_s) // 3600.0)
-        for g in self._factor_groups:
-            g.factor = g.by_hour[hour % 24]
+        for g, by_hour in self._factor_groups:
+            g.factor = by_hour[hour % 24]
         self._factors_until_s = (hour + 1) * 3600.0 - self._clock0_s
 
     def _on_hour(self, ev) -> None:
@@ -762,7 +787,7 @@ class Engine:
     @property
     def open_steps(self) -> list[list[tuple[float, int]]]:
         """Per group, when the number of lanes accepting travellers changed: (time_s, lanes)."""
-        return [[(t, n // g.k) for t, n in steps] for steps, g in zip(self._booth_steps, self.groups)]
+        return [[(t, n // g.k) for t, n in steps] for steps, g in zip(self._booth_steps, self.groups, strict=True)]
 
     def booth_steps(self) -> tuple[tuple[tuple[float, int], ...], ...]:
         """Per group, when the number of booths accepting travellers changed: (time_s, booths)."""

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 from sim.errors import PoesimError
 
@@ -27,10 +28,10 @@ class Executor(ABC):
     @abstractmethod
     def run(self, fn: Callable[..., Any], jobs: Sequence[tuple]) -> Iterator[tuple[int, Any]]: ...
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - a deliberate no-op default, not an abstract method
         """Release workers (a no-op for executors that own none)."""
 
-    def __enter__(self) -> "Executor":
+    def __enter__(self) -> Executor:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -114,6 +115,9 @@ class DaskExecutor(Executor):
             except OSError as exc:
                 raise PoesimError(f"--dask: cannot reach the Dask scheduler at {address} ({exc})") from None
         self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+        # kept: the client forgets its scheduler when closed, and runs describe their executor after closing it
+        scheduler = self.client.scheduler
+        self.address = str(address) if scheduler is None else scheduler.address
 
     def run(self, fn, jobs):
         from dask.distributed import as_completed
@@ -127,7 +131,7 @@ class DaskExecutor(Executor):
                 f.release()
 
     def describe(self) -> str:
-        return f"DaskExecutor({self.client.scheduler.address}, {self.workers} workers)"
+        return f"DaskExecutor({self.address}, {self.workers} workers)"
 
     def close(self) -> None:
         if self._owns:

@@ -12,8 +12,8 @@ Parameters are fitted one after the other (coordinate-wise), ``passes`` times.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pandas as pd

@@ -31,7 +31,7 @@ class StreamModel:
     referral_p: float
     eligible: dict[int, tuple[int, ...]]  # program index -> eligible group indices, in listed order
     fixed_shares: tuple[tuple[int, float], ...] | None  # (group index, cumulative share) or None
-    logit: "LogitModel | None" = None  # posted-wait logit lane choice, or None
+    logit: LogitModel | None = None  # posted-wait logit lane choice, or None
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,9 @@ def _window_rates_per_s(scenario: Scenario, demand: Demand) -> np.ndarray:
     return rates
 
 
-def _schedule_seconds(steps: tuple[tuple[int, int], ...], start: dt.datetime, until_s: float) -> tuple[tuple[float, int], ...]:
+def _schedule_seconds(
+    steps: tuple[tuple[int, int], ...], start: dt.datetime, until_s: float
+) -> tuple[tuple[float, int], ...]:
     """Expand a daily step schedule (minute of day, lanes) to change times since the window start."""
     offset_s = start.hour * 3600 + start.minute * 60 + start.second
     out: list[tuple[float, int]] = []
@@ -178,7 +180,7 @@ def build_model(scenario: Scenario) -> Model:
     streams = []
     for name, s in scenario.streams.items():
         progs = s.programs()
-        shares = [1.0] if s.program is not None else [s.program_shares[p] for p in progs]  # type: ignore[index]
+        shares = [1.0] if s.program_shares is None else [s.program_shares[p] for p in progs]
         cum = tuple(np.cumsum(shares) / sum(shares))
         eligible = {
             PROGRAMS.index(p): tuple(g.index for g in groups if g.mode == s.mode and PROGRAMS.index(p) in g.service)
@@ -188,7 +190,7 @@ def build_model(scenario: Scenario) -> Model:
         if isinstance(s.lane_choice, FixedShares):
             items = [(group_names.index(g), v) for g, v in s.lane_choice.shares.items() if v > 0]
             c = np.cumsum([v for _, v in items])
-            fixed = tuple((gi, float(x / c[-1])) for (gi, _), x in zip(items, c))
+            fixed = tuple((gi, float(x / c[-1])) for (gi, _), x in zip(items, c, strict=True))
         logit = None
         if isinstance(s.lane_choice, PostedWaitLogit):
             lc = s.lane_choice
@@ -220,7 +222,7 @@ def build_model(scenario: Scenario) -> Model:
                 logit=logit,
             )
         )
-    secondary = {
+    secondary: dict[str, SecondaryModel] = {
         f.mode: SecondaryModel(name=n, mode=f.mode, positions=f.positions, service=from_spec(f.service))
         for n, f in scenario.secondary.items()
     }

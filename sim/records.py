@@ -70,9 +70,9 @@ class Records:
         return pd.DataFrame(
             {
                 "replication": self.replication,
-                "stream": pd.Categorical.from_codes(self.stream, categories=list(self.stream_names)),
-                "program": pd.Categorical.from_codes(self.program, categories=list(PROGRAMS)),
-                "lane_group": pd.Categorical.from_codes(self.group, categories=list(self.group_names)),
+                "stream": pd.Categorical.from_codes(self.stream, categories=pd.Index(self.stream_names)),
+                "program": pd.Categorical.from_codes(self.program, categories=pd.Index(PROGRAMS)),
+                "lane_group": pd.Categorical.from_codes(self.group, categories=pd.Index(self.group_names)),
                 "lane": self.lane,
                 "arrival": t0 + pd.to_timedelta(self.arrival_s, unit="s"),
                 "arrival_s": self.arrival_s,

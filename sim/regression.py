@@ -53,7 +53,7 @@ def baseline_document(result: RunResult, scenario_path: str) -> dict[str, Any]:
         d = d.sort_values("replication")
         cells.append(
             {
-                **dict(zip(WAIT_KEYS, key)),
+                **dict(zip(WAIT_KEYS, key, strict=True)),
                 "replications": d["replication"].tolist(),
                 **{m: [None if np.isnan(v) else float(v) for v in d[m]] for m in BASELINE_METRICS},
             }
@@ -77,7 +77,8 @@ def _without_redundant_cells(per_rep: pd.DataFrame) -> pd.DataFrame:
     groups = per_rep[per_rep["lane_group"] != ALL].groupby("mode")["lane_group"].nunique()
     programs = per_rep[per_rep["program"] != ALL].groupby(["mode", "lane_group"])["program"].nunique()
     keep_group = (per_rep["lane_group"] != ALL) | per_rep["mode"].map(groups).gt(1)
-    n_prog = pd.Series(list(zip(per_rep["mode"], per_rep["lane_group"])), index=per_rep.index).map(programs)
+    n_prog = pd.Series(list(zip(per_rep["mode"], per_rep["lane_group"], strict=True)),
+                       index=per_rep.index).map(programs)
     keep_prog = (per_rep["program"] != ALL) | n_prog.gt(1)
     return per_rep[keep_group & keep_prog]
 
@@ -174,17 +175,19 @@ def check(doc: dict[str, Any], result: RunResult, baseline_file: str, alpha: flo
     tests: list[tuple[Finding, float]] = []
     for cell in doc["cells"]:
         key = tuple(cell[k] for k in WAIT_KEYS)
+        mode, lane_group, program, hour = key
         d = current.get(key)
         for m in BASELINE_METRICS:
             base = np.array([np.nan if v is None else v for v in cell[m]], dtype=float)
-            f = Finding(*key, metric=m, baseline=float(np.nanmean(base)) if np.isfinite(base).any() else np.nan,
+            f = Finding(mode, lane_group, program, hour, metric=m,
+                        baseline=float(np.nanmean(base)) if np.isfinite(base).any() else np.nan,
                         current=np.nan, p_value=1.0)
             if d is None:
                 if np.isfinite(base).any():
                     f.problem = "no travellers in this cell any more"
                     out.findings.append(f)
                 continue
-            by_rep = dict(zip(d["replication"], d[m].to_numpy(dtype=float)))
+            by_rep = dict(zip(d["replication"], d[m].to_numpy(dtype=float), strict=True))
             cur = np.array([by_rep.get(r, np.nan) for r in cell["replications"]])
             f.current = float(np.nanmean(cur)) if np.isfinite(cur).any() else np.nan
             f.p_value = paired_p_value(base, cur) if paired else welch_p_value(base, d[m].to_numpy(dtype=float))
@@ -193,7 +196,7 @@ def check(doc: dict[str, Any], result: RunResult, baseline_file: str, alpha: flo
     if tests:
         reject = holm_reject(np.array([p for _, p in tests]), alpha)
         out.findings += [
-            f for (f, _), r in zip(tests, reject)
+            f for (f, _), r in zip(tests, reject, strict=True)
             if r and abs(f.current - f.baseline) > max(MIN_EFFECT_MIN, MIN_EFFECT_REL * abs(f.baseline))
         ]
     new_cells = set(current) - {tuple(c[k] for k in WAIT_KEYS) for c in doc["cells"]}
@@ -206,7 +209,8 @@ def report_text(checks: list[ScenarioCheck]) -> str:
     lines = []
     for c in checks:
         status = "ok" if c.passed else f"REGRESSION ({len(c.findings)} of {c.tests} tests)"
-        lines.append(f"{c.scenario} [{c.baseline_file}]: {status} — {c.tests} paired t-tests, family-wise α = {c.alpha:g} (Holm)")
+        lines.append(f"{c.scenario} [{c.baseline_file}]: {status} — {c.tests} paired t-tests, "
+                     f"family-wise α = {c.alpha:g} (Holm)")
         lines += [f"  ! {f.describe()}" for f in c.findings]
         lines += [f"  note: {n}" for n in c.notes]
     return "\n".join(lines)

@@ -12,16 +12,16 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import pandas as pd
 
 from sim import __version__
-from sim.results import Comparison, RunResult, Sweep, describe
 from sim import statistics as st
+from sim.results import Comparison, RunResult, Sweep, describe
 from sim.statistics import ALL
 
 MANIFEST = "manifest.json"
@@ -83,7 +83,8 @@ def comparison_table(cmp: Comparison, program: str = ALL, detail: bool = False) 
     metrics = ("mean", "p50", "p90", "p95")
     blocks = []
     for scen, ds in d.groupby("scenario", sort=False):
-        ds = ds.assign(_order=ds["mode"].map(MODE_ORDER).fillna(9)).sort_values(["_order", "mode", "lane_group", "hour"])
+        ds = ds.assign(_order=ds["mode"].map(MODE_ORDER).fillna(9)).sort_values(
+            ["_order", "mode", "lane_group", "hour"])
         diffs = ds[[f"{m}_wait_min_{x}" for m in metrics for x in ("diff", "diff_lo", "diff_hi")]].fillna(0)
         same = (diffs == 0).all(axis=1).groupby(ds["mode"]).all()
         unchanged = [m for m in dict.fromkeys(ds["mode"]) if same[m]]
@@ -93,7 +94,8 @@ def comparison_table(cmp: Comparison, program: str = ALL, detail: bool = False) 
         if unchanged:
             head += f"\nUnchanged (identical waits in every replication): {', '.join(unchanged)}"
         if ds.empty:
-            blocks.append(f"{head}\nB gives exactly the waits of A in every replication: nothing it changes reaches a traveller.")
+            blocks.append(f"{head}\nB gives exactly the waits of A in every replication: "
+                          "nothing it changes reaches a traveller.")
             continue
         whole = _comparison_rows(ds[ds["hour"] == ALL], metrics, with_hours=False)
         banded = _comparison_rows(ds[ds["hour"] != ALL], metrics if detail else ("mean",), with_hours=True)
@@ -106,7 +108,8 @@ def staffing_text(result: RunResult) -> str:
     or a line saying lanes open as scheduled or by policy, with no roster."""
     s = result.staffing
     if s.empty:
-        return f"Staffing ({result.name}): no officer roster; lanes open by schedule or policy within their lane limits."
+        return (f"Staffing ({result.name}): no officer roster; "
+                "lanes open by schedule or policy within their lane limits.")
     lines = [f"Staffing ({result.name}): officers on primary duty (one per open booth), per counted day"]
     for roster, d in s.groupby("roster", sort=False):
         hours = d[d["hour"] != ALL]
@@ -143,9 +146,11 @@ def ports_text(result: RunResult) -> str:
     rows = []
     for _, r in d.iterrows():
         rows.append({"port": r["port"],
-                     "travellers/day": _ci(r["travellers_per_day"], r["travellers_per_day_lo"], r["travellers_per_day_hi"]),
+                     "travellers/day": _ci(r["travellers_per_day"], r["travellers_per_day_lo"],
+                                           r["travellers_per_day_hi"]),
                      "share %": f"{100 * r['share']:.1f}",
-                     "mean wait (min)": "—" if r["port"] == st.GAVE_UP else _ci(r["mean_wait_min"], r["mean_wait_min_lo"], r["mean_wait_min_hi"]),
+                     "mean wait (min)": "—" if r["port"] == st.GAVE_UP
+                                        else _ci(r["mean_wait_min"], r["mean_wait_min_lo"], r["mean_wait_min_hi"]),
                      "delay (veh-h/day)": "—" if r["port"] == st.GAVE_UP else f"{r['delay_veh_h_per_day']:.0f}"})
     return (f"Ports ({result.name}; all streams; '{st.GAVE_UP}' = drivers who did not cross; 'all' = the region)\n"
             + pd.DataFrame(rows).to_string(index=False))
@@ -158,7 +163,8 @@ def ports_comparison_text(cmp: Comparison) -> str:
         return ""
     d = d[(d["stream"] == ALL) & (d["hour"] == ALL)]
     gave_up = d[d["port"] == st.GAVE_UP]
-    nobody_gave_up = gave_up.empty or bool(((gave_up["travellers_per_day_a"] == 0) & (gave_up["travellers_per_day_b"] == 0)).all())
+    nobody_gave_up = gave_up.empty or bool(
+        ((gave_up["travellers_per_day_a"] == 0) & (gave_up["travellers_per_day_b"] == 0)).all())
     if d["port"].nunique() <= 3 and nobody_gave_up:  # one port, 'all' and an empty 'gave_up': nothing moved
         return ""
     blocks = []
@@ -277,11 +283,12 @@ def plot_wait_by_hour(results: list[RunResult], path: Path) -> None:
     plt = _pyplot()
     keys = _panel_keys(
         k for r in results
-        for k in r.summary[(r.summary["program"] == ALL) & (r.summary["hour"] != ALL)][["mode", "lane_group"]].itertuples(index=False)
+        for k in r.summary[(r.summary["program"] == ALL) & (r.summary["hour"] != ALL)][["mode", "lane_group"]]
+        .itertuples(index=False)
     )
     n = len(keys)
     fig, axes = _panels(plt, n)
-    for ax, (mode, lg) in zip(axes.flat, keys):
+    for ax, (mode, lg) in zip(axes.flat, keys, strict=False):
         for k, r in enumerate(results):
             s = r.summary
             d = s[(s["mode"] == mode) & (s["lane_group"] == lg) & (s["program"] == ALL) & (s["hour"] != ALL)]
@@ -289,9 +296,11 @@ def plot_wait_by_hour(results: list[RunResult], path: Path) -> None:
                 continue
             d = d.assign(h=d["hour"].astype(int)).sort_values("h")
             # the baseline as a wide line underneath, what-ifs thin on top: identical curves stay visible
-            style = dict(lw=4, alpha=0.55, zorder=2) if k == 0 and len(results) > 1 else dict(lw=1.5, marker="o", ms=3, zorder=3)
+            style = (dict(lw=4, alpha=0.55, zorder=2) if k == 0 and len(results) > 1
+                     else dict(lw=1.5, marker="o", ms=3, zorder=3))
             line = ax.plot(d["h"] + 0.5, d["mean_wait_min"], label=_scenario_label(k, r.name, len(results)), **style)[0]
-            ax.fill_between(d["h"] + 0.5, d["mean_wait_min_lo"], d["mean_wait_min_hi"], color=line.get_color(), alpha=0.15, zorder=1)
+            ax.fill_between(d["h"] + 0.5, d["mean_wait_min_lo"], d["mean_wait_min_hi"], color=line.get_color(),
+                            alpha=0.15, zorder=1)
             ax.plot(d["h"] + 0.5, d["p90_wait_min"], ls="--", color=line.get_color(), lw=1, zorder=2)
         ax.set_title(f"{lg} ({mode})" if lg != ALL else f"all {mode} lanes")
         ax.set_xlim(0, 24)
@@ -310,7 +319,7 @@ def plot_wait_ecdf(results: list[RunResult], path: Path) -> None:
     keys = _panel_keys(k for _, q in qs for k in q[["mode", "lane_group"]].itertuples(index=False))
     n = len(keys)
     fig, axes = _panels(plt, n)
-    for ax, (mode, lg) in zip(axes.flat, keys):
+    for ax, (mode, lg) in zip(axes.flat, keys, strict=False):
         for k, (r, q) in enumerate(qs):
             d = q[(q["mode"] == mode) & (q["lane_group"] == lg)]
             if d.empty:
@@ -333,7 +342,7 @@ def plot_queue_by_hour(result: RunResult, path: Path) -> None:
     plt = _pyplot()
     q = result.queue[result.queue["hour"] != ALL]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.8))
-    for (mode, lg), d in q.groupby(["mode", "lane_group"]):
+    for (_mode, lg), d in q.groupby(["mode", "lane_group"]):
         d = d.assign(h=d["hour"].astype(int)).sort_values("h")
         line = ax1.plot(d["h"] + 0.5, d["mean_queue"], label=f"{lg}")[0]
         ax1.fill_between(d["h"] + 0.5, d["mean_queue_lo"], d["mean_queue_hi"], color=line.get_color(), alpha=0.2)
@@ -445,8 +454,10 @@ def write_comparison(cmp: Comparison, out_dir: str | Path, plots: bool = True) -
         summaries = []
         for r in cmp.runs:
             summaries.append(r.summary[SUMMARY_COLUMNS].assign(scenario=r.name))
-        pd.concat(summaries)[["scenario", *SUMMARY_COLUMNS]].to_csv(stage / "summary.csv", index=False, float_format="%.4f")
-        pd.concat([r.queue.assign(scenario=r.name) for r in cmp.runs]).to_csv(stage / "queue.csv", index=False, float_format="%.4f")
+        pd.concat(summaries)[["scenario", *SUMMARY_COLUMNS]].to_csv(
+            stage / "summary.csv", index=False, float_format="%.4f")
+        pd.concat([r.queue.assign(scenario=r.name) for r in cmp.runs]).to_csv(
+            stage / "queue.csv", index=False, float_format="%.4f")
         staffing = [r.staffing.assign(scenario=r.name) for r in cmp.runs if not r.staffing.empty]
         if staffing:
             pd.concat(staffing).to_csv(stage / "staffing.csv", index=False, float_format="%.4f")
@@ -474,16 +485,18 @@ def plot_sweep(sweep: Sweep, path: Path) -> None:
     others = [p for p, _ in sweep.settings[1:]]
     t = sweep.table
     t = t[(t["hour"] == ALL) & (t["program"] == ALL)]
-    keys = _panel_keys(zip(t["mode"], t["lane_group"]))
+    keys = _panel_keys(zip(t["mode"], t["lane_group"], strict=True))
     n = len(keys)
     fig, axes = _panels(plt, n)
-    for ax, (mode, lg) in zip(axes.flat, keys):
+    for ax, (mode, lg) in zip(axes.flat, keys, strict=False):
         d = t[(t["mode"] == mode) & (t["lane_group"] == lg)]
         for combo, dd in (d.groupby(others) if others else [((), d)]):
             dd = dd.sort_values(first)
-            label = ", ".join(f"{o.split('.')[-1]}={v}" for o, v in zip(others, np.atleast_1d(combo))) or "mean"
+            label = ", ".join(
+                f"{o.split('.')[-1]}={v}" for o, v in zip(others, np.atleast_1d(combo), strict=True)) or "mean"
             line = ax.plot(dd[first], dd["mean_wait_min"], marker="o", ms=3, label=label)[0]
-            ax.fill_between(dd[first], dd["mean_wait_min_lo"], dd["mean_wait_min_hi"], color=line.get_color(), alpha=0.2)
+            ax.fill_between(dd[first], dd["mean_wait_min_lo"], dd["mean_wait_min_hi"], color=line.get_color(),
+                            alpha=0.2)
             ax.plot(dd[first], dd["p90_wait_min"], ls="--", lw=1, color=line.get_color())
         ax.set_title(f"{lg} ({mode})" if lg != ALL else f"all {mode} lanes")
         ax.set_xlabel(first)

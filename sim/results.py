@@ -103,7 +103,8 @@ class RunResult:
     def records(self) -> pd.DataFrame:
         """Per-traveller records of all replications (only if the run kept them)."""
         if any(o.records is None for o in self.outputs):
-            raise PoesimError("this run did not keep per-traveller records; run with keep_records=True (CLI: --records)")
+            raise PoesimError(
+                "this run did not keep per-traveller records; run with keep_records=True (CLI: --records)")
         return pd.concat([o.records for o in self.outputs], ignore_index=True)
 
     @property

@@ -12,7 +12,8 @@ import datetime as dt
 import os
 import time
 import traceback
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -56,7 +57,9 @@ def _streams(model: Model, stats: str, keep_records: bool) -> bool:
     return stats == "streaming" or (stats == "auto" and not keep_records and model.horizon_s > STREAMING_AFTER_H * 3600)
 
 
-def run_replication(model: Model, seed: int, replication: int, keep_records: bool = False, stats: str = "auto") -> ReplicationOutput:
+def run_replication(
+    model: Model, seed: int, replication: int, keep_records: bool = False, stats: str = "auto"
+) -> ReplicationOutput:
     """Sample travellers, simulate, and summarise one replication.
 
     ``stats``: ``exact`` keeps every traveller's record until the end (exact percentiles,
@@ -141,7 +144,9 @@ def _run_streaming(model: Model, seed: int, replication: int, t0: float, chunk_s
     )
 
 
-def _replicate_safely(model: Model, seed: int, replication: int, keep_records: bool, stats: str = "auto") -> ReplicationOutput | str:
+def _replicate_safely(
+    model: Model, seed: int, replication: int, keep_records: bool, stats: str = "auto"
+) -> ReplicationOutput | str:
     try:
         return run_replication(model, seed, replication, keep_records, stats)
     except Exception:  # reported to the caller with the seed, so it can be replayed
@@ -251,8 +256,8 @@ def run_to_precision(
     for ``lane_group`` (default: the busiest) is within ``rel_halfwidth`` of its value.
 
     Each round asks for as many more replications as the current variance says are needed
-    (n·(h/target)²), at least one per worker and at most doubling the count. Replications are numbered 0, 1, 2, …, so the result
-    equals a plain run with the same final count."""
+    (n·(h/target)²), at least one per worker and at most doubling the count. Replications are
+    numbered 0, 1, 2, …, so the result equals a plain run with the same final count."""
     if not 0 < rel_halfwidth < 1:
         raise PoesimError(f"--precision: expected a fraction between 0 and 1 (e.g. 5%), got {rel_halfwidth}")
     if metric not in st.WAIT_METRICS:
@@ -270,7 +275,8 @@ def run_to_precision(
         while True:
             new = list(range(len(outputs), min(n_next, max_replications)))
             outputs += run_replications(model, seed, new, ex, False, progress, str(loaded.path), ckpt)
-            result = RunResult(loaded, seed, len(outputs), outputs, started, dt.datetime.now(dt.timezone.utc), ex.describe())
+            result = RunResult(loaded, seed, len(outputs), outputs, started, dt.datetime.now(dt.timezone.utc),
+                               ex.describe())
             mode, group = (None, lane_group) if lane_group else busiest_lane_group(result)
             s = result.summary
             cell = s[(s["lane_group"] == group) & (s["program"] == st.ALL) & (s["hour"] == st.ALL)]
@@ -279,7 +285,8 @@ def run_to_precision(
             if cell.empty:
                 raise PoesimError(f"--precision: no lane group named {group!r} served anyone")
             c = cell.iloc[0]
-            half = (c[f"{metric}_hi"] - c[f"{metric}_lo"]) / 2 if c[f"{metric}_lo"] > 0 else c[f"{metric}_hi"] - c[metric]
+            half = ((c[f"{metric}_hi"] - c[f"{metric}_lo"]) / 2 if c[f"{metric}_lo"] > 0
+                    else c[f"{metric}_hi"] - c[metric])
             target = rel_halfwidth * abs(c[metric])
             reached = bool(target > 0 and half <= target) or (c[metric] == 0 and half == 0)
             if reached or len(outputs) >= max_replications:
@@ -291,7 +298,8 @@ def run_to_precision(
                 }
                 return result
             needed = int(np.ceil(len(outputs) * (half / target) ** 2)) if target > 0 else 2 * len(outputs)
-            n_next = max(min(needed, 2 * len(outputs)), len(outputs) + ex.workers)  # at most double: early variances are noisy
+            # at most double: early variances are noisy
+            n_next = max(min(needed, 2 * len(outputs)), len(outputs) + ex.workers)
     finally:
         if own:
             ex.close()

@@ -12,7 +12,8 @@ bound) and reported in ``n_unserved``, so long waits are never silently dropped.
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,9 @@ from sim.model import PROGRAMS
 from sim.records import Records
 
 WAIT_METRICS = ("mean_wait_min", "p50_wait_min", "p90_wait_min", "p95_wait_min", "max_wait_min")
-QUEUE_METRICS = ("mean_queue", "max_queue", "arrivals_per_h", "throughput_per_h", "lanes_open", "booths_open", "utilisation")
+QUEUE_METRICS = (
+    "mean_queue", "max_queue", "arrivals_per_h", "throughput_per_h", "lanes_open", "booths_open", "utilisation",
+)
 STAFFING_METRICS = ("officers_on_duty", "booths_staffed", "officer_utilisation")
 PORT_METRICS = ("travellers_per_day", "share", "mean_wait_min", "delay_veh_h_per_day", "shifted_per_day")
 GAVE_UP = "gave_up"  # the port column of drivers who chose not to cross
@@ -122,12 +125,12 @@ def wait_summary(records: Records, by: str = "hour") -> pd.DataFrame:
             for hr in (False, True):
                 pooled = {"mode": False, "lane_group": lg, "program": prog, "hour": hr}
                 code = np.zeros(len(wait_min), dtype=np.int64)
-                for k, r in zip(keys, radix):
+                for k, r in zip(keys, radix, strict=True):
                     code = code * r + (0 if pooled[k] else codes[k])
                 g = _group_waits(code, wait_min, unserved)
                 part: dict[str, object] = {}
                 rest = g["code"]
-                for k, r in reversed(list(zip(keys, radix))):
+                for k, r in reversed(list(zip(keys, radix, strict=True))):
                     part[k] = ALL if pooled[k] else np.asarray(uniques[k], dtype=object)[rest % r]
                     rest = rest // r
                 part = {k: part[k] for k in keys}
@@ -179,7 +182,8 @@ def hourly_totals(records: Records) -> dict[str, np.ndarray]:
         arr = arr[(arr >= edges[0]) & (arr < edges[-1])]
         out["arrivals"][gi] = np.bincount(np.searchsorted(edges, arr, side="right") - 1, minlength=len(edges) - 1)
         start = records.start_s[m]
-        out["queue_s"][gi] = interval_seconds_per_bin(records.arrival_s[m], np.where(np.isnan(start), records.end_s, start), edges)
+        out["queue_s"][gi] = interval_seconds_per_bin(
+            records.arrival_s[m], np.where(np.isnan(start), records.end_s, start), edges)
         served = ~np.isnan(start)
         out["busy_s"][gi] = interval_seconds_per_bin(start[served], start[served] + records.service_s[m][served], edges)
         dep = records.depart_s[m]
@@ -258,7 +262,7 @@ def _step_seconds_per_bin(steps: Sequence[tuple[float, int]], edges: np.ndarray)
     t = np.array([x for x, _ in steps] + [np.inf])
     v = np.array([n for _, n in steps], dtype=float)
     return np.array([np.sum(v * np.clip(np.minimum(t[1:], e1) - np.maximum(t[:-1], e0), 0, None))
-                     for e0, e1 in zip(edges[:-1], edges[1:])])
+                     for e0, e1 in pairwise(edges)])
 
 
 def staffing_table(records: Records, totals: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -276,9 +280,11 @@ def staffing_table(records: Records, totals: dict[str, np.ndarray]) -> pd.DataFr
     for r, (name, steps) in enumerate(records.rosters):
         members = [gi for gi, x in enumerate(records.group_roster) if x == r]
         duty_s = _step_seconds_per_bin(steps, edges)
-        staffed_s = sum((_step_seconds_per_bin(records.group_booths[gi], edges) for gi in members), np.zeros(len(width)))
+        staffed_s = sum((_step_seconds_per_bin(records.group_booths[gi], edges) for gi in members),
+                        np.zeros(len(width)))
         busy_s = sum((totals["busy_s"][gi] for gi in members), np.zeros(len(width)))
-        frame = pd.DataFrame({"hour": clock, "duty_s": duty_s, "staffed_s": staffed_s, "busy_s": busy_s, "width": width})[keep]
+        frame = pd.DataFrame(
+            {"hour": clock, "duty_s": duty_s, "staffed_s": staffed_s, "busy_s": busy_s, "width": width})[keep]
         agg = frame.groupby("hour")[["duty_s", "staffed_s", "busy_s", "width"]].sum()
         agg.loc[ALL] = frame[["duty_s", "staffed_s", "busy_s", "width"]].sum()
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -322,8 +328,8 @@ def port_totals(records: Records) -> dict[str, np.ndarray]:
 def port_table(records: Records, totals: dict[str, np.ndarray]) -> pd.DataFrame:
     """Per replication, stream × port (or ``gave_up``) × clock hour (and ``all``), counted
     travellers per day, their share of the stream's arrivals in that hour, mean wait,
-    vehicle-hours of delay per day, and how many of them had shifted their departure to that hour. Stream ``all`` pools the streams, port ``all`` the ports
-    (the regional total delay)."""
+    vehicle-hours of delay per day, and how many of them had shifted their departure to that hour.
+    Stream ``all`` pools the streams, port ``all`` the ports (the regional total delay)."""
     ports = list(dict.fromkeys(records.group_ports)) + [GAVE_UP]
     edges = window_hour_edges(records.horizon_s)
     starts = edges[:-1][edges[:-1] >= records.warmup_s]
@@ -395,7 +401,9 @@ def _grouped_t(g, column: pd.Series | str, level: float) -> tuple[pd.Series, pd.
     return mean, mean - half, mean + half
 
 
-def across_replications(per_rep: pd.DataFrame, keys: Iterable[str], metrics: Iterable[str], level: float = 0.95) -> pd.DataFrame:
+def across_replications(
+    per_rep: pd.DataFrame, keys: Iterable[str], metrics: Iterable[str], level: float = 0.95
+) -> pd.DataFrame:
     """Mean of each metric over replications with ``<metric>_lo``/``<metric>_hi`` CI bounds
     (``t_interval`` per cell). Lower bounds of metrics that are never negative are clipped at 0:
     intersecting a CI with the range the quantity must lie in keeps its coverage."""
@@ -453,5 +461,8 @@ def wait_quantiles(records_frame: pd.DataFrame, replication: int) -> pd.DataFram
     for (mode, lg), g in d.groupby(["mode", "lane_group"], observed=True):
         if len(g):
             q = np.nanquantile(g["wait_min"].to_numpy(), ECDF_PROBS)
-            rows.append(pd.DataFrame({"replication": replication, "mode": mode, "lane_group": lg, "prob": ECDF_PROBS, "wait_min": q}))
-    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["replication", "mode", "lane_group", "prob", "wait_min"])
+            rows.append(pd.DataFrame(
+                {"replication": replication, "mode": mode, "lane_group": lg, "prob": ECDF_PROBS, "wait_min": q}))
+    if not rows:
+        return pd.DataFrame(columns=["replication", "mode", "lane_group", "prob", "wait_min"])
+    return pd.concat(rows, ignore_index=True)

@@ -18,8 +18,17 @@ import pandas as pd
 
 from sim.model import PROGRAMS
 from sim.records import Records
-from sim.statistics import (ALL, ECDF_PROBS, HOUR_BANDS, _clock_hour, hourly_totals, port_table, port_totals, queue_table,
-                            staffing_table)
+from sim.statistics import (
+    ALL,
+    ECDF_PROBS,
+    HOUR_BANDS,
+    _clock_hour,
+    hourly_totals,
+    port_table,
+    port_totals,
+    queue_table,
+    staffing_table,
+)
 
 RATIO = 1.01  # width of a logarithmic bin
 MAX_WAIT_S = 7 * 86400.0
@@ -98,7 +107,8 @@ class ReplicationAccumulator:
         size = self.sum_s.size
         self.hist += np.bincount(cell * N_BINS + wait_bin(wait), minlength=size * N_BINS).reshape(self.hist.shape)
         self.sum_s += np.bincount(cell, weights=wait, minlength=size).reshape(self.sum_s.shape)
-        self.unserved += np.bincount(cell, weights=unserved, minlength=size).astype(np.int64).reshape(self.unserved.shape)
+        self.unserved += (np.bincount(cell, weights=unserved, minlength=size).astype(np.int64)
+                          .reshape(self.unserved.shape))
         order = np.argsort(cell, kind="stable")
         cells, first = np.unique(cell[order], return_index=True)
         flat_max = self.max_s.reshape(-1)
@@ -108,12 +118,14 @@ class ReplicationAccumulator:
         """(mode, lane group, program, label, index selector) for every reported cell."""
         names, modes = self.meta.group_names, self.meta.group_modes
         hour_sets = (
-            [(f"{h:02d}", [h]) for h in range(24)] if by == "hour" else [(n, list(range(lo, hi))) for n, lo, hi in HOUR_BANDS]
+            [(f"{h:02d}", [h]) for h in range(24)] if by == "hour"
+            else [(n, list(range(lo, hi))) for n, lo, hi in HOUR_BANDS]
         ) + [(ALL, list(range(24)))]
         for mode in dict.fromkeys(modes):
             in_mode = [i for i, md in enumerate(modes) if md == mode]
             for lg, gs in [(names[i], [i]) for i in in_mode] + [(ALL, in_mode)]:
-                for prog, ps in [(PROGRAMS[p], [p]) for p in range(len(PROGRAMS))] + [(ALL, list(range(len(PROGRAMS))))]:
+                programs = [(PROGRAMS[p], [p]) for p in range(len(PROGRAMS))] + [(ALL, list(range(len(PROGRAMS))))]
+                for prog, ps in programs:
                     for label, hs in hour_sets:
                         yield mode, lg, prog, label, np.ix_(gs, ps, hs)
 
@@ -130,7 +142,7 @@ class ReplicationAccumulator:
             q = histogram_quantiles(counts, probs, mx)
             rows.append({"mode": mode, "lane_group": lg, "program": prog, "hour": label, "n": n,
                          "mean_wait_min": float(self.sum_s[sel].sum()) / n / 60.0,
-                         **{k: v / 60.0 for k, v in zip(PERCENTILES, q)},
+                         **{k: v / 60.0 for k, v in zip(PERCENTILES, q, strict=True)},
                          "max_wait_min": mx / 60.0, "n_unserved": int(self.unserved[sel].sum())})
         out = pd.DataFrame(rows)
         out.insert(0, "replication", self.meta.replication)
@@ -139,7 +151,7 @@ class ReplicationAccumulator:
     def quantile_table(self) -> pd.DataFrame:
         """Wait quantiles per mode × lane group for ECDF plots (as ``statistics.wait_quantiles``)."""
         rows = []
-        for gi, (name, mode) in enumerate(zip(self.meta.group_names, self.meta.group_modes)):
+        for gi, (name, mode) in enumerate(zip(self.meta.group_names, self.meta.group_modes, strict=True)):
             counts = self.hist[gi].reshape(-1, N_BINS).sum(axis=0)
             if counts.sum():
                 q = histogram_quantiles(counts, ECDF_PROBS, float(self.max_s[gi].max()))

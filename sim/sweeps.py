@@ -10,7 +10,8 @@ from __future__ import annotations
 import copy
 import itertools
 import os
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import pandas as pd
 import yaml
@@ -75,7 +76,7 @@ def run_sweep(
     reps = replications if replications is not None else loaded.scenario.replications
     seed = loaded.scenario.seed if seed is None else seed
     paths = [p for p, _ in settings]
-    points = [dict(zip(paths, combo)) for combo in itertools.product(*(v for _, v in settings))]
+    points = [dict(zip(paths, combo, strict=True)) for combo in itertools.product(*(v for _, v in settings))]
     variants = []
     for point in points:
         doc = loaded.resolved
@@ -92,7 +93,7 @@ def run_sweep(
         if own:
             ex.close()
     parts = []
-    for point, r in zip(points, runs):
+    for point, r in zip(points, runs, strict=True):
         t = r.by_band.copy()
         for path, value in point.items():
             t.insert(0, path, value)

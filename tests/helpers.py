@@ -4,8 +4,8 @@ run in parallel, and Student-t confidence intervals used as the tests' tolerance
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Callable, Sequence
 
 import numpy as np
 from scipy import stats
@@ -68,7 +68,9 @@ def _one(args) -> np.ndarray:
     return np.atleast_1d(np.asarray(statistic(simulate(model, seed, rep)), dtype=float))
 
 
-def replicate(model: Model, seed: int, replications: int, statistic: Callable[[Records], Sequence[float]]) -> np.ndarray:
+def replicate(
+    model: Model, seed: int, replications: int, statistic: Callable[[Records], Sequence[float]]
+) -> np.ndarray:
     """``statistic`` of each of ``replications`` independent replications, one row each (rows in
     replication order, so the result does not depend on the number of processes).
 
@@ -91,7 +93,9 @@ def t_interval(values: np.ndarray, alpha: float) -> tuple[float, float, float]:
     return mean, mean - half, mean + half
 
 
-def check_within(theory: float, values: np.ndarray, alpha: float, what: str, alternatives: Sequence[float] = ()) -> list[str]:
+def check_within(
+    theory: float, values: np.ndarray, alpha: float, what: str, alternatives: Sequence[float] = ()
+) -> list[str]:
     """Problems (empty if none) with the claim that ``theory`` is the mean of ``values``.
 
     The tolerance is the 1 − ``alpha`` t-interval of the replications: if the engine is right,

@@ -9,8 +9,8 @@ in ``tests/test_queueing_theory.py``.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 from scipy import sparse
@@ -131,12 +131,13 @@ def birth_death_transient(lam: Sequence[float], servers: Sequence[int], mu: floa
     n = np.arange(size, dtype=float)
     n[-1] = 0.0  # the overflow state contributes nothing (its mass is bounded separately)
     mean_queue, mean_in_system, p_end = [], [], []
-    for lam_k, c_k in zip(lam, servers):
+    for lam_k, c_k in zip(lam, servers, strict=True):
         f = np.column_stack([np.maximum(n - c_k, 0.0), n])
         scale = f.sum(axis=0) + 1.0  # F's columns scaled to norm < 1, so they do not inflate M's norm (and the work)
         aug = sparse.bmat([[_generator(lam_k, mu, c_k, n_max), sparse.csr_matrix(f / scale)],
                            [None, sparse.csr_matrix((2, 2))]], format="csr")
-        x = expm_multiply(aug.T * period_s, np.concatenate([p, [0.0, 0.0]]), traceA=-period_s * (lam_k + mu * c_k) * size)
+        x = expm_multiply(aug.T * period_s, np.concatenate([p, [0.0, 0.0]]),
+                          traceA=-period_s * (lam_k + mu * c_k) * size)
         integrals = x[size:] * scale
         p = np.clip(x[:size], 0.0, None)
         mean_queue.append(integrals[0] / period_s)

@@ -23,13 +23,16 @@ def scenario_file(tmp_path, name="s.yaml", **kw):
 
 def test_run_writes_summary_queue_manifest_plots_and_records(tmp_path):
     out = tmp_path / "out"
-    res = cli.invoke(app, ["run", str(scenario_file(tmp_path)), "--reps", "2", "--seed", "4", "--out", str(out), "--records", "--workers", "1"])
+    res = cli.invoke(app, ["run", str(scenario_file(tmp_path)), "--reps", "2", "--seed", "4", "--out", str(out),
+                           "--records", "--workers", "1"])
     assert res.exit_code == 0, res.output
     assert "mean wait" in res.output and str(out) in res.output
     names = {p.name for p in out.iterdir()}
-    assert {"summary.csv", "queue.csv", "manifest.json", "wait_by_hour.png", "wait_ecdf.png", "records.parquet"} <= names
+    assert {"summary.csv", "queue.csv", "manifest.json", "wait_by_hour.png", "wait_ecdf.png",
+            "records.parquet"} <= names
     summary = pd.read_csv(out / "summary.csv", dtype={"hour": str})
-    assert {"lane_group", "program", "hour", "n", "mean_wait_min", "p50_wait_min", "p90_wait_min", "p95_wait_min"} <= set(summary.columns)
+    assert {"lane_group", "program", "hour", "n", "mean_wait_min", "p50_wait_min", "p90_wait_min",
+            "p95_wait_min"} <= set(summary.columns)
     assert "all" in set(summary["hour"]) and "03" in set(summary["hour"])
     m = json.loads((out / "manifest.json").read_text())
     assert m["seed"] == 4 and m["replications"] == 2 and len(m["scenario_sha256"]) == 64
@@ -85,8 +88,9 @@ def test_a_failure_while_writing_leaves_no_files_behind(tmp_path, monkeypatch):
 def test_one_replication_can_be_replayed_alone_with_the_same_numbers(tmp_path):
     scen = scenario_file(tmp_path)
     all_out, one_out = tmp_path / "all", tmp_path / "one"
-    assert cli.invoke(app, ["run", str(scen), "--reps", "3", "--out", str(all_out), "--workers", "1", "--records", "--no-plots"]).exit_code == 0
-    res = cli.invoke(app, ["run", str(scen), "--replication", "2", "--out", str(one_out), "--workers", "1", "--records", "--no-plots"])
+    common = ["--workers", "1", "--records", "--no-plots"]
+    assert cli.invoke(app, ["run", str(scen), "--reps", "3", "--out", str(all_out), *common]).exit_code == 0
+    res = cli.invoke(app, ["run", str(scen), "--replication", "2", "--out", str(one_out), *common])
     assert res.exit_code == 0, res.output
     every, alone = pd.read_parquet(all_out / "records.parquet"), pd.read_parquet(one_out / "records.parquet")
     assert set(alone["replication"]) == {2}

@@ -77,3 +77,13 @@ def test_a_job_whose_dask_worker_dies_is_rerun_elsewhere(tmp_path):
         with DaskExecutor(cluster.scheduler_address) as ex:
             results = dict(ex.run(_die_once, [(marker, i) for i in range(4)]))
     assert Path(marker).exists() and results == {0: 0, 1: 10, 2: 20, 3: 30}
+
+
+def test_a_run_that_opens_its_own_dask_executor_describes_it_after_closing_it(monkeypatch):
+    """The client forgets its scheduler on close; the run's description must not need it."""
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", cluster.scheduler_address)
+        result = sim.run(small(), replications=1, seed=3)
+    assert result.executor == f"DaskExecutor({cluster.scheduler_address}, 1 workers)"

@@ -70,7 +70,8 @@ def test_fit_recovers_the_service_time_whose_exact_mm1_wait_was_observed():
 @pytest.mark.long
 def test_a_fit_is_reproducible_to_the_bit_with_common_random_numbers():
     p = Parameter("scale", start=1.0, bounds=(1.0, 2.0), metric="mean_wait_min", lane_groups=("booths",), xtol=0.01)
-    small = lambda v: {**_build(v), "window": {"start": "2024-01-01T00:00:00", "duration_h": 48, "warmup_h": 8, "drain_h": 2}}  # noqa: E731
+    small = lambda v: {  # noqa: E731
+        **_build(v), "window": {"start": "2024-01-01T00:00:00", "duration_h": 48, "warmup_h": 8, "drain_h": 2}}
     a = fit(small, [p], _observed(4.0), replications=2, seed=3)
     b = fit(small, [p], _observed(4.0), replications=2, seed=3)
     assert a.values == b.values and a.evaluations == b.evaluations
@@ -78,7 +79,8 @@ def test_a_fit_is_reproducible_to_the_bit_with_common_random_numbers():
 
 def test_no_root_inside_the_bounds_is_an_error_naming_the_parameter_and_bounds():
     p = Parameter("scale", start=1.0, bounds=(0.5, 0.6), metric="mean_wait_min", lane_groups=("booths",))
-    short = lambda v: {**_build(v), "window": {"start": "2024-01-01T00:00:00", "duration_h": 24, "warmup_h": 2, "drain_h": 2}}  # noqa: E731
+    short = lambda v: {  # noqa: E731
+        **_build(v), "window": {"start": "2024-01-01T00:00:00", "duration_h": 24, "warmup_h": 2, "drain_h": 2}}
     with pytest.raises(FitError, match=r"scale.*does not change sign.*widen 'bounds'"):
         fit(short, [p], _observed(60.0), replications=2, seed=3)
 

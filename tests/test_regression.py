@@ -80,7 +80,8 @@ def test_paired_p_values_see_a_consistent_shift_that_noise_would_hide():
 def test_floating_point_noise_is_not_a_regression(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "port.yaml")
-    assert cli.invoke(app, ["baseline", "save", "port.yaml", "--reps", "4", "--dir", "bl", "--workers", "1"]).exit_code == 0
+    saved = cli.invoke(app, ["baseline", "save", "port.yaml", "--reps", "4", "--dir", "bl", "--workers", "1"])
+    assert saved.exit_code == 0
     doc = json.loads((tmp_path / "bl" / "port.json").read_text())
     for cell in doc["cells"]:  # a platform whose results differ in the 7th digit, consistently (p ≈ 0)
         for m in regression.BASELINE_METRICS:

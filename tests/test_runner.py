@@ -54,7 +54,8 @@ def test_scenarios_compared_share_their_travellers():
 
 
 def test_compare_reports_paired_differences_from_the_first_scenario():
-    base, more = small(), scenario_from_dict({**single_queue(rate_per_h=300, lanes=8, hours=6, warmup_h=1), "name": "more"})
+    base = small()
+    more = scenario_from_dict({**single_queue(rate_per_h=300, lanes=8, hours=6, warmup_h=1), "name": "more"})
     cmp = sim.compare([base, more], replications=4, seed=3, workers=1)
     row = cmp.by_band[(cmp.by_band["lane_group"] == "booths") & (cmp.by_band["program"] == "all")
                       & (cmp.by_band["hour"] == "all")].iloc[0]
@@ -84,7 +85,8 @@ def test_precision_mode_adds_replications_until_the_interval_is_tight_enough():
     r = sim.runner.run_to_precision(small(), 0.15, workers=2, min_replications=3)
     p = r.precision
     assert p["reached"] and p["rel_halfwidth"] <= 0.15 and p["replications_needed"] == r.replications >= 3
-    whole = r.summary[(r.summary.lane_group == "booths") & (r.summary.program == "all") & (r.summary.hour == "all")].iloc[0]
+    s = r.summary
+    whole = s[(s.lane_group == "booths") & (s.program == "all") & (s.hour == "all")].iloc[0]
     assert (whole["mean_wait_min_hi"] - whole["mean_wait_min_lo"]) / 2 <= 0.15 * whole["mean_wait_min"]
     plain = sim.run(small(), replications=r.replications, workers=1)  # the same replications 0..n-1
     pd.testing.assert_frame_equal(plain.summary, r.summary)

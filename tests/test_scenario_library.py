@@ -87,7 +87,8 @@ def test_add_25_lanes_opens_the_observed_lanes_plus_15_general_and_10_ready():
         )
         assert what["lane_groups"][group]["lanes"] == max(expected)
         assert "policy" not in what["lane_groups"][group]
-    _same_except(obs, what, [f"lane_groups.{g}.{k}" for g in ("pov_general", "pov_ready") for k in ("lanes", "lanes_open")])
+    _same_except(obs, what,
+                 [f"lane_groups.{g}.{k}" for g in ("pov_general", "pov_ready") for k in ("lanes", "lanes_open")])
 
 
 def test_more_booths_at_peak_adds_6_booths_06_to_10_split_like_the_observed_lanes():
@@ -98,7 +99,7 @@ def test_more_booths_at_peak_adds_6_booths_06_to_10_split_like_the_observed_lane
         g[h], r[h] = g[h] + extra_g, r[h] + 6 - extra_g
     assert _open(what, "pov_general") == g and _open(what, "pov_ready") == r, f"expected {g} and {r}"
     total = [sum(_open(d, x)[h] for x in POV_GROUPS) for d in (obs, what) for h in range(24)]
-    assert [b - a for a, b in zip(total[:24], total[24:])] == [6 if 6 <= h < 10 else 0 for h in range(24)]
+    assert [b - a for a, b in zip(total[:24], total[24:], strict=True)] == [6 if 6 <= h < 10 else 0 for h in range(24)]
     _same_except(obs, what, [f"lane_groups.{x}.lanes_open" for x in ("pov_general", "pov_ready")])
 
 
@@ -106,7 +107,7 @@ def test_general_to_ready_moves_two_lanes_where_general_has_at_least_three():
     obs, what = _doc(OM / "observed_lanes.yaml"), _doc(OM / "general_to_ready.yaml")
     g, r = _open(obs, "pov_general"), _open(obs, "pov_ready")
     assert _open(what, "pov_general") == [n - 2 if n >= 3 else n for n in g]
-    assert _open(what, "pov_ready") == [m + 2 if n >= 3 else m for n, m in zip(g, r)]
+    assert _open(what, "pov_ready") == [m + 2 if n >= 3 else m for n, m in zip(g, r, strict=True)]
     assert min(_open(what, "pov_general")) >= 1
     _same_except(obs, what, [f"lane_groups.{x}.lanes_open" for x in ("pov_general", "pov_ready")])
 
@@ -117,10 +118,11 @@ def test_sentri_shift_moves_10_percent_of_general_and_ready_into_sentri(port):
     rates = {s: base["streams"][s]["demand"]["rate_per_h"] for s in POV_GROUPS}
     g = [round(0.9 * x, 1) for x in rates["pov_general"]]
     r = [round(0.9 * x, 1) for x in rates["pov_ready"]]
-    s = [round(a + b + c - d - e, 1) for a, b, c, d, e in zip(*rates.values(), g, r)]
+    s = [round(a + b + c - d - e, 1) for a, b, c, d, e in zip(*rates.values(), g, r, strict=True)]
     got = {x: what["streams"][x]["demand"]["rate_per_h"] for x in POV_GROUPS}
     assert got == {"pov_general": g, "pov_ready": r, "pov_sentri": s}, (
-        f"{port.name}/sentri_shift_10pct.yaml: expected General {g}, Ready {r}, SENTRI {s} (recomputed from baseline.yaml)"
+        f"{port.name}/sentri_shift_10pct.yaml: expected General {g}, Ready {r}, SENTRI {s} "
+        "(recomputed from baseline.yaml)"
     )
     for h in range(24):
         assert sum(got[x][h] for x in POV_GROUPS) == pytest.approx(sum(rates[x][h] for x in POV_GROUPS), abs=1e-6)
@@ -149,7 +151,8 @@ def _short(path, duration_h=SHORT_H):
 
 def _band(cmp, scenario_name, group, band="06-10"):
     b = cmp.by_band
-    row = b[(b["scenario"] == scenario_name) & (b["lane_group"] == group) & (b["program"] == "all") & (b["hour"] == band)]
+    row = b[(b["scenario"] == scenario_name) & (b["lane_group"] == group) & (b["program"] == "all")
+            & (b["hour"] == band)]
     assert len(row) == 1
     return row.iloc[0]
 
@@ -159,14 +162,15 @@ def supply_whatifs():
     names = ("observed_lanes", "add_25_lanes", "more_booths_at_peak", "general_to_ready")
     loaded = [_short(OM / f"{n}.yaml") for n in names]
     cmp = sim.compare(loaded, replications=REPS, workers=1)
-    return cmp, {n: sc.scenario.name for n, sc in zip(names, loaded)}
+    return cmp, {n: sc.scenario.name for n, sc in zip(names, loaded, strict=True)}
 
 
 @pytest.mark.long
 def test_add_25_lanes_cuts_the_general_peak_wait(supply_whatifs):
     cmp, name = supply_whatifs
     d = _band(cmp, name["add_25_lanes"], "pov_general")
-    assert d["mean_wait_min_diff_hi"] < 0, d[["mean_wait_min_a", "mean_wait_min_b", "mean_wait_min_diff_lo", "mean_wait_min_diff_hi"]]
+    assert d["mean_wait_min_diff_hi"] < 0, d[
+        ["mean_wait_min_a", "mean_wait_min_b", "mean_wait_min_diff_lo", "mean_wait_min_diff_hi"]]
 
 
 def test_more_booths_at_peak_cuts_general_and_ready_peak_waits(supply_whatifs):
@@ -182,7 +186,8 @@ def test_general_to_ready_trades_general_wait_for_ready_wait(supply_whatifs):
 
 
 def test_sentri_shift_under_the_lane_policy_moves_staff_from_general_and_ready_to_sentri():
-    cmp = sim.compare([_short(OM / "baseline.yaml"), _short(OM / "sentri_shift_10pct.yaml")], replications=REPS, workers=1)
+    cmp = sim.compare([_short(OM / "baseline.yaml"), _short(OM / "sentri_shift_10pct.yaml")],
+                      replications=REPS, workers=1)
     hours = [f"{h:02d}" for h in range(10)]
 
     def lane_hours(run):
@@ -195,7 +200,8 @@ def test_sentri_shift_under_the_lane_policy_moves_staff_from_general_and_ready_t
 
 
 def test_raise_referral_loads_secondary_and_leaves_primary_alone():
-    runs = [sim.run(_short(OM / f), replications=1, workers=1, keep_records=True).records() for f in ("baseline.yaml", "raise_referral.yaml")]
+    runs = [sim.run(_short(OM / f), replications=1, workers=1, keep_records=True).records()
+            for f in ("baseline.yaml", "raise_referral.yaml")]
     a, b = (r[r["counted"]] for r in runs)
     for col in ("stream", "arrival_s", "wait_min"):  # referral happens after primary
         np.testing.assert_array_equal(a[col].to_numpy(), b[col].to_numpy())
@@ -205,7 +211,8 @@ def test_raise_referral_loads_secondary_and_leaves_primary_alone():
         n = int(m.sum())
         assert abs(b.loc[m, "referred"].mean() - p) < 4 * (p * (1 - p) / n) ** 0.5
         # secondary wait; NaN = still waiting when the run stopped, counted as longer than any
-        wa, wb = (np.nan_to_num(x.loc[(x["mode"] == mode) & x["referred"], "secondary_wait_min"].to_numpy(), nan=np.inf) for x in (a, b))
+        wa, wb = (np.nan_to_num(x.loc[(x["mode"] == mode) & x["referred"], "secondary_wait_min"].to_numpy(), nan=np.inf)
+                  for x in (a, b))
         assert np.median(wb) > np.median(wa) + 10
 
 

@@ -21,12 +21,14 @@ def records(arrival_s, start_s, service_s=None, group=None, program=None, warmup
     service_s = np.asarray(service_s if service_s is not None else [60.0] * n, float)
     return Records(
         replication=0, start=dt.datetime(2024, 1, 1), horizon_s=horizon_s, warmup_s=warmup_s,
-        end_s=end_s if end_s is not None else horizon_s, stream_names=("s",), group_names=("g",), group_modes=("vehicle",),
-        group_booths=(booths,), arrival_s=arrival_s, stream=np.zeros(n, int),
-        program=np.asarray(program if program is not None else [0] * n), group=np.asarray(group if group is not None else [0] * n),
+        end_s=end_s if end_s is not None else horizon_s, stream_names=("s",), group_names=("g",),
+        group_modes=("vehicle",), group_booths=(booths,), arrival_s=arrival_s, stream=np.zeros(n, int),
+        program=np.asarray(program if program is not None else [0] * n),
+        group=np.asarray(group if group is not None else [0] * n),
         lane=np.zeros(n, int), start_s=start_s, service_s=service_s, depart_s=start_s + service_s,
         referred=np.zeros(n, bool), sec_start_s=np.full(n, np.nan), sec_end_s=np.full(n, np.nan),
-        queue_peak=np.asarray(queue_peak if queue_peak is not None else np.zeros((1, int(np.ceil(horizon_s / 3600)))), float),
+        queue_peak=np.asarray(
+            queue_peak if queue_peak is not None else np.zeros((1, int(np.ceil(horizon_s / 3600)))), float),
     )
 
 

@@ -11,7 +11,7 @@ from sim.engine import Engine, simulate_replication
 from sim.model import build_model
 from sim.runner import run_replication
 from sim.scenario import load_scenario
-from sim.streaming import histogram_quantiles, wait_bin, N_BINS
+from sim.streaming import N_BINS, histogram_quantiles, wait_bin
 from sim.travellers import TravellerSource, sample_travellers
 from tests.conftest import ROOT
 
@@ -45,7 +45,8 @@ def test_an_engine_fed_and_retired_day_by_day_reproduces_every_traveller(otay):
     order = np.argsort(np.concatenate([b.traveller for b in batches]))
     np.testing.assert_array_equal(np.concatenate([b.traveller for b in batches])[order], np.arange(len(whole)))
     for field in ("arrival_s", "group", "lane", "start_s", "depart_s", "sec_start_s", "sec_end_s"):
-        np.testing.assert_array_equal(getattr(whole, field), np.concatenate([getattr(b, field) for b in batches])[order])
+        np.testing.assert_array_equal(getattr(whole, field),
+                                      np.concatenate([getattr(b, field) for b in batches])[order])
     np.testing.assert_array_equal(whole.queue_peak, eng.queue_peak)
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 import yaml
+from typer.testing import CliRunner
 
 from sim import sweeps
 from sim.cli import app
@@ -35,7 +35,8 @@ def test_a_sweep_over_booths_writes_one_tidy_table_and_waits_fall_with_more_boot
                            "--out", str(out), "--workers", "1"])
     assert res.exit_code == 0, res.output
     t = pd.read_csv(out / "sweep.csv", dtype={"hour": str})
-    whole = t[(t["lane_group"] == "booths") & (t["program"] == "all") & (t["hour"] == "all")].sort_values("lane_groups.booths.lanes")
+    whole = t[(t["lane_group"] == "booths") & (t["program"] == "all") & (t["hour"] == "all")].sort_values(
+        "lane_groups.booths.lanes")
     assert whole["lane_groups.booths.lanes"].tolist() == [6, 7, 8]
     assert whole["mean_wait_min"].is_monotonic_decreasing  # same travellers, more booths
     assert (out / "sweep.png").exists()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,7 @@ def _compose(path: Path) -> tuple[Any, dict[PathKey, Location]]:
         raise ScenarioError([f"{where}: not valid YAML: {problem}"]) from None
     finally:
         loader.dispose()
-    if data is None:
+    if node is None or data is None:  # an empty file (no node) or a bare null
         return {}, {}
     lines: dict[PathKey, Location] = {}
     problems: list[str] = []
@@ -107,7 +108,9 @@ def _merge(base: Any, over: Any, base_lines: dict, over_lines: dict, key: PathKe
     return over
 
 
-def resolve(path: str | Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], dict[PathKey, Location], tuple[Path, ...]]:
+def resolve(
+    path: str | Path, _seen: tuple[Path, ...] = ()
+) -> tuple[dict[str, Any], dict[PathKey, Location], tuple[Path, ...]]:
     """Merge a scenario file over its ``extends`` ancestors; return data, line map and chain."""
     path = Path(path)
     real = path.resolve()
@@ -193,7 +196,7 @@ def _format_errors(exc: ValidationError, data: dict, lines: dict[PathKey, Locati
     return problems
 
 
-def load_scenario(path: str | Path) -> LoadedScenario:
+def load_scenario(path: str | os.PathLike[str]) -> LoadedScenario:
     """Load, merge and validate a scenario file; raise ScenarioError listing every problem."""
     path = Path(path)
     data, lines, chain = resolve(path)

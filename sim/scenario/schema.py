@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Literal, Optional, Union
+from itertools import pairwise
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PositiveFloat,
-    PositiveInt,
     NonNegativeFloat,
     NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
     StringConstraints,
     field_validator,
     model_validator,
@@ -28,9 +29,9 @@ from pydantic import (
 Mode = Literal["vehicle", "truck", "pedestrian"]
 Program = Literal["general", "sentri", "ready", "fast"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Month = Literal["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-MONTHS: tuple[str, ...] = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+MONTHS: tuple[Month, ...] = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 HourlyValues = Annotated[list[NonNegativeFloat], Field(min_length=24, max_length=24)]
@@ -88,7 +89,7 @@ class Empirical(_Strict):
 
 
 ServiceTime = Annotated[
-    Union[Exponential, Deterministic, LogNormal, Gamma, Empirical], Field(discriminator="dist")
+    Exponential | Deterministic | LogNormal | Gamma | Empirical, Field(discriminator="dist")
 ]
 
 
@@ -99,12 +100,12 @@ class DayDemand(_Strict):
     """One day's arrival intensity by hour: ``rate_per_h`` (24 values), or a ``daily_volume``
     spread over a 24-value ``profile`` of relative weights."""
 
-    rate_per_h: Optional[HourlyValues] = None
-    daily_volume: Optional[NonNegativeFloat] = None
-    profile: Optional[HourlyValues] = None
+    rate_per_h: HourlyValues | None = None
+    daily_volume: NonNegativeFloat | None = None
+    profile: HourlyValues | None = None
 
     @model_validator(mode="after")
-    def _one_form(self) -> "DayDemand":
+    def _one_form(self) -> DayDemand:
         if self.rate_per_h is not None:
             if self.daily_volume is not None or self.profile is not None:
                 raise ValueError("give either rate_per_h, or daily_volume with profile, not both")
@@ -118,8 +119,9 @@ class DayDemand(_Strict):
         """The 24 hourly arrival rates of this day."""
         if self.rate_per_h is not None:
             return list(self.rate_per_h)
-        total = sum(self.profile)  # type: ignore[arg-type]
-        return [self.daily_volume * w / total for w in self.profile]  # type: ignore[operator, union-attr]
+        assert self.daily_volume is not None and self.profile is not None  # the other form (_one_form)
+        total = sum(self.profile)
+        return [self.daily_volume * w / total for w in self.profile]
 
 
 class Demand(DayDemand):
@@ -129,25 +131,25 @@ class Demand(DayDemand):
     hourly pattern instead (e.g. a Sunday-afternoon peak), not scaled by the weekday factor.
     ``month_factor`` (all twelve months, if given) scales every day of a month (seasonality)."""
 
-    weekday_factor: Optional[dict[Weekday, NonNegativeFloat]] = None
-    by_weekday: Optional[dict[Weekday, DayDemand]] = None
-    month_factor: Optional[dict[Month, NonNegativeFloat]] = None
+    weekday_factor: dict[Weekday, NonNegativeFloat] | None = None
+    by_weekday: dict[Weekday, DayDemand] | None = None
+    month_factor: dict[Month, NonNegativeFloat] | None = None
 
     @model_validator(mode="after")
-    def _all_days(self) -> "Demand":
+    def _all_days(self) -> Demand:
         if self.weekday_factor is not None and set(self.weekday_factor) != set(WEEKDAYS):
             missing = [d for d in WEEKDAYS if d not in self.weekday_factor]
             raise ValueError(f"weekday_factor: expected all seven days, missing {missing}")
         if self.month_factor is not None and set(self.month_factor) != set(MONTHS):
-            missing = [m for m in MONTHS if m not in self.month_factor]
-            raise ValueError(f"month_factor: expected all twelve months, missing {missing}")
+            missing_months = [m for m in MONTHS if m not in self.month_factor]
+            raise ValueError(f"month_factor: expected all twelve months, missing {missing_months}")
         return self
 
-    def rates_for_weekday(self, day: str) -> list[float]:
+    def rates_for_weekday(self, day: Weekday) -> list[float]:
         """The 24 hourly rates (per hour) on a given weekday ('mon' … 'sun')."""
         if self.by_weekday and day in self.by_weekday:
             return self.by_weekday[day].hourly_rates_per_h()
-        factor = self.weekday_factor[day] if self.weekday_factor else 1.0  # type: ignore[index]
+        factor = self.weekday_factor[day] if self.weekday_factor else 1.0
         return [r * factor for r in self.hourly_rates_per_h()]
 
 
@@ -202,15 +204,15 @@ class PostedWaitLogit(_Strict):
         default_factory=dict,
         description="extra driving minutes from this stream's origins to each port (port name -> minutes); "
                     "ports not listed: 0")
-    give_up_above_min: Optional[PositiveFloat] = Field(
+    give_up_above_min: PositiveFloat | None = Field(
         default=None,
         description="reservation wait: not crossing now is worth as much as crossing with this posted wait "
                     "(drivers who give up leave without crossing and are counted apart)")
     shift_h: NonNegativeInt = Field(
         default=0, le=6,
         description="departure-time shift: a driver may also come back 1..shift_h hours later, judging that hour by "
-                    "the wait last posted at that clock hour (a day earlier: CBP publishes waits by hour; the current one before "
-                    "any) and paying "
+                    "the wait last posted at that clock hour (a day earlier: CBP publishes waits by hour; "
+                    "the current one before any) and paying "
                     "shift_utils_per_h per hour; a driver shifts at most once and decides again on return (0: off)")
     shift_utils_per_h: float = Field(
         default=-3.0, lt=0,
@@ -223,32 +225,33 @@ class PostedWaitLogit(_Strict):
                     "they see (shortest_expected_wait); posted_wait: the logit picks the lane group itself")
 
 
-LaneChoice = Annotated[Union[ShortestExpectedWait, FixedShares, PostedWaitLogit], Field(discriminator="rule")]
+LaneChoice = Annotated[ShortestExpectedWait | FixedShares | PostedWaitLogit, Field(discriminator="rule")]
 
 
 class Stream(_Strict):
     """One kind of traveller: a mode, its trusted-traveller program(s) and its demand."""
 
     mode: Mode
-    program: Optional[Program] = None
-    program_shares: Optional[dict[Program, Probability]] = None
+    program: Program | None = None
+    program_shares: dict[Program, Probability] | None = None
     demand: Demand
     referral_p: Probability = 0.0
     lane_choice: LaneChoice = ShortestExpectedWait(rule="shortest_expected_wait")
 
     @model_validator(mode="after")
-    def _one_program_form(self) -> "Stream":
+    def _one_program_form(self) -> Stream:
         if (self.program is None) == (self.program_shares is None):
             raise ValueError("expected exactly one of program (a single program) or program_shares")
         if self.program_shares is not None and abs(sum(self.program_shares.values()) - 1.0) > 1e-6:
             raise ValueError("program_shares: expected shares summing to 1")
         return self
 
-    def programs(self) -> list[str]:
+    def programs(self) -> list[Program]:
         """Programs this stream's travellers hold (with positive share)."""
         if self.program is not None:
             return [self.program]
-        return [p for p, s in self.program_shares.items() if s > 0]  # type: ignore[union-attr]
+        assert self.program_shares is not None  # exactly one of the two is given (_one_program_form)
+        return [p for p, s in self.program_shares.items() if s > 0]
 
 
 # --- opening schedules ----------------------------------------------------------------
@@ -293,7 +296,7 @@ def _parse_steps(value: Any, key: str, help_text: str) -> tuple[tuple[int, int],
         steps.append((60 * int(m.group(1)) + int(m.group(2)), whole(s[key])))
     if steps[0][0] != 0:
         raise ValueError("schedule does not cover the day: the first step must be at '00:00'")
-    if any(b[0] <= a[0] for a, b in zip(steps, steps[1:])):
+    if any(b[0] <= a[0] for a, b in pairwise(steps)):
         raise ValueError("schedule steps: expected times in increasing order")
     return tuple(steps)
 
@@ -371,7 +374,7 @@ class LanePolicy(_Strict):
     )
 
     @model_validator(mode="after")
-    def _ordered(self) -> "LanePolicy":
+    def _ordered(self) -> LanePolicy:
         if self.low_wait_min >= self.high_wait_min:
             raise ValueError(f"expected low_wait_min < high_wait_min, got {self.low_wait_min} and {self.high_wait_min}")
         if self.min_lanes > self.max_lanes:
@@ -394,25 +397,26 @@ class LaneGroup(_Strict):
     booths_per_lane: PositiveInt = 1
     discipline: Literal["shared", "per_lane"] = "shared"
     lanes_open: LanesOpen = None
-    policy: Optional[LanePolicy] = None
+    policy: LanePolicy | None = None
     service: dict[Program, ServiceTime]
-    pool: Optional[Name] = Field(
+    pool: Name | None = Field(
         default=None,
         description="A lane pool (scenario-level lane_pools) whose physical lanes this group shares with other "
                     "policy groups: its policy opens a lane only while the pool has one free",
     )
-    service_by_hour: Optional[list[PositiveFloat]] = Field(
+    service_by_hour: list[PositiveFloat] | None = Field(
         default=None, min_length=24, max_length=24,
         description="24 multipliers on the service time, by clock hour in which service starts (00-23); "
                     "e.g. SANDAG's hourly processing rates relative to their daily mean",
     )
-    staffed_by: Optional[Name] = Field(
+    staffed_by: Name | None = Field(
         default=None,
         description="A roster (scenario-level staffing) whose officers staff this group's booths: its policy "
                     "opens a lane only while k officers are free (k = booths_per_lane)",
     )
     port: Name = Field(default="port", description="The port this group belongs to (region scenarios hold several)")
-    toll_usd: NonNegativeFloat = Field(default=0.0, description="Toll to use this group (posted_wait_logit lane choice)")
+    toll_usd: NonNegativeFloat = Field(
+        default=0.0, description="Toll to use this group (posted_wait_logit lane choice)")
     choice_bias: float = Field(
         default=0.0,
         description="Utility constant of this group in posted_wait_logit lane choice (SANDAG's "
@@ -432,10 +436,11 @@ class LaneGroup(_Strict):
         return None if v is None else _parse_lanes_open(v)
 
     @model_validator(mode="after")
-    def _consistent(self) -> "LaneGroup":
+    def _consistent(self) -> LaneGroup:
         if self.policy is not None:
             if self.lanes_open is not None:
-                raise ValueError("give either lanes_open (a fixed schedule) or policy (lanes follow the line), not both")
+                raise ValueError(
+                    "give either lanes_open (a fixed schedule) or policy (lanes follow the line), not both")
             if self.policy.max_lanes > self.lanes:
                 raise ValueError(f"policy.max_lanes: expected at most lanes={self.lanes}, got {self.policy.max_lanes}")
             object.__setattr__(self, "lanes_open", ((0, self.policy.min_lanes),))  # the starting state
@@ -471,7 +476,7 @@ class Window(_Strict):
     drain_h: NonNegativeFloat = 24.0
 
     @model_validator(mode="after")
-    def _warmup_inside(self) -> "Window":
+    def _warmup_inside(self) -> Window:
         if self.warmup_h >= self.duration_h:
             raise ValueError(f"warmup_h: expected less than duration_h={self.duration_h}, got {self.warmup_h}")
         return self
@@ -482,7 +487,7 @@ class Scenario(_Strict):
 
     name: str
     description: str = ""
-    extends: Optional[str] = Field(
+    extends: str | None = Field(
         default=None, description="Parent scenario file (relative to this one); this file overrides it."
     )
     window: Window
@@ -507,7 +512,9 @@ class Scenario(_Strict):
                     "drivers decide on the last posted value",
     )
 
-    def _shared_resource_problems(self, field: str, noun: str, declared: dict, section: str, policy_only: str) -> list[str]:
+    def _shared_resource_problems(
+        self, field: str, noun: str, declared: dict, section: str, policy_only: str
+    ) -> list[str]:
         """Lane groups naming a shared resource (a roster, a lane pool) that is not declared, or
         that only policy groups can share."""
         out = []
@@ -523,7 +530,7 @@ class Scenario(_Strict):
         return out
 
     @model_validator(mode="after")
-    def _cross_references(self) -> "Scenario":
+    def _cross_references(self) -> Scenario:
         problems = self._shared_resource_problems(
             "staffed_by", "roster", self.staffing, "staffing",
             "only a group with a policy can be staffed from a roster (the policy decides which booths the officers "
@@ -535,8 +542,8 @@ class Scenario(_Strict):
             "pool", "lane pool", self.lane_pools, "lane_pools",
             "only a group with a policy can share a lane pool (a fixed schedule would not ask the pool for lanes)")
         for pname, size in self.lane_pools.items():
-            members = [g for g in self.lane_groups.values() if g.pool == pname and g.policy is not None]
-            floor = sum(g.policy.min_lanes for g in members)
+            floor = sum(g.policy.min_lanes for g in self.lane_groups.values()
+                        if g.pool == pname and g.policy is not None)
             if floor > size:
                 problems.append(f"lane_pools.{pname}: the members' policy.min_lanes add up to {floor}, "
                                 f"more than the pool's {size} lanes")

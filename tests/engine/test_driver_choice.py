@@ -56,7 +56,8 @@ V_SOUTH = utility(access_min=SOUTH_ACCESS_MIN, toll_usd=SOUTH_TOLL_USD)
 def two_ports(rate_per_h: float, lanes: tuple[int, int] = (15, 15), mean_s: float = 30.0, hours: float = 24.0,
               posting_interval_min: float = 60.0, give_up_above_min: float | None = None,
               north_bias: float = NORTH_BIAS, south_toll_usd: float = SOUTH_TOLL_USD,
-              south_access_min: float = SOUTH_ACCESS_MIN, fixed_shares: dict | None = None, drain_h: float = 4.0) -> dict:
+              south_access_min: float = SOUTH_ACCESS_MIN, fixed_shares: dict | None = None,
+              drain_h: float = 4.0) -> dict:
     """One vehicle stream choosing between a group at port North and one at port South."""
     if fixed_shares is not None:
         choice = {"rule": "fixed_shares", "shares": fixed_shares}
@@ -160,7 +161,8 @@ def test_the_give_up_alternative_takes_its_logit_share_and_is_counted_apart():
         assert (gave == (rec.group < 0)).all()  # everyone else crossed
         # the wait statistics count only those who crossed
         summary = st.wait_summary(rec)
-        whole = summary[(summary["lane_group"] == st.ALL) & (summary["program"] == st.ALL) & (summary["hour"] == st.ALL)]
+        whole = summary[(summary["lane_group"] == st.ALL) & (summary["program"] == st.ALL)
+                        & (summary["hour"] == st.ALL)]
         assert int(whole["n"].iloc[0]) == int((~gave).sum())
         assert whole["mean_wait_min"].iloc[0] == 0.0
         # the port table reports them under port "gave_up", with their share of all arrivals
@@ -184,7 +186,8 @@ def test_the_give_up_alternative_takes_its_logit_share_and_is_counted_apart():
         assert row["share"].iloc[0] == gave.sum() / len(runs[rep])
     assert st.GAVE_UP in set(result.ports["port"])
     s = result.summary
-    whole = s[(s["mode"] == "vehicle") & (s["lane_group"] == st.ALL) & (s["program"] == st.ALL) & (s["hour"] == st.ALL)].iloc[0]
+    whole = s[(s["mode"] == "vehicle") & (s["lane_group"] == st.ALL) & (s["program"] == st.ALL)
+              & (s["hour"] == st.ALL)].iloc[0]
     assert whole["n"] == np.mean([(~runs[rep].gave_up).sum() for rep in (0, 1)])
 
 
@@ -203,7 +206,8 @@ def test_drivers_move_away_from_an_overloaded_port_compared_with_fixed_shares_at
         "north_general": P_NORTH_AT_ZERO, "south_general": 1.0 - P_NORTH_AT_ZERO})), replications=reps, workers=1)
     chosen = sim.run(scenario_from_dict(two_ports(**RESPOND, posting_interval_min=10.0)), replications=reps, workers=1)
     waits = st.paired_differences(fixed.per_replication("by_hour"), chosen.per_replication("by_hour"))
-    north = waits[(waits["lane_group"] == "north_general") & (waits["program"] == st.ALL) & (waits["hour"] == st.ALL)].iloc[0]
+    north = waits[(waits["lane_group"] == "north_general") & (waits["program"] == st.ALL)
+                  & (waits["hour"] == st.ALL)].iloc[0]
     assert north["pairs"] == reps
     assert north["mean_wait_min_diff_hi"] < 0, (
         f"North's mean wait, logit − fixed shares: {north['mean_wait_min_diff']:.3g} min, 95 % CI "

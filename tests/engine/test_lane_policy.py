@@ -3,6 +3,8 @@ band and close one below it, within the lane limits, a reaction time after decid
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 
@@ -14,7 +16,8 @@ from sim.scenario import scenario_from_dict
 from sim.travellers import sample_travellers
 from tests.builders import single_queue
 
-POLICY = {"low_wait_min": 2.0, "high_wait_min": 5.0, "min_lanes": 1, "max_lanes": 10, "review_min": 5.0, "reaction_min": 10.0}
+POLICY = {"low_wait_min": 2.0, "high_wait_min": 5.0, "min_lanes": 1, "max_lanes": 10,
+          "review_min": 5.0, "reaction_min": 10.0}
 
 
 def busy_port(policy=POLICY, **kw):
@@ -38,7 +41,7 @@ def test_lanes_open_as_the_line_grows_and_stay_within_the_limits():
     assert lanes[0] == POLICY["min_lanes"]
     assert all(POLICY["min_lanes"] <= n <= POLICY["max_lanes"] for n in lanes)
     assert max(lanes) >= 7  # enough booths for the demand were opened
-    assert all(abs(b - a) == 1 for a, b in zip(lanes, lanes[1:]))  # one lane at a time
+    assert all(abs(b - a) == 1 for a, b in pairwise(lanes))  # one lane at a time
 
 
 def test_every_change_takes_effect_a_reaction_time_after_a_review():

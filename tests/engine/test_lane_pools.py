@@ -28,7 +28,7 @@ def _two_groups(pool: int | None, rates=(600.0, 600.0), max_lanes: int = 5) -> d
         "window": {"start": "2024-01-01T00:00:00", "duration_h": HOURS, "warmup_h": 0, "drain_h": 1},
         "seed": 5,
         "streams": {p: {"mode": "vehicle", "program": p, "demand": {"rate_per_h": rate(r)}}
-                    for p, r in zip(("general", "ready"), rates)},
+                    for p, r in zip(("general", "ready"), rates, strict=True)},
         "lane_groups": {"general_lanes": group("general"), "ready_lanes": group("ready")},
     }
     if pool:
@@ -76,7 +76,8 @@ def test_an_overloaded_pool_keeps_all_its_lanes_open_and_without_a_pool_each_gro
 
 def test_a_full_pool_moves_lanes_to_the_line_that_is_longest_for_its_target():
     # both lines exceed what 6 lanes can serve (60/h each); General's demand is three times Ready's
-    lanes = _lanes_at(_two_groups(pool=6, rates=(900.0, 300.0), max_lanes=6), np.arange(3 * 3600.0, HOURS * 3600.0, 600.0))
+    lanes = _lanes_at(_two_groups(pool=6, rates=(900.0, 300.0), max_lanes=6),
+                      np.arange(3 * 3600.0, HOURS * 3600.0, 600.0))
     general, ready = lanes[:, 0], lanes[:, 1]
     assert (general > ready).all()
     assert (ready >= 1).all()  # Ready keeps its min_lanes

@@ -125,7 +125,7 @@ def test_a_stacked_lane_admits_only_behind_its_last_occupied_booth_and_releases_
         entrants = entrants[np.argsort(r.start_s[entrants], kind="stable")]
         assert np.all(depart[entrants][1:] >= depart[entrants][:-1]), f"lane {lane}: someone overtook"
         booth = -1
-        for prev, i in zip(np.r_[-1, entrants[:-1]], entrants):
+        for prev, i in zip(np.r_[-1, entrants[:-1]], entrants, strict=True):
             booth = 0 if prev < 0 or depart[prev] <= r.start_s[i] else booth + 1
             assert booth < k, f"lane {lane}: traveller {i} entered with the rear booth taken"
 

@@ -47,4 +47,5 @@ def test_queue_peaks_of_every_otay_mesa_group_match_the_rebuilt_path():
     model = build_model(load_scenario(ROOT / "scenarios/otay_mesa/baseline.yaml").scenario)
     rec = simulate_replication(model, sample_travellers(model, 2, 0), 0)
     for gi in range(len(model.groups)):
-        np.testing.assert_array_equal(rec.queue_peak[gi, :48], rebuilt_peaks(rec, gi, 48), err_msg=model.groups[gi].name)
+        np.testing.assert_array_equal(rec.queue_peak[gi, :48], rebuilt_peaks(rec, gi, 48),
+                                      err_msg=model.groups[gi].name)

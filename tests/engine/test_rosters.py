@@ -11,6 +11,7 @@ and fails if the interval does not exclude zero."""
 from __future__ import annotations
 
 import copy
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -37,8 +38,8 @@ def _policy(max_lanes: int, **kw) -> dict:
             "reaction_min": 1.0, **kw}
 
 
-def rostered(roster=ROSTER, demand: float = 1.0, lanes: tuple[int, int] = (7, 13), max_lanes: tuple[int, int] | None = None,
-             hours: float = HOURS) -> dict:
+def rostered(roster=ROSTER, demand: float = 1.0, lanes: tuple[int, int] = (7, 13),
+             max_lanes: tuple[int, int] | None = None, hours: float = HOURS) -> dict:
     """Two policy groups staffed by one roster: General lanes of two stacked booths (k = 2, so a
     lane needs two officers) and Ready lanes of one booth. Demand (General 300/h, Ready 200/h,
     times ``demand``) needs about 9 officers: more than the roster has in most hours, so the
@@ -115,7 +116,7 @@ def test_booths_open_never_exceed_officers_on_duty_and_the_roster_binds():
     hour = (times // 3600).astype(int)
     assert all(np.any((booths == officers)[hour == h]) for h in range(HOURS))
     schedule = model.rosters[0].schedule
-    falls = [(t, n) for (_, before), (t, n) in zip(schedule, schedule[1:]) if n < before]
+    falls = [(t, n) for (_, before), (t, n) in pairwise(schedule) if n < before]
     assert len(falls) >= 3
     for t, n in falls:
         assert booths[np.searchsorted(times, t, side="left") - 1] > n, f"the roster fall at {t} s closed nothing"
@@ -135,7 +136,7 @@ def small_rostered(draw):
     n_steps = draw(hst.integers(1, 8))
     minutes = sorted(draw(hst.sets(hst.integers(1, 60 * hours - 1), min_size=n_steps - 1, max_size=n_steps - 1)))
     officers = draw(hst.lists(hst.integers(0, 8), min_size=n_steps, max_size=n_steps))
-    steps = [{"at": f"{m // 60:02d}:{m % 60:02d}", "officers": n} for m, n in zip([0] + minutes, officers)]
+    steps = [{"at": f"{m // 60:02d}:{m % 60:02d}", "officers": n} for m, n in zip([0] + minutes, officers, strict=True)]
     groups = {}
     for name, prog in (("a", "general"), ("b", "ready")):
         k = draw(hst.integers(1, 2))
@@ -149,7 +150,8 @@ def small_rostered(draw):
     doc = {
         "name": "random roster",
         "window": {"start": "2024-01-01T00:00:00", "duration_h": hours, "warmup_h": 0, "drain_h": 0.5},
-        "streams": {p: {"mode": "vehicle", "program": p, "demand": {"rate_per_h": [float(draw(hst.integers(0, 300)))] * 24}}
+        "streams": {p: {"mode": "vehicle", "program": p,
+                        "demand": {"rate_per_h": [float(draw(hst.integers(0, 300)))] * 24}}
                     for p in ("general", "ready")},
         "lane_groups": groups,
         "staffing": {"officers": {"officers": steps}},
@@ -163,7 +165,8 @@ def test_booths_open_never_exceed_officers_on_duty_in_random_small_scenarios(cas
     doc, seed = case
     model, engine, _ = run_engine(doc, seed)
     times, booths, officers = booths_and_officers(model, engine)
-    assert (booths <= officers).all(), f"booths {booths[booths > officers][:3]} > officers {officers[booths > officers][:3]}"
+    over = booths > officers
+    assert (booths <= officers).all(), f"booths {booths[over][:3]} > officers {officers[over][:3]}"
     for steps in engine.booth_steps():
         assert all(n >= 0 for _, n in steps), f"negative booths open: {steps}"
 
@@ -220,7 +223,7 @@ def test_more_lanes_without_more_officers_change_nothing():
     """The roster binds and neither group ever reaches its lane limit, so doubling the lanes (and
     the policies' max_lanes) leaves every decision, and so every traveller's record, unchanged."""
     model, engine, base = run_engine(rostered())
-    for g, steps in zip(model.groups, engine.open_steps):  # precondition: the lanes never bound
+    for g, steps in zip(model.groups, engine.open_steps, strict=True):  # precondition: the lanes never bound
         assert max(n for _, n in steps) < g.policy.max_lanes
     _, engine2, more = run_engine(rostered(lanes=(14, 26)))
     assert engine2.booth_steps() == engine.booth_steps()
@@ -286,7 +289,8 @@ def _unused_roster(d):
 
 
 @pytest.mark.parametrize("change, message", [
-    (_unknown_roster, r"lane_groups\.ready_lanes\.staffed_by: unknown roster 'night_shift'; expected one of \['officers'\]"),
+    (_unknown_roster,
+     r"lane_groups\.ready_lanes\.staffed_by: unknown roster 'night_shift'; expected one of \['officers'\]"),
     (_no_policy, r"lane_groups\.ready_lanes\.staffed_by: only a group with a policy can be staffed from a roster"),
     (_unused_roster, r"staffing\.spare: no lane group is staffed_by this roster"),
 ])
@@ -323,7 +327,8 @@ def test_a_lane_type_in_its_closed_hours_takes_no_one_and_frees_its_officers():
         "seed": 3,
         "streams": {"cars": {"mode": "vehicle", "program_shares": {"general": 0.8, "sentri": 0.2},
                              "demand": {"rate_per_h": [200.0] * 24}}},
-        "lane_groups": {"general": group(["general", "sentri"]), "sentri": group(["sentri"], closed_hours=[0, 1, 2, 3])},
+        "lane_groups": {"general": group(["general", "sentri"]),
+                        "sentri": group(["sentri"], closed_hours=[0, 1, 2, 3])},
         "staffing": {"officers": {"officers": 4}},
     }
     model, engine, r = run_engine(doc, 3)

@@ -4,8 +4,8 @@ which their service starts, counted from the window's time of day (not from its 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 import pandas as pd
+import pytest
 
 import sim
 from sim.scenario.loader import scenario_from_dict
@@ -38,6 +38,7 @@ def test_without_factors_every_service_takes_the_mean():
 
 def test_a_profile_must_have_24_positive_factors():
     import pytest
+
     from sim.errors import ScenarioError
 
     for bad in ([1.0] * 23, [1.0] * 23 + [0.0]):

@@ -119,7 +119,7 @@ def test_mmc_mean_wait_probability_of_waiting_and_tail_match_erlang_c(c, rho, wa
                 qt.mmc_wait_tail(lam, mu, c, t1), qt.mmc_wait_tail(lam, mu, c, t2)]
 
     expected = theory(MU)
-    alternatives = [_or_unstable(lambda: theory(MU * f), [math.inf, 1.0, 1.0, 1.0]) for f in OFF_BY_10_PERCENT]
+    alternatives = [_or_unstable(lambda f=f: theory(MU * f), [math.inf, 1.0, 1.0, 1.0]) for f in OFF_BY_10_PERCENT]
     model = model_of(queue_scenario(lam * 3600, exponential(MEAN_S), c, hours, warmup_h, drain_h=24))
     values = replicate(model, seed, replications, functools.partial(wait_statistics, t1=t1, t2=t2))
     names = ["mean wait (s)", "P(wait > 0)", f"P(wait > {t1:.0f} s)", f"P(wait > {t2:.0f} s)"]
@@ -156,7 +156,7 @@ def test_mg1_mean_wait_matches_pollaczek_khinchine_and_probability_of_waiting_is
     def theory(f):  # service rate × f: every service time / f
         return [qt.pk_mean_wait(lam, MEAN_S / f, s2 / f**2), rho / f]
 
-    alternatives = [_or_unstable(lambda: theory(f), [math.inf, 1.0]) for f in OFF_BY_10_PERCENT]
+    alternatives = [_or_unstable(lambda f=f: theory(f), [math.inf, 1.0]) for f in OFF_BY_10_PERCENT]
     values = replicate(model, seed, replications, functools.partial(wait_statistics, t1=0.0, t2=0.0))
     problems = check_within(theory(1.0)[0], values[:, 0], ALPHA / 2, "mean wait (s)", [a[0] for a in alternatives])
     problems += check_within(rho, values[:, 1], ALPHA / 2, "P(wait > 0)", [a[1] for a in alternatives])
@@ -193,12 +193,13 @@ def test_time_varying_queue_follows_the_kolmogorov_forward_equations_hour_by_hou
     values = replicate(model, 31, 600, hourly_mean_queue)
     assert values.shape == (600, hours)
 
-    alternatives = [qt.birth_death_transient(lam, PEAK_LANES, MU * f, 3600.0, n_max).mean_queue for f in OFF_BY_10_PERCENT]
+    alternatives = [qt.birth_death_transient(lam, PEAK_LANES, MU * f, 3600.0, n_max).mean_queue
+                    for f in OFF_BY_10_PERCENT]
     problems, rejected = [], [False] * len(alternatives)
     for k in range(hours):
         problems += check_within(chain.mean_queue[k], values[:, k], ALPHA / hours, f"hour {k:02d} mean queue")
         _, lo, hi = t_interval(values[:, k], ALPHA / hours)
-        rejected = [done or not lo <= alt[k] <= hi for done, alt in zip(rejected, alternatives)]
+        rejected = [done or not lo <= alt[k] <= hi for done, alt in zip(rejected, alternatives, strict=True)]
     assert not problems, "\n".join(problems)
     assert all(rejected), "no hour's interval rejects a service rate 10 % off: the test could not detect it"
 

@@ -189,7 +189,8 @@ def test_weekday_factors_and_weekday_patterns_shape_the_window_rates(tmp_path):
 
     doc = yaml.safe_load(BASE)
     doc["window"]["duration_h"] = 48  # 2024-01-02 is a Tuesday
-    doc["streams"]["sentri"]["demand"]["weekday_factor"] = {"mon": 1, "tue": 2, "wed": 1, "thu": 1, "fri": 1, "sat": 1, "sun": 1}
+    doc["streams"]["sentri"]["demand"]["weekday_factor"] = {
+        "mon": 1, "tue": 2, "wed": 1, "thu": 1, "fri": 1, "sat": 1, "sun": 1}
     doc["streams"]["sentri"]["demand"]["by_weekday"] = {"wed": {"rate_per_h": [7] * 24}}
     s = load_scenario(write(tmp_path, "s.yaml", yaml.safe_dump(doc))).scenario
     rates_per_h = build_model(s).streams[1].rate_per_s * 3600
@@ -206,7 +207,8 @@ def test_month_factors_scale_every_day_of_their_month(tmp_path):
     doc["window"] = {"start": "2024-01-31T00:00:00", "duration_h": 48}
     months = {m: 1.0 for m in ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")}
     doc["streams"]["cars"]["demand"]["month_factor"] = {**months, "feb": 0.5}
-    rates_per_h = build_model(load_scenario(write(tmp_path, "s.yaml", yaml.safe_dump(doc))).scenario).streams[0].rate_per_s * 3600
+    loaded = load_scenario(write(tmp_path, "s.yaml", yaml.safe_dump(doc)))
+    rates_per_h = build_model(loaded.scenario).streams[0].rate_per_s * 3600
     assert rates_per_h[:24] == pytest.approx([100] * 24) and rates_per_h[24:] == pytest.approx([50] * 24)
     del doc["streams"]["cars"]["demand"]["month_factor"]["dec"]
     with pytest.raises(ScenarioError, match="missing \\['dec'\\]"):
