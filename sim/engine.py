@@ -187,6 +187,7 @@ class Engine:
         self.pool_free = list(model.pool_lanes)  # lanes of each pool neither open nor promised to a group
         self.roster_free = [0] * len(model.rosters)  # officers on duty neither at a booth nor promised to one
         self.roster_on_duty = [0] * len(model.rosters)
+        self._keep_staffed = [r.keep_staffed for r in model.rosters]
         start = model.start
         self._clock0_s = start.hour * 3600.0 + start.minute * 60.0 + start.second  # window start, time of day
         self._factor_groups = [(g, g.by_hour) for g in self.groups if g.by_hour is not None]
@@ -483,7 +484,9 @@ class Engine:
 
     def _on_review(self, ev) -> None:
         """Lane-opening policy: estimate the wait of a traveller joining now; open or close one
-        lane (after the reaction time) if it is outside the target band."""
+        lane (after the reaction time) if it is outside the target band. Under a ``keep_staffed``
+        roster a group with a line also opens a lane whenever officers are free, and never closes one
+        for a short line."""
         g, p = ev._value
         self._at(p.review_s, self._on_review, ev._value, URGENT)
         if g.pending:
@@ -493,12 +496,14 @@ class Engine:
             return
         estimate = self._wait_estimate(g)
         delta = 0
-        if (estimate > p.high_wait_s or g.n_open < p.min_lanes) and g.n_open < p.max_lanes:  # (closed hours: above)
+        keep = g.roster is not None and self._keep_staffed[g.roster]
+        want = estimate > p.high_wait_s or g.n_open < p.min_lanes  # (closed hours: above)
+        if (want or (keep and g.waiting > 0)) and g.n_open < p.max_lanes:
             need_lane = g.pool is not None and self.pool_free[g.pool] <= 0
             need_staff = g.roster is not None and self.roster_free[g.roster] < g.k
             if not (need_lane or need_staff):
                 delta = 1
-            else:  # the pool or the roster is used up: take a lane from the member whose line is shortest for its band
+            elif want:  # pool or roster used up: take a lane from the member whose line is shortest for its band
                 pressure = estimate / p.high_wait_s if estimate > p.high_wait_s else _INF
                 donor = self._donor(g, pressure, need_lane, need_staff)
                 if donor is not None:
@@ -511,7 +516,7 @@ class Engine:
                     self.pool_free[g.pool] -= 1
                 if g.roster is not None:
                     self.roster_free[g.roster] -= g.k
-        elif estimate < p.low_wait_s and g.n_open > p.min_lanes:
+        elif estimate < p.low_wait_s and g.n_open > p.min_lanes and not keep:
             delta = -1
         if delta:
             g.pending = True

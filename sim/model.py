@@ -86,6 +86,7 @@ class RosterModel:
 
     name: str
     schedule: tuple[tuple[float, int], ...]
+    keep_staffed: bool = False  # officers staff any free lane with a line; no lane closes for a short line
 
 
 @dataclass(frozen=True)
@@ -237,7 +238,8 @@ def build_model(scenario: Scenario) -> Model:
         secondary=secondary,
         pool_lanes=tuple(scenario.lane_pools.values()),
         rosters=tuple(
-            RosterModel(name=n, schedule=_schedule_seconds(r.officers, w.start, horizon_s + drain_s))
+            RosterModel(name=n, schedule=_schedule_seconds(r.officers, w.start, horizon_s + drain_s),
+                        keep_staffed=r.keep_staffed)
             for n, r in scenario.staffing.items()
         ),
         posting_interval_s=60.0 * scenario.posting_interval_min,

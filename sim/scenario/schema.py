@@ -339,6 +339,15 @@ class Roster(_Strict):
     roster falls (a shift ends), the lanes whose lines are shortest for their target close first."""
 
     officers: OfficersOnDuty
+    keep_staffed: bool = Field(
+        default=False,
+        description="True: officers on duty never stand idle while a lane of their groups is free and has a line: a "
+                    "group with travellers waiting opens a lane whenever enough officers are free, whatever its wait, "
+                    "and no lane closes for a short line (lanes close only to move their officers to a line above its "
+                    "target, at a roster drop or at closing time). This reads a roster of observed open booths as "
+                    "booths that were open. False: SANDAG's bands alone (open above the upper target, close below the "
+                    "lower one), so officers on duty may stand idle",
+    )
     description: str = ""
 
     @field_validator("officers", mode="before")

@@ -154,7 +154,7 @@ def small_rostered(draw):
                         "demand": {"rate_per_h": [float(draw(hst.integers(0, 300)))] * 24}}
                     for p in ("general", "ready")},
         "lane_groups": groups,
-        "staffing": {"officers": {"officers": steps}},
+        "staffing": {"officers": {"officers": steps, "keep_staffed": draw(hst.booleans())}},
     }
     return doc, draw(hst.integers(0, 2**20))
 
@@ -169,6 +169,42 @@ def test_booths_open_never_exceed_officers_on_duty_in_random_small_scenarios(cas
     assert (booths <= officers).all(), f"booths {booths[over][:3]} > officers {officers[over][:3]}"
     for steps in engine.booth_steps():
         assert all(n >= 0 for _, n in steps), f"negative booths open: {steps}"
+
+
+def _constant_roster(officers: int, demand: float, keep: bool, **policy) -> dict:
+    doc = rostered(roster=officers, demand=demand, hours=4)
+    for g in doc["lane_groups"].values():
+        g["policy"] = {**g["policy"], **policy}
+    doc["staffing"]["officers"]["keep_staffed"] = keep
+    return doc
+
+
+def test_a_keep_staffed_roster_has_every_officer_at_a_booth_while_lines_wait():
+    """Bands that never call for a lane (upper target 1e5 min) and lines all the time (demand twice what six
+    officers clear): SANDAG's bands leave the groups at min_lanes, so 3 of 6 officers idle; a keep_staffed
+    roster puts all 6 at booths once the openings have taken effect, and its lines are shorter."""
+    band = {"low_wait_min": 5e4, "high_wait_min": 1e5}
+    for keep, expected in ((False, 3), (True, 6)):
+        model, engine, _ = run_engine(_constant_roster(6, 2.0, keep, **band))
+        times, booths, officers = booths_and_officers(model, engine)
+        settled = times >= 1800.0  # one review (2 min) + reaction (1 min) per opening, a few openings
+        assert (officers[settled] == 6).all()
+        assert (booths[settled] == expected).all(), (keep, np.unique(booths[settled]))
+    a = sim.run(scenario_from_dict(_constant_roster(6, 2.0, False, **band)), replications=REPLICATIONS, seed=SEED)
+    b = sim.run(scenario_from_dict(_constant_roster(6, 2.0, True, **band)), replications=REPLICATIONS, seed=SEED)
+    assert _whole_window_mean_wait(a, b)["mean_wait_min_diff_hi"] < 0
+
+
+def test_a_keep_staffed_roster_closes_no_booth_for_a_short_line():
+    """Light demand (lines mostly empty, below the lower target): SANDAG's bands close lanes down to
+    min_lanes; under a keep_staffed roster of constant size the booths open never fall."""
+    closes = {}
+    for keep in (False, True):
+        model, engine, _ = run_engine(_constant_roster(6, 0.3, keep))
+        members = [g.index for g in model.groups if g.roster == 0]
+        closes[keep] = sum(1 for gi in members for (_, a), (_, b) in pairwise(engine.booth_steps()[gi]) if b < a)
+    assert closes[False] > 0  # the check has teeth: the bands do close lanes here
+    assert closes[True] == 0
 
 
 def _hand_built(model: Model, arrival_s: np.ndarray, service_s: float) -> Travellers:
