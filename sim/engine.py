@@ -485,8 +485,8 @@ class Engine:
     def _on_review(self, ev) -> None:
         """Lane-opening policy: estimate the wait of a traveller joining now; open or close one
         lane (after the reaction time) if it is outside the target band. Under a ``keep_staffed``
-        roster a group with a line also opens a lane whenever officers are free, and never closes one
-        for a short line."""
+        roster a group with a line also opens a lane whenever officers are free, and closes one for a
+        short line only to send its officers to a line that is not short."""
         g, p = ev._value
         self._at(p.review_s, self._on_review, ev._value, URGENT)
         if g.pending:
@@ -498,7 +498,7 @@ class Engine:
         delta = 0
         keep = g.roster is not None and self._keep_staffed[g.roster]
         want = estimate > p.high_wait_s or g.n_open < p.min_lanes  # (closed hours: above)
-        if (want or (keep and g.waiting > 0)) and g.n_open < p.max_lanes:
+        if (want or (keep and g.waiting > 0 and self._neediest(g))) and g.n_open < p.max_lanes:
             need_lane = g.pool is not None and self.pool_free[g.pool] <= 0
             need_staff = g.roster is not None and self.roster_free[g.roster] < g.k
             if not (need_lane or need_staff):
@@ -516,11 +516,39 @@ class Engine:
                     self.pool_free[g.pool] -= 1
                 if g.roster is not None:
                     self.roster_free[g.roster] -= g.k
-        elif estimate < p.low_wait_s and g.n_open > p.min_lanes and not keep:
+        elif estimate < p.low_wait_s and g.n_open > p.min_lanes and (not keep or self._officer_wanted(g)):
             delta = -1
         if delta:
             g.pending = True
             self._at(p.reaction_s, self._on_policy_change, (g, delta), URGENT)
+
+    def _neediest(self, g: _Group) -> bool:
+        """Under a ``keep_staffed`` roster, free officers go to the line longest for its band: ``g``
+        may take one only if no other group of the roster that can open a lane has a longer one."""
+        share = self._share_of_target(g)
+        for h in self.groups:
+            hp = h.policy
+            if h is g or hp is None or h.roster != g.roster or h.closing or h.pending or h.n_open >= hp.max_lanes:
+                continue
+            if h.pool is not None and self.pool_free[h.pool] <= 0:
+                continue
+            if h.waiting > 0 and self._share_of_target(h) > share:
+                return False
+        return True
+
+    def _officer_wanted(self, g: _Group) -> bool:
+        """Under a ``keep_staffed`` roster, a lane whose line is short closes only if its officers
+        can go to another group of the roster whose line is not short (at or above its lower target)
+        and that can open a lane: no officer idles, none shuttles between two short lines."""
+        for h in self.groups:
+            hp = h.policy
+            if h is g or hp is None or h.roster != g.roster or h.closing or h.n_open >= hp.max_lanes:
+                continue
+            if h.pool is not None and h.pool != g.pool and self.pool_free[h.pool] <= 0:
+                continue
+            if h.waiting > 0 and self._wait_estimate(h) >= hp.low_wait_s:
+                return True
+        return False
 
     def _on_clock_hour(self, ev) -> None:
         """Hours of operation: at each full clock hour, groups enter or leave their closed hours."""

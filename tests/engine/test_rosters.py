@@ -195,16 +195,32 @@ def test_a_keep_staffed_roster_has_every_officer_at_a_booth_while_lines_wait():
     assert _whole_window_mean_wait(a, b)["mean_wait_min_diff_hi"] < 0
 
 
-def test_a_keep_staffed_roster_closes_no_booth_for_a_short_line():
-    """Light demand (lines mostly empty, below the lower target): SANDAG's bands close lanes down to
-    min_lanes; under a keep_staffed roster of constant size the booths open never fall."""
+def test_a_keep_staffed_roster_closes_no_booth_for_a_short_line_when_no_other_line_wants_the_officer():
+    """Light General demand (its line mostly below the lower target) and no Ready traveller: SANDAG's
+    bands close General lanes down to min_lanes; under a keep_staffed roster no other line wants the
+    officers, so the booths open never fall."""
     closes = {}
     for keep in (False, True):
-        model, engine, _ = run_engine(_constant_roster(6, 0.3, keep))
+        doc = _constant_roster(6, 0.3, keep)
+        doc["streams"]["ready"]["demand"]["rate_per_h"] = [0.0] * 24
+        model, engine, _ = run_engine(doc)
         members = [g.index for g in model.groups if g.roster == 0]
         closes[keep] = sum(1 for gi in members for (_, a), (_, b) in pairwise(engine.booth_steps()[gi]) if b < a)
     assert closes[False] > 0  # the check has teeth: the bands do close lanes here
     assert closes[True] == 0
+
+
+def test_a_keep_staffed_roster_moves_an_officer_from_a_short_line_to_a_longer_one():
+    """Six officers, General's line short for its band (light demand) and Ready's long (heavy demand):
+    General keeps only min_lanes open and Ready gets every other officer."""
+    doc = _constant_roster(6, 1.0, True)
+    doc["streams"]["cars"]["demand"]["rate_per_h"] = [30.0] * 24
+    doc["streams"]["ready"]["demand"]["rate_per_h"] = [600.0] * 24
+    model, engine, _ = run_engine(doc)
+    general, ready = (next(g.index for g in model.groups if g.name == n) for n in ("general_lanes", "ready_lanes"))
+    times = np.array([3600.0 * h for h in (1.0, 2.0, 3.0, 3.5)])
+    assert (_step_values(engine.booth_steps()[general], times) == 2).all()  # min_lanes 1 × 2 booths
+    assert (_step_values(engine.booth_steps()[ready], times) == 4).all()
 
 
 def _hand_built(model: Model, arrival_s: np.ndarray, service_s: float) -> Travellers:
