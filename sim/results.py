@@ -52,6 +52,11 @@ class RunResult:
     ports: pd.DataFrame = field(init=False)
 
     def __post_init__(self) -> None:
+        if self.outputs and all(o.by_hour is None or o.by_hour.empty for o in self.outputs):
+            raise PoesimError(
+                f"{self.loaded.path}: streams: no traveller arrived in the counted window of any of the "
+                f"{len(self.outputs)} replications, so there is nothing to report; expected demand "
+                "(rate_per_h or daily_volume, weekday_factor, month_factor) above 0 in the window after warmup_h")
         self.summary = st.across_replications(self.per_replication("by_hour"), st.WAIT_KEYS, st.WAIT_METRICS)
         self.by_band = st.across_replications(self.per_replication("by_band"), st.WAIT_KEYS, st.WAIT_METRICS)
         self.queue = st.across_replications(self.per_replication("queue"), st.QUEUE_KEYS, st.QUEUE_METRICS)

@@ -46,6 +46,8 @@ def _clock_hour(records: Records, t_s: np.ndarray) -> np.ndarray:
 
 def hour_label(hour: np.ndarray) -> np.ndarray:
     """'00' … '23' for clock hours."""
+    if len(hour) == 0:  # zfill cannot take an empty array (a replication in which nobody arrived)
+        return np.empty(0, dtype="<U2")
     return np.char.zfill(hour.astype(str), 2)
 
 

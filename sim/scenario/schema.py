@@ -4,6 +4,13 @@ Every model forbids unknown keys, so a typo is an error rather than a silently i
 setting. Units are in the field names (``_s`` seconds, ``_h`` hours, ``_per_h`` per hour).
 Named collections (streams, lane groups, secondary facilities) are mappings keyed by name,
 so a what-if file that ``extends:`` a baseline can override one lane group by name.
+
+Types are strict and numbers finite and bounded by what a port can be (the ``MAX_*`` and
+``MIN_*`` constants below, stated in each field's description and in `poesim schema`): a
+quoted number, ``true`` where a number belongs, ``.inf`` or ``.nan`` are errors, never
+silently converted. The bounds are generous (the busiest stream of the shipped scenarios
+peaks at about 1,700 arrivals per hour; the bound is 10,000), so they only stop values that
+would hang a run, exhaust memory or describe no port at all.
 """
 
 from __future__ import annotations
@@ -17,10 +24,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    NonNegativeFloat,
     NonNegativeInt,
-    PositiveFloat,
-    PositiveInt,
     StringConstraints,
     field_validator,
     model_validator,
@@ -32,13 +36,60 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Month = Literal["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 MONTHS: tuple[Month, ...] = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+
+# --- bounds: what a port can be -------------------------------------------------------------
+
+MAX_WINDOW_H = 366 * 24  # the simulated window: at most a leap year
+MAX_DRAIN_H = 31 * 24  # serving those still in line after the window: at most a month
+EARLIEST_START = dt.datetime(1900, 1, 1)
+LATEST_START = dt.datetime(2200, 1, 1)
+MAX_RATE_PER_H = 10_000.0  # arrivals per hour of one stream, after weekday and month factors
+MAX_SCENARIO_RATE_PER_H = 30_000.0  # the peak hourly rates of all streams together
+MAX_DAILY_VOLUME = 24 * MAX_RATE_PER_H
+MAX_PROFILE_WEIGHT = 1e9  # relative weights: only their ratios matter
+MAX_FACTOR = 10.0  # weekday and month factors
+MAX_SERVICE_MEAN_S = 4 * 3600.0  # mean service time, primary or secondary: four hours
+MAX_SERVICE_VALUE_S = 24 * 3600.0  # one observed service time (empirical): a day
+MAX_EMPIRICAL_VALUES = 100_000
+MAX_CV = 10.0
+MAX_SERVICE_MULTIPLIER = 10.0  # service_by_hour
+MAX_LANES = 200  # lanes of one lane group or lane pool
+MAX_BOOTHS_PER_LANE = 10
+MAX_POSITIONS = 500  # secondary inspection positions
+MAX_OFFICERS = 2_000  # officers on primary duty in one roster
+MAX_WAIT_MIN = 24 * 60.0  # reservation and access minutes, reaction delays: a day
+MAX_THRESHOLD_MIN = 60.0 * (MAX_WINDOW_H + MAX_DRAIN_H)  # a policy's target waits: beyond it, 'never'
+MIN_REVIEW_MIN = 1.0  # officers review their lanes at most once a minute
+MIN_POSTING_INTERVAL_MIN = 1.0  # waits are posted at most once a minute
+MAX_POSTING_INTERVAL_MIN = 60.0 * (MAX_WINDOW_H + MAX_DRAIN_H)
+MAX_REPLICATIONS = 10_000
+MAX_SEED = 2**63 - 1
+MAX_UTILS = 100.0  # utility constants (choice_bias) and per-hour shift utilities, in absolute value
+MAX_UTILS_PER_MIN = 10.0  # utility of one minute of posted wait or driving, in absolute value
+MAX_USD = 1_000.0  # tolls; value of time per hour
+MAX_PRIORITY = 100
+MAX_NAMED = 200  # streams, lane groups, lane pools, rosters, secondary facilities, shares
+MAX_NAME_CHARS = 64
+MAX_TEXT_CHARS = 20_000  # name and description
+
+Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=MAX_NAME_CHARS)]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-HourlyValues = Annotated[list[NonNegativeFloat], Field(min_length=24, max_length=24)]
+Rate = Annotated[float, Field(ge=0.0, le=MAX_RATE_PER_H)]
+HourlyValues = Annotated[list[Rate], Field(min_length=24, max_length=24)]
+Weight = Annotated[float, Field(ge=0.0, le=MAX_PROFILE_WEIGHT)]
+HourlyWeights = Annotated[list[Weight], Field(min_length=24, max_length=24)]
+Factor = Annotated[float, Field(ge=0.0, le=MAX_FACTOR)]
+MeanServiceS = Annotated[
+    float, Field(gt=0.0, le=MAX_SERVICE_MEAN_S,
+                 description=f"mean service time in seconds, > 0 and at most {MAX_SERVICE_MEAN_S:g} (4 h)")]
+Cv = Annotated[float, Field(gt=0.0, le=MAX_CV, description=f"coefficient of variation, > 0 and at most {MAX_CV:g}")]
+Minutes = Annotated[float, Field(ge=0.0, le=MAX_WAIT_MIN)]
+LaneCount = Annotated[int, Field(ge=0, le=MAX_LANES)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: no string, bool or float-with-a-fraction turned into a number; no inf or nan
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 # --- service-time distributions -------------------------------------------------------
@@ -48,37 +99,42 @@ class Exponential(_Strict):
     """Memoryless service: the M in M/M/c."""
 
     dist: Literal["exponential"]
-    mean_s: PositiveFloat
+    mean_s: MeanServiceS
 
 
 class Deterministic(_Strict):
     """Every service takes exactly ``mean_s``: the D in M/D/1."""
 
     dist: Literal["deterministic"]
-    mean_s: PositiveFloat
+    mean_s: MeanServiceS
 
 
 class LogNormal(_Strict):
     """Right-skewed service time given by its mean and coefficient of variation."""
 
     dist: Literal["lognormal"]
-    mean_s: PositiveFloat
-    cv: PositiveFloat
+    mean_s: MeanServiceS
+    cv: Cv
 
 
 class Gamma(_Strict):
     """Gamma (Erlang when 1/cv² is an integer) service time by mean and coefficient of variation."""
 
     dist: Literal["gamma"]
-    mean_s: PositiveFloat
-    cv: PositiveFloat
+    mean_s: MeanServiceS
+    cv: Cv
 
 
 class Empirical(_Strict):
     """Resample observed service times (inverse of the empirical CDF)."""
 
     dist: Literal["empirical"]
-    values_s: Annotated[list[NonNegativeFloat], Field(min_length=1)]
+    values_s: Annotated[
+        list[Annotated[float, Field(ge=0.0, le=MAX_SERVICE_VALUE_S)]],
+        Field(min_length=1, max_length=MAX_EMPIRICAL_VALUES,
+              description=f"observed service times in seconds, each between 0 and {MAX_SERVICE_VALUE_S:g} (a day), "
+                          f"at most {MAX_EMPIRICAL_VALUES} values"),
+    ]
 
     @field_validator("values_s")
     @classmethod
@@ -100,9 +156,13 @@ class DayDemand(_Strict):
     """One day's arrival intensity by hour: ``rate_per_h`` (24 values), or a ``daily_volume``
     spread over a 24-value ``profile`` of relative weights."""
 
-    rate_per_h: HourlyValues | None = None
-    daily_volume: NonNegativeFloat | None = None
-    profile: HourlyValues | None = None
+    rate_per_h: HourlyValues | None = Field(
+        default=None, description=f"24 arrival rates per hour (00-23), each between 0 and {MAX_RATE_PER_H:g}")
+    daily_volume: Annotated[float, Field(ge=0.0, le=MAX_DAILY_VOLUME)] | None = Field(
+        default=None, description=f"arrivals per day, between 0 and {MAX_DAILY_VOLUME:g} (spread over profile)")
+    profile: HourlyWeights | None = Field(
+        default=None,
+        description=f"24 relative weights (00-23), each between 0 and {MAX_PROFILE_WEIGHT:g}, at least one positive")
 
     @model_validator(mode="after")
     def _one_form(self) -> DayDemand:
@@ -113,6 +173,10 @@ class DayDemand(_Strict):
             raise ValueError("expected rate_per_h (24 values), or daily_volume together with profile (24 weights)")
         elif sum(self.profile) <= 0:
             raise ValueError("profile: expected at least one positive weight")
+        peak = max(self.hourly_rates_per_h())
+        if peak > MAX_RATE_PER_H:
+            raise ValueError(f"daily_volume: its busiest hour would see {peak:.0f} arrivals, expected at most "
+                             f"{MAX_RATE_PER_H:g} per hour (lower daily_volume or flatten profile)")
         return self
 
     def hourly_rates_per_h(self) -> list[float]:
@@ -131,9 +195,12 @@ class Demand(DayDemand):
     hourly pattern instead (e.g. a Sunday-afternoon peak), not scaled by the weekday factor.
     ``month_factor`` (all twelve months, if given) scales every day of a month (seasonality)."""
 
-    weekday_factor: dict[Weekday, NonNegativeFloat] | None = None
+    weekday_factor: dict[Weekday, Factor] | None = Field(
+        default=None, description=f"a factor for each of the seven days, between 0 and {MAX_FACTOR:g}")
     by_weekday: dict[Weekday, DayDemand] | None = None
-    month_factor: dict[Month, NonNegativeFloat] | None = None
+    month_factor: dict[Month, Factor] | None = Field(
+        default=None, description=f"a factor for each of the twelve months, between 0 and {MAX_FACTOR:g}; "
+                                  f"with the weekday factor no hour may exceed {MAX_RATE_PER_H:g} arrivals")
 
     @model_validator(mode="after")
     def _all_days(self) -> Demand:
@@ -143,7 +210,16 @@ class Demand(DayDemand):
         if self.month_factor is not None and set(self.month_factor) != set(MONTHS):
             missing_months = [m for m in MONTHS if m not in self.month_factor]
             raise ValueError(f"month_factor: expected all twelve months, missing {missing_months}")
+        peak = self.peak_rate_per_h()
+        if peak > MAX_RATE_PER_H:
+            raise ValueError(f"weekday_factor, month_factor: with these factors the busiest hour sees {peak:.0f} "
+                             f"arrivals, expected at most {MAX_RATE_PER_H:g} per hour")
         return self
+
+    def peak_rate_per_h(self) -> float:
+        """The highest hourly arrival rate on any weekday of any month."""
+        peak = max(max(self.rates_for_weekday(d)) for d in WEEKDAYS)
+        return peak * (max(self.month_factor.values()) if self.month_factor else 1.0)
 
     def rates_for_weekday(self, day: Weekday) -> list[float]:
         """The 24 hourly rates (per hour) on a given weekday ('mon' … 'sun')."""
@@ -168,7 +244,7 @@ class FixedShares(_Strict):
     """Split travellers among groups in fixed proportions (keys are lane-group names)."""
 
     rule: Literal["fixed_shares"]
-    shares: dict[Name, NonNegativeFloat]
+    shares: Annotated[dict[Name, Probability], Field(max_length=MAX_NAMED)]
 
     @field_validator("shares")
     @classmethod
@@ -192,22 +268,26 @@ class PostedWaitLogit(_Strict):
 
     rule: Literal["posted_wait_logit"]
     wait_utils_per_min: float = Field(
-        default=-0.0625, lt=0,
+        default=-0.0625, lt=0, ge=-MAX_UTILS_PER_MIN,
         description="utility of one minute of posted wait (SANDAG SR11_OME_IG port_of_entry_choice.R: "
-                    "K_PORT_TIME = 2.5 × K_TRAVEL_TIME = -0.0625)")
+                    f"K_PORT_TIME = 2.5 × K_TRAVEL_TIME = -0.0625); below 0, at least -{MAX_UTILS_PER_MIN:g}")
     access_utils_per_min: float = Field(
-        default=-0.025, le=0,
-        description="utility of one minute of driving to a port (SANDAG K_TRAVEL_TIME = -0.025)")
-    value_of_time_usd_per_h: PositiveFloat = Field(
-        default=9.36, description="value of time for tolls (SANDAG vot_segmentation.csv, passenger general, HBO: 9.36)")
-    access_min: dict[Name, NonNegativeFloat] = Field(
+        default=-0.025, le=0, ge=-MAX_UTILS_PER_MIN,
+        description="utility of one minute of driving to a port (SANDAG K_TRAVEL_TIME = -0.025); "
+                    f"between -{MAX_UTILS_PER_MIN:g} and 0")
+    value_of_time_usd_per_h: float = Field(
+        default=9.36, gt=0, le=MAX_USD,
+        description="value of time for tolls (SANDAG vot_segmentation.csv, passenger general, HBO: 9.36); "
+                    f"above 0, at most {MAX_USD:g}")
+    access_min: Annotated[dict[Name, Minutes], Field(max_length=MAX_NAMED)] = Field(
         default_factory=dict,
-        description="extra driving minutes from this stream's origins to each port (port name -> minutes); "
-                    "ports not listed: 0")
-    give_up_above_min: PositiveFloat | None = Field(
+        description="extra driving minutes from this stream's origins to each port (port name -> minutes, "
+                    f"0 to {MAX_WAIT_MIN:g}); ports not listed: 0")
+    give_up_above_min: Annotated[float, Field(gt=0, le=MAX_WAIT_MIN)] | None = Field(
         default=None,
         description="reservation wait: not crossing now is worth as much as crossing with this posted wait "
-                    "(drivers who give up leave without crossing and are counted apart)")
+                    f"(drivers who give up leave without crossing and are counted apart); above 0, at most "
+                    f"{MAX_WAIT_MIN:g} min")
     shift_h: NonNegativeInt = Field(
         default=0, le=6,
         description="departure-time shift: a driver may also come back 1..shift_h hours later, judging that hour by "
@@ -215,9 +295,10 @@ class PostedWaitLogit(_Strict):
                     "the current one before any) and paying "
                     "shift_utils_per_h per hour; a driver shifts at most once and decides again on return (0: off)")
     shift_utils_per_h: float = Field(
-        default=-3.0, lt=0,
+        default=-3.0, lt=0, ge=-MAX_UTILS,
         description="utility of coming back one hour later (ASSUMPTION: twice an hour of driving, 2 x 60 x -0.025; "
-                    "schedule-delay studies value late arrival at two to three times travel time)")
+                    "schedule-delay studies value late arrival at two to three times travel time); "
+                    f"below 0, at least -{MAX_UTILS:g}")
     lane_by: Literal["line_seen", "posted_wait"] = Field(
         default="line_seen",
         description="line_seen: the logit picks the port (each port worth its best lane group for the driver), "
@@ -258,30 +339,36 @@ class Stream(_Strict):
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 LANES_OPEN_HELP = (
-    "expected a whole number of lanes, a list of 24 whole numbers (lanes open in each hour "
+    f"expected a whole number of lanes (0 to {MAX_LANES}), a list of 24 whole numbers (lanes open in each hour "
     "of the day), or a list of steps like {at: '05:00', lanes: 4} starting at '00:00'"
 )
 OFFICERS_HELP = (
-    "expected a whole number of officers, a list of 24 whole numbers (officers on primary duty in each "
-    "hour of the day), or a list of steps like {at: '05:00', officers: 12} starting at '00:00'"
+    f"expected a whole number of officers (0 to {MAX_OFFICERS}), a list of 24 whole numbers (officers on primary "
+    "duty in each hour of the day), or a list of steps like {at: '05:00', officers: 12} starting at '00:00'"
 )
 
 
-def _parse_steps(value: Any, key: str, help_text: str) -> tuple[tuple[int, int], ...]:
+def short_repr(x: Any, limit: int = 60) -> str:
+    """``repr`` of a value cut to ``limit`` characters (messages never echo a whole file)."""
+    text = repr(x)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _parse_steps(value: Any, key: str, help_text: str, most: int) -> tuple[tuple[int, int], ...]:
     """Normalise a daily step schedule (one number, 24 hourly numbers, or ``{at, <key>}`` steps)
-    to ``((minute_of_day, count), ...)`` starting at minute 0."""
+    to ``((minute_of_day, count), ...)`` starting at minute 0; every count a whole number in 0..``most``."""
 
     def whole(x: Any) -> int:
-        if isinstance(x, bool) or not isinstance(x, int) or x < 0:
-            raise ValueError(f"{help_text}; got {x!r}")
+        if isinstance(x, bool) or not isinstance(x, int) or not 0 <= x <= most:
+            raise ValueError(f"{help_text}; got {short_repr(x)}")
         return x
 
     if isinstance(value, tuple) and all(isinstance(s, tuple) for s in value):
         return value  # already normalised (re-validation of a frozen model)
     if isinstance(value, int) and not isinstance(value, bool):
         return ((0, whole(value)),)
-    if not isinstance(value, list) or not value:
-        raise ValueError(f"{help_text}; got {value!r}")
+    if not isinstance(value, list) or not value or len(value) > 24 * 60:
+        raise ValueError(f"{help_text}; got {short_repr(value)}")
     if all(not isinstance(v, dict) for v in value):
         if len(value) != 24:
             raise ValueError(f"schedule does not cover the day: {help_text}; got {len(value)} values")
@@ -289,10 +376,10 @@ def _parse_steps(value: Any, key: str, help_text: str) -> tuple[tuple[int, int],
     steps: list[tuple[int, int]] = []
     for s in value:
         if not isinstance(s, dict) or set(s) != {"at", key}:
-            raise ValueError(f"{help_text}; got {s!r}")
-        m = _HHMM.match(str(s["at"]))
+            raise ValueError(f"{help_text}; got {short_repr(s)}")
+        m = _HHMM.match(s["at"]) if isinstance(s["at"], str) else None
         if not m:
-            raise ValueError(f"step time: expected 'HH:MM' between 00:00 and 23:59, got {s['at']!r}")
+            raise ValueError(f"step time: expected 'HH:MM' between 00:00 and 23:59 (quoted), got {short_repr(s['at'])}")
         steps.append((60 * int(m.group(1)) + int(m.group(2)), whole(s[key])))
     if steps[0][0] != 0:
         raise ValueError("schedule does not cover the day: the first step must be at '00:00'")
@@ -303,22 +390,23 @@ def _parse_steps(value: Any, key: str, help_text: str) -> tuple[tuple[int, int],
 
 def _parse_lanes_open(value: Any) -> tuple[tuple[int, int], ...]:
     """Normalise every accepted form of ``lanes_open`` to steps ``((minute_of_day, lanes), ...)``."""
-    return _parse_steps(value, "lanes", LANES_OPEN_HELP)
+    return _parse_steps(value, "lanes", LANES_OPEN_HELP, MAX_LANES)
 
 
-def _steps_json_schema(key: str, help_text: str) -> dict[str, Any]:
+def _steps_json_schema(key: str, help_text: str, most: int) -> dict[str, Any]:
+    count = {"type": "integer", "minimum": 0, "maximum": most}
     return {
         "description": help_text,
         "anyOf": [
-            {"type": "integer", "minimum": 0},
-            {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 24, "maxItems": 24},
+            count,
+            {"type": "array", "items": count, "minItems": 24, "maxItems": 24},
             {
                 "type": "array",
                 "items": {
                     "type": "object",
                     "properties": {
                         "at": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"},
-                        key: {"type": "integer", "minimum": 0},
+                        key: count,
                     },
                     "required": ["at", key],
                     "additionalProperties": False,
@@ -328,8 +416,9 @@ def _steps_json_schema(key: str, help_text: str) -> dict[str, Any]:
     }
 
 
-LanesOpen = Annotated[Any, Field(json_schema_extra=_steps_json_schema("lanes", LANES_OPEN_HELP))]
-OfficersOnDuty = Annotated[Any, Field(json_schema_extra=_steps_json_schema("officers", OFFICERS_HELP))]
+LanesOpen = Annotated[Any, Field(json_schema_extra=_steps_json_schema("lanes", LANES_OPEN_HELP, MAX_LANES))]
+OfficersOnDuty = Annotated[
+    Any, Field(json_schema_extra=_steps_json_schema("officers", OFFICERS_HELP, MAX_OFFICERS))]
 
 
 class Roster(_Strict):
@@ -342,18 +431,20 @@ class Roster(_Strict):
     keep_staffed: bool = Field(
         default=False,
         description="True: officers on duty never stand idle while a lane of their groups is free and has a line: a "
-                    "group with travellers waiting opens a lane whenever enough officers are free, whatever its wait, "
-                    "and no lane closes for a short line (lanes close only to move their officers to a line above its "
-                    "target, at a roster drop or at closing time). This reads a roster of observed open booths as "
+                    "group with travellers waiting opens a lane whenever enough officers are free and no other line is "
+                    "longer for its band, whatever its wait, "
+                    "and a lane closes for a short line (below its lower target) only when another group of the "
+                    "roster has a line that is not short and room to open, so its officers move there rather than "
+                    "idle. This reads a roster of observed open booths as "
                     "booths that were open. False: SANDAG's bands alone (open above the upper target, close below the "
                     "lower one), so officers on duty may stand idle",
     )
-    description: str = ""
+    description: Annotated[str, Field(max_length=MAX_TEXT_CHARS)] = ""
 
     @field_validator("officers", mode="before")
     @classmethod
     def _steps(cls, v: Any) -> Any:
-        return _parse_steps(v, "officers", OFFICERS_HELP)
+        return _parse_steps(v, "officers", OFFICERS_HELP, MAX_OFFICERS)
 
 
 class LanePolicy(_Strict):
@@ -363,23 +454,32 @@ class LanePolicy(_Strict):
     below ``low_wait_min`` they close one, always within [``min_lanes``, ``max_lanes``]. A
     decision takes effect ``reaction_min`` later; no new decision is taken meanwhile."""
 
-    low_wait_min: NonNegativeFloat
-    high_wait_min: PositiveFloat
-    min_lanes: NonNegativeInt
-    max_lanes: PositiveInt
-    review_min: PositiveFloat = 5.0
-    reaction_min: NonNegativeFloat = 10.0
-    closed_hours: list[Annotated[int, Field(ge=0, le=23)]] = Field(
+    low_wait_min: float = Field(
+        ge=0, le=MAX_THRESHOLD_MIN,
+        description=f"close a lane below this estimated wait (0 to {MAX_THRESHOLD_MIN:g} min, longer than any run)")
+    high_wait_min: float = Field(
+        gt=0, le=MAX_THRESHOLD_MIN,
+        description=f"open a lane above this estimated wait (above 0, at most {MAX_THRESHOLD_MIN:g} min, longer "
+                    "than any run: a value that high means never)")
+    min_lanes: LaneCount = Field(description=f"lanes kept open (0 to {MAX_LANES})")
+    max_lanes: Annotated[int, Field(gt=0, le=MAX_LANES)] = Field(
+        description=f"most lanes the policy opens (1 to {MAX_LANES}, at most the group's lanes)")
+    review_min: float = Field(
+        default=5.0, ge=MIN_REVIEW_MIN, le=MAX_WAIT_MIN,
+        description=f"minutes between reviews of the line ({MIN_REVIEW_MIN:g} to {MAX_WAIT_MIN:g})")
+    reaction_min: Minutes = Field(
+        default=10.0, description=f"minutes from a decision to the lane opening or closing (0 to {MAX_WAIT_MIN:g})")
+    closed_hours: Annotated[list[Annotated[int, Field(ge=0, le=23)]], Field(max_length=24)] = Field(
         default_factory=list,
         description="Clock hours (0-23) in which the lane type is closed (hours of operation, e.g. SENTRI at Otay "
                     "Mesa 04:00-24:00): from the start of such an hour no driver joins it and its lanes close as soon "
                     "as its line is empty; min_lanes holds again from the next open hour",
     )
-    priority: NonNegativeInt = Field(
-        default=0,
+    priority: int = Field(
+        default=0, ge=0, le=MAX_PRIORITY,
         description="When groups share a lane pool or a roster, a group of higher priority takes lanes or officers "
                     "from lower-priority groups whatever their lines, and never gives them to them (SANDAG updates "
-                    "SENTRI lanes first and preserves them when General and Ready compete)",
+                    f"SENTRI lanes first and preserves them when General and Ready compete); 0 to {MAX_PRIORITY}",
     )
 
     @model_validator(mode="after")
@@ -401,9 +501,10 @@ class LaneGroup(_Strict):
     """
 
     mode: Mode
-    programs: Annotated[list[Program], Field(min_length=1)]
-    lanes: PositiveInt
-    booths_per_lane: PositiveInt = 1
+    programs: Annotated[list[Program], Field(min_length=1, max_length=4)]
+    lanes: int = Field(gt=0, le=MAX_LANES, description=f"physical lanes (1 to {MAX_LANES})")
+    booths_per_lane: int = Field(
+        default=1, gt=0, le=MAX_BOOTHS_PER_LANE, description=f"stacked booths per lane (1 to {MAX_BOOTHS_PER_LANE})")
     discipline: Literal["shared", "per_lane"] = "shared"
     lanes_open: LanesOpen = None
     policy: LanePolicy | None = None
@@ -413,10 +514,11 @@ class LaneGroup(_Strict):
         description="A lane pool (scenario-level lane_pools) whose physical lanes this group shares with other "
                     "policy groups: its policy opens a lane only while the pool has one free",
     )
-    service_by_hour: list[PositiveFloat] | None = Field(
+    service_by_hour: list[Annotated[float, Field(gt=0, le=MAX_SERVICE_MULTIPLIER)]] | None = Field(
         default=None, min_length=24, max_length=24,
         description="24 multipliers on the service time, by clock hour in which service starts (00-23); "
-                    "e.g. SANDAG's hourly processing rates relative to their daily mean",
+                    "e.g. SANDAG's hourly processing rates relative to their daily mean; each above 0, at most "
+                    f"{MAX_SERVICE_MULTIPLIER:g}",
     )
     staffed_by: Name | None = Field(
         default=None,
@@ -424,12 +526,13 @@ class LaneGroup(_Strict):
                     "opens a lane only while k officers are free (k = booths_per_lane)",
     )
     port: Name = Field(default="port", description="The port this group belongs to (region scenarios hold several)")
-    toll_usd: NonNegativeFloat = Field(
-        default=0.0, description="Toll to use this group (posted_wait_logit lane choice)")
+    toll_usd: float = Field(
+        default=0.0, ge=0, le=MAX_USD,
+        description=f"Toll to use this group (posted_wait_logit lane choice); 0 to {MAX_USD:g}")
     choice_bias: float = Field(
-        default=0.0,
+        default=0.0, ge=-MAX_UTILS, le=MAX_UTILS,
         description="Utility constant of this group in posted_wait_logit lane choice (SANDAG's "
-                    "port_choice_bias_constant, port_configurations.csv)",
+                    f"port_choice_bias_constant, port_configurations.csv); -{MAX_UTILS:g} to {MAX_UTILS:g}",
     )
 
     @field_validator("programs")
@@ -471,7 +574,7 @@ class SecondaryFacility(_Strict):
     """Secondary inspection for one mode: ``positions`` parallel positions, one FCFS line."""
 
     mode: Mode
-    positions: PositiveInt
+    positions: int = Field(gt=0, le=MAX_POSITIONS, description=f"parallel positions (1 to {MAX_POSITIONS})")
     service: ServiceTime
 
 
@@ -479,10 +582,34 @@ class Window(_Strict):
     """The simulated period. Travellers arriving during warm-up are simulated but not counted;
     after the window closes, those still in line are served for up to ``drain_h`` hours."""
 
-    start: dt.datetime
-    duration_h: PositiveFloat
-    warmup_h: NonNegativeFloat = 0.0
-    drain_h: NonNegativeFloat = 24.0
+    start: dt.datetime = Field(
+        strict=False,  # parsed from 'YYYY-MM-DDTHH:MM' text or a YAML date; _start_form refuses numbers
+        description=f"first instant of the window, 'YYYY-MM-DDTHH:MM', between {EARLIEST_START:%Y-%m-%d} and "
+                    f"{LATEST_START:%Y-%m-%d}")
+    duration_h: float = Field(
+        gt=0, le=MAX_WINDOW_H, description=f"hours simulated, above 0, at most {MAX_WINDOW_H} (a leap year)")
+    warmup_h: float = Field(
+        default=0.0, ge=0, le=MAX_WINDOW_H, description="hours at the start not counted (less than duration_h)")
+    drain_h: float = Field(
+        default=24.0, ge=0, le=MAX_DRAIN_H,
+        description=f"hours after the window in which those still in line are served (0 to {MAX_DRAIN_H})")
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _start_form(cls, v: Any) -> Any:
+        if isinstance(v, dt.date):  # a datetime, or a YAML date (midnight)
+            return v
+        if isinstance(v, str) and re.match(r"^\d{4}-\d{2}-\d{2}([T ]|$)", v):
+            return v
+        raise ValueError(f"expected a date and time like '2017-03-07T00:00', got {short_repr(v)}")
+
+    @field_validator("start")
+    @classmethod
+    def _start_range(cls, v: dt.datetime) -> dt.datetime:
+        if not EARLIEST_START <= v.replace(tzinfo=None) < LATEST_START:
+            raise ValueError(f"expected a start between {EARLIEST_START:%Y-%m-%d} and {LATEST_START:%Y-%m-%d}, "
+                             f"got {v:%Y-%m-%d}")
+        return v
 
     @model_validator(mode="after")
     def _warmup_inside(self) -> Window:
@@ -494,31 +621,36 @@ class Window(_Strict):
 class Scenario(_Strict):
     """A port, its traffic and how long to simulate it."""
 
-    name: str
-    description: str = ""
-    extends: str | None = Field(
-        default=None, description="Parent scenario file (relative to this one); this file overrides it."
+    name: Annotated[str, Field(max_length=MAX_TEXT_CHARS)]
+    description: Annotated[str, Field(max_length=MAX_TEXT_CHARS)] = ""
+    extends: Annotated[str, Field(max_length=4096)] | None = Field(
+        default=None,
+        description="Parent scenario file (relative to this one; a .yaml file in the same scenario tree); "
+                    "this file overrides it."
     )
     window: Window
-    replications: PositiveInt = 10
-    seed: NonNegativeInt = 1
-    streams: Annotated[dict[Name, Stream], Field(min_length=1)]
-    lane_groups: Annotated[dict[Name, LaneGroup], Field(min_length=1)]
-    lane_pools: dict[Name, PositiveInt] = Field(
+    replications: int = Field(default=10, gt=0, le=MAX_REPLICATIONS, description=f"1 to {MAX_REPLICATIONS}")
+    seed: int = Field(default=1, ge=0, le=MAX_SEED, description=f"root random seed, 0 to {MAX_SEED}")
+    streams: Annotated[dict[Name, Stream], Field(min_length=1, max_length=MAX_NAMED)] = Field(
+        description=f"traveller streams by name (1 to {MAX_NAMED}); their peak hourly rates add up to at most "
+                    f"{MAX_SCENARIO_RATE_PER_H:g}")
+    lane_groups: Annotated[dict[Name, LaneGroup], Field(min_length=1, max_length=MAX_NAMED)]
+    lane_pools: Annotated[dict[Name, Annotated[int, Field(gt=0, le=MAX_LANES)]], Field(max_length=MAX_NAMED)] = Field(
         default_factory=dict,
         description="Physical lanes shared by several lane groups with a policy (name -> lanes), e.g. 13 lanes "
-                    "that officers assign to General, Ready or SENTRI as the lines require",
+                    f"that officers assign to General, Ready or SENTRI as the lines require; 1 to {MAX_LANES}",
     )
-    secondary: dict[Name, SecondaryFacility] = Field(default_factory=dict)
-    staffing: dict[Name, Roster] = Field(
+    secondary: Annotated[dict[Name, SecondaryFacility], Field(max_length=MAX_NAMED)] = Field(default_factory=dict)
+    staffing: Annotated[dict[Name, Roster], Field(max_length=MAX_NAMED)] = Field(
         default_factory=dict,
         description="Officers on primary duty (roster name -> officers by time of day); lane groups with a "
                     "policy join one with staffed_by",
     )
-    posting_interval_min: PositiveFloat = Field(
-        default=60.0,
+    posting_interval_min: float = Field(
+        default=60.0, ge=MIN_POSTING_INTERVAL_MIN, le=MAX_POSTING_INTERVAL_MIN,
         description="How often each lane group's wait is posted (CBP's feed: about hourly); posted_wait_logit "
-                    "drivers decide on the last posted value",
+                    f"drivers decide on the last posted value; {MIN_POSTING_INTERVAL_MIN:g} to "
+                    f"{MAX_POSTING_INTERVAL_MIN:g} min (longer than any window and drain: nothing is ever posted)",
     )
 
     def _shared_resource_problems(
@@ -591,6 +723,10 @@ class Scenario(_Strict):
                     f"streams.{name}.referral_p: travellers are referred to secondary but no secondary "
                     f"facility serves mode {s.mode!r}; expected one under secondary:"
                 )
+        total = sum(s.demand.peak_rate_per_h() for s in self.streams.values())
+        if total > MAX_SCENARIO_RATE_PER_H:
+            problems.append(f"streams: their peak hourly rates add up to {total:.0f} arrivals per hour, expected at "
+                            f"most {MAX_SCENARIO_RATE_PER_H:g} (more than any port of entry sees)")
         if problems:
             raise ValueError("\n".join(problems))
         return self
