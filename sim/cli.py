@@ -28,7 +28,7 @@ app = typer.Typer(
     help="poesim: simulate land ports of entry and compare what-if scenarios.",
 )
 
-ScenarioArg = typer.Argument(..., exists=False, dir_okay=False, help="Scenario YAML file.")
+ScenarioArg = typer.Argument(..., help="Scenario YAML file.")  # the loader checks it (one clear line)
 CHECKPOINTS = "replications"  # per-replication checkpoints inside an output directory, removed when done
 
 
