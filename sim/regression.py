@@ -13,11 +13,24 @@ false-alarm rate at ``alpha`` (default 1 %): if nothing changed, the chance that
 flagged at all is at most 1 %. An unchanged model reproduces the baseline exactly (every
 difference 0, p = 1), so the check is deterministic in CI. When the replications cannot be
 paired (a baseline saved with another seed), Welch's two-sample test is used instead.
+
+Replication by replication. The t-tests average over replications, so a change confined to one
+replication (a rare branch taken in one of ten) hides in their noise. But an unchanged model
+reproduces every replication to floating-point noise (``MIN_EFFECT_MIN`` minutes or
+``MIN_EFFECT_REL`` of the value), and a change that reshuffles the random numbers moves every
+replication. So when at least one replication reproduces the baseline in every cell and metric,
+each replication that moved beyond that noise in some cell is flagged, whatever the t-tests say.
+When none reproduces (reshuffled random numbers, another seed) only the t-tests apply.
+
+The baseline must be whole: a file with no cells, missing keys, values of the wrong type or
+lists that do not match its replications is refused (``load_baseline``), and a cell in which the
+new run has travellers but the baseline has none is a finding, not a note.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +41,7 @@ import pandas as pd
 from scipy import stats
 
 from sim import __version__
+from sim.errors import PoesimError
 from sim.results import RunResult
 from sim.statistics import ALL, WAIT_KEYS
 
@@ -96,11 +110,15 @@ class Finding:
     current: float
     p_value: float
     problem: str = "moved"
+    replication: int | None = None  # set when one replication moved while others reproduce the baseline
 
     def describe(self) -> str:
         where = f"{self.mode}/{self.lane_group}/{self.program}/hours {self.hour}: {self.metric}"
         if self.problem != "moved":
             return f"{where}: {self.problem}"
+        if self.replication is not None:
+            return (f"{where}: replication {self.replication} moved {self.baseline:.3f} → {self.current:.3f} "
+                    "while other replications reproduce the baseline exactly")
         return f"{where}: {self.baseline:.3f} → {self.current:.3f} (p = {self.p_value:.2g})"
 
 
@@ -158,6 +176,47 @@ MIN_EFFECT_MIN = 0.01  # changes smaller than this (minutes) ...
 MIN_EFFECT_REL = 0.001  # ... or than this share of the baseline value are never flagged
 
 
+def _finding(key: tuple, **kw: Any) -> Finding:
+    mode, lane_group, program, hour = (str(k) for k in key)
+    return Finding(mode, lane_group, program, hour, **kw)
+
+
+def _noise(value: float) -> float:
+    """The largest change of ``value`` that floating-point differences between platforms explain."""
+    return max(MIN_EFFECT_MIN, MIN_EFFECT_REL * abs(value))
+
+
+def _same(a: float, b: float) -> bool:
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return abs(a - b) <= _noise(a)
+
+
+def _replication_shifts(doc: dict[str, Any], current: dict[tuple, pd.DataFrame]) -> list[Finding]:
+    """Replications that moved beyond floating-point noise while at least one other replication
+    reproduces the baseline in every cell and metric (see the module docstring)."""
+    reps = set(range(int(doc["replications"])))
+    worst: dict[int, Finding] = {}
+    for cell in doc["cells"]:
+        key = tuple(cell[k] for k in WAIT_KEYS)
+        d = current.get(key)
+        cur_by_m = {m: {} if d is None else dict(zip(d["replication"], d[m].to_numpy(dtype=float), strict=True))
+                    for m in BASELINE_METRICS}
+        for m in BASELINE_METRICS:
+            for r, v in zip(cell["replications"], cell[m], strict=True):
+                b = math.nan if v is None else float(v)
+                c = float(cur_by_m[m].get(r, math.nan))
+                if _same(b, c):
+                    continue
+                size = math.inf if math.isnan(b) or math.isnan(c) else abs(c - b)
+                old = worst.get(r)
+                if old is None or size > abs(old.current - old.baseline) or math.isnan(old.current - old.baseline):
+                    worst[r] = _finding(key, metric=m, baseline=b, current=c, p_value=0.0, replication=int(r))
+    if not worst or not reps - set(worst):
+        return []  # nothing moved, or every replication did (reshuffled random numbers): the t-tests decide
+    return [worst[r] for r in sorted(worst)]
+
+
 def check(doc: dict[str, Any], result: RunResult, baseline_file: str, alpha: float = 0.01) -> ScenarioCheck:
     """Compare a new run of a scenario with its stored baseline.
 
@@ -199,9 +258,15 @@ def check(doc: dict[str, Any], result: RunResult, baseline_file: str, alpha: flo
             f for (f, _), r in zip(tests, reject, strict=True)
             if r and abs(f.current - f.baseline) > max(MIN_EFFECT_MIN, MIN_EFFECT_REL * abs(f.baseline))
         ]
-    new_cells = set(current) - {tuple(c[k] for k in WAIT_KEYS) for c in doc["cells"]}
-    if new_cells:
-        out.notes.append(f"{len(new_cells)} cells have travellers now but not in the baseline (not tested)")
+    if paired:
+        flagged = {(f.mode, f.lane_group, f.program, f.hour, f.metric) for f in out.findings}
+        out.findings += [f for f in _replication_shifts(doc, current)
+                         if (f.mode, f.lane_group, f.program, f.hour, f.metric) not in flagged]
+    new_cells = sorted(set(current) - {tuple(c[k] for k in WAIT_KEYS) for c in doc["cells"]})
+    for key in new_cells:
+        d = current[key]
+        out.findings.append(_finding(key, metric="n", baseline=0.0, current=float(d["n"].mean()), p_value=0.0,
+                                     problem="travellers in this cell now, none in the baseline"))
     return out
 
 
@@ -242,11 +307,81 @@ def report_junit(checks: list[ScenarioCheck]) -> str:
     return ET.tostring(suite, encoding="unicode")
 
 
+MAX_BASELINE_BYTES = 64 * 1024 * 1024
+_TOP_KEYS: dict[str, type | tuple[type, ...]] = {
+    "format": int, "scenario": str, "scenario_file": str, "seed": int, "replications": int, "cells": list}
+
+
 def load_baseline(path: Path) -> dict[str, Any]:
-    doc = json.loads(Path(path).read_text())
-    if doc.get("format") != FORMAT:
-        raise ValueError(f"{path}: baseline format {doc.get('format')!r}, expected {FORMAT}; save it again")
+    """Read a baseline and check that it is whole; raise PoesimError naming the file and the key."""
+    path = Path(path)
+    again = f"save it again with `poesim baseline save SCENARIO --dir {path.parent}`"
+    try:
+        if not path.is_file():
+            raise PoesimError(f"{path}: not a baseline file (missing, or not a regular file)")
+        if path.stat().st_size > MAX_BASELINE_BYTES:
+            raise PoesimError(f"{path}: larger than a baseline may be ({MAX_BASELINE_BYTES // 2**20} MB)")
+        doc = json.loads(path.read_bytes())
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        if isinstance(exc, PoesimError):
+            raise
+        raise PoesimError(f"{path}: cannot read the baseline ({str(exc)[:120]}); {again}") from None
+    problems = baseline_problems(doc)
+    if problems:
+        raise PoesimError(f"{path}: not a whole baseline: " + "; ".join(problems[:5])
+                          + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else "") + f"; {again}")
     return doc
+
+
+def baseline_problems(doc: Any) -> list[str]:
+    """Why ``doc`` is not a whole baseline (empty if it is)."""
+    if not isinstance(doc, dict):
+        return ["expected a JSON object at the top level"]
+    problems = []
+    for key, kind in _TOP_KEYS.items():
+        if key not in doc:
+            problems.append(f"{key}: missing")
+        elif not isinstance(doc[key], kind) or isinstance(doc[key], bool):
+            problems.append(f"{key}: expected {getattr(kind, '__name__', kind)}, got {type(doc[key]).__name__}")
+    if problems:
+        return problems
+    if doc["format"] != FORMAT:
+        return [f"format: {doc['format']!r}, expected {FORMAT}"]
+    n = doc["replications"]
+    if not 1 <= n <= 100_000 or doc["seed"] < 0:
+        problems.append(f"replications/seed: expected at least one replication and a seed ≥ 0, got {n} and "
+                        f"{doc['seed']}")
+    if not doc["cells"]:
+        problems.append("cells: empty, so nothing would be tested")
+    whole = False
+    for i, cell in enumerate(doc["cells"]):
+        where = f"cells[{i}]"
+        if not isinstance(cell, dict):
+            problems.append(f"{where}: expected an object")
+            continue
+        missing = [k for k in (*WAIT_KEYS, "replications", *BASELINE_METRICS) if k not in cell]
+        if missing:
+            problems.append(f"{where}: missing {', '.join(missing)}")
+            continue
+        if not all(isinstance(cell[k], str) for k in WAIT_KEYS):
+            problems.append(f"{where}: {', '.join(WAIT_KEYS)} must be text")
+        reps = cell["replications"]
+        if (not isinstance(reps, list) or not reps
+                or not all(isinstance(r, int) and not isinstance(r, bool) and 0 <= r < n for r in reps)
+                or len(set(reps)) != len(reps)):
+            problems.append(f"{where}.replications: expected distinct replication numbers 0..{n - 1}")
+            continue
+        whole = whole or len(reps) == n
+        for m in BASELINE_METRICS:
+            values = cell[m]
+            if not isinstance(values, list) or len(values) != len(reps):
+                problems.append(f"{where}.{m}: expected one value per replication ({len(reps)})")
+            elif not all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v))
+                         for v in values):
+                problems.append(f"{where}.{m}: expected finite numbers (or null)")
+    if doc["cells"] and not problems and not whole:
+        problems.append(f"cells: no cell holds all {n} replications (a partial baseline)")
+    return problems
 
 
 def findings_frame(checks: list[ScenarioCheck]) -> pd.DataFrame:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import numpy as np
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -89,3 +91,94 @@ def test_floating_point_noise_is_not_a_regression(tmp_path, monkeypatch):
     (tmp_path / "bl" / "port.json").write_text(json.dumps(doc))
     res = cli.invoke(app, ["regress", "--dir", "bl", "--workers", "1"])
     assert res.exit_code == 0, res.output
+
+
+# --- whole baselines, and changes confined to one replication ------------------------------
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    """A small scenario and its baseline (absolute paths, so tests can run from anywhere)."""
+    d = tmp_path_factory.mktemp("regress")
+    scen = d / "port.yaml"
+    scen.write_text(yaml.safe_dump(single_queue(rate_per_h=300, lanes=6, hours=4, warmup_h=1)))
+    res = cli.invoke(app, ["baseline", "save", str(scen), "--reps", "6", "--dir", str(d / "bl"), "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    return json.loads((d / "bl" / "port.json").read_text())
+
+
+def regress_with(tmp_path, doc) -> tuple[int, str]:
+    (tmp_path / "bl").mkdir(exist_ok=True)
+    (tmp_path / "bl" / "port.json").write_text(json.dumps(doc))
+    res = cli.invoke(app, ["regress", "--dir", str(tmp_path / "bl"), "--workers", "1"])
+    return res.exit_code, res.output
+
+
+def whole_window(doc):
+    return next(c for c in doc["cells"] if c["hour"] == "all" and c["program"] == "general")
+
+
+def test_the_saved_baseline_passes(saved, tmp_path):
+    rc, out = regress_with(tmp_path, saved)
+    assert rc == 0, out
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda d: d.update(cells=[]), "cells: empty, so nothing would be tested"),
+    (lambda d: d.pop("seed"), "seed: missing"),
+    (lambda d: d.update(replications="6"), "replications: expected int, got str"),
+    (lambda d: d["cells"][0].pop("p90_wait_min"), "cells[0]: missing p90_wait_min"),
+    (lambda d: d["cells"][0].update(mean_wait_min=d["cells"][0]["mean_wait_min"][:-1]),
+     "cells[0].mean_wait_min: expected one value per replication"),
+    (lambda d: d["cells"][0].update(replications=[0, 0, 1, 2, 3, 4]), "cells[0].replications: expected distinct"),
+    (lambda d: d.update(cells=[{**c, "replications": c["replications"][:3],
+                                **{m: c[m][:3] for m in regression.BASELINE_METRICS}} for c in d["cells"]]),
+     "no cell holds all 6 replications (a partial baseline)"),
+    (lambda d: d["cells"][1].update(p95_wait_min=["x"] * len(d["cells"][1]["p95_wait_min"])),
+     "cells[1].p95_wait_min: expected finite numbers"),
+])
+def test_an_empty_partial_or_misshapen_baseline_is_refused(saved, tmp_path, change, expected):
+    doc = copy.deepcopy(saved)
+    change(doc)
+    rc, out = regress_with(tmp_path, doc)
+    assert rc == 2 and "Traceback" not in out, out
+    assert f"{tmp_path / 'bl' / 'port.json'}: not a whole baseline" in out and expected in out, out
+
+
+def test_a_baseline_that_is_not_json_is_refused(tmp_path):
+    (tmp_path / "bl").mkdir()
+    (tmp_path / "bl" / "port.json").write_bytes(b"\xff{not json")
+    res = cli.invoke(app, ["regress", "--dir", str(tmp_path / "bl"), "--workers", "1"])
+    assert res.exit_code == 2 and "cannot read the baseline" in res.output and "Traceback" not in res.output
+
+
+@pytest.mark.parametrize(("metric", "shift_min"), [("mean_wait_min", 5.0), ("p90_wait_min", 30.0)])
+def test_one_replication_shifted_beyond_noise_is_flagged(saved, tmp_path, metric, shift_min):
+    """The t-test alone misses it (one of six differences: p ≈ 0.36); the other replications
+    reproduce the baseline exactly, so replication 3 moved for a reason."""
+    doc = copy.deepcopy(saved)
+    cell = whole_window(doc)
+    cell[metric][3] -= shift_min
+    d = np.zeros(6)
+    d[3] = shift_min
+    assert regression.paired_p_value(np.zeros(6), d) > 0.3
+    rc, out = regress_with(tmp_path, doc)
+    assert rc == 1, out
+    assert f"vehicle/booths/general/hours all: {metric}: replication 3 moved" in out
+
+
+def test_every_replication_moving_within_noise_of_each_other_is_left_to_the_t_tests(saved, tmp_path):
+    """Reshuffled random numbers move every replication; mean-zero moves are not a regression."""
+    doc = copy.deepcopy(saved)
+    for c in doc["cells"]:
+        for m in regression.BASELINE_METRICS:
+            c[m] = [None if v is None else v + (0.5 if i % 2 else -0.5) for i, v in enumerate(c[m])]
+    rc, out = regress_with(tmp_path, doc)
+    assert rc == 0, out
+
+
+def test_travellers_in_a_cell_the_baseline_lacks_are_a_finding(saved, tmp_path):
+    doc = copy.deepcopy(saved)
+    doc["cells"] = [c for c in doc["cells"] if c["hour"] != "00-06"]
+    rc, out = regress_with(tmp_path, doc)
+    assert rc == 1 and "hours 00-06: n: travellers in this cell now, none in the baseline" in out, out
