@@ -12,8 +12,10 @@ from data:
 * **Officers' policy**: which lane type the officers on duty staff follows the lines, with SANDAG's
   target band per port and lane type (``port_configurations.csv`` ``min_wait``/``max_wait``,
   ``min_lanes``), not a band fitted to the 2017 waits: officers open a booth above ``max_wait``
-  while one of them is free, move to the line that is longest for its band, and close booths
-  below ``min_wait``.
+  and move to the line that is longest for its band. The roster is ``keep_staffed``: CBP's observed
+  open booths were open, so an officer on duty staffs any free lane with a line and no booth closes
+  for a short line (SANDAG's rule, closing below ``min_wait``, left about 8 % of the observed
+  officer-hours idle at San Ysidro and carried less than the observed volume).
 * **Drivers**: a logit over ports and lane types on the waits posted hourly (SANDAG SR11_OME_IG
   ``model/port_of_entry_choice.R``: −0.0625 utils per minute of port time, −0.025 per minute of
   driving; bias constants per port and lane type from ``port_configurations.csv``; value of
@@ -141,6 +143,8 @@ def derive(data_dir: str | Path = DEFAULT_DATA, parameters: dict[str, float] | N
         k_of = {g: int(base["lane_groups"][g].get("booths_per_lane", 1)) for g in LANE_TYPES}
         staffing[f"{s}_officers"] = {
             "officers": roster(data_dir, port, k_of),
+            # the roster is CBP's observed OPEN booths: they were open, so no officer on it idles while a line waits
+            "keep_staffed": True,
             "description": f"{pname}: CBP's observed open lanes by hour (OME_Observed_Data.csv) x booths per lane",
         }
         obs = _om.observed_passenger(data_dir, pname)
@@ -246,6 +250,8 @@ HEADER = """\
 #   §4.8: SENTRI lanes at Otay Mesa open 4 a.m. to midnight).
 # * staffing: officers on primary duty by hour = sandag_sr11_ome/OME_Observed_Data.csv open_lanes (Passenger,
 #   Northbound, General + Ready + SENTRI) x booths per lane (San Ysidro General and Ready double-stacked).
+#   keep_staffed: those booths were open, so an officer on duty staffs any free lane with a line and no booth
+#   closes for a short line (SANDAG's bands alone left about 8 % of San Ysidro's observed officer-hours idle).
 # * secondary: one facility with both baselines' positions (secondary does not hold up primary lanes).
 # * posting_interval_min 60: CBP's wait-time feed updates about hourly.
 """

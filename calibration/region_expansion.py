@@ -396,6 +396,11 @@ def reading(cmp, derived: dict[str, Any], per: list[pd.DataFrame]) -> list[str]:
     before_ok = within(peak(1, "General"), 180.0, 240.0)
     trial_ok = within(peak(4, "General"), 200.0, 200.0) and within(peak(5, "General"), 10.0, 60.0)
     after_ok = within(day(2, "General"), 40.0, 45.0)
+    full_ok = {t: within(day(3, t), *REPORTED["sy_post_expansion_full_staffing"][t][:2]) for t in ("General", "Ready", "SENTRI")}
+
+    def officer_hours(i: int) -> float:
+        st = cmp.runs[i].staffing
+        return float(st[(st["roster"] == "sy_officers") & (st["hour"] != ALL)]["booths_staffed"].sum())
     return [
         "## Reading the prediction",
         "",
@@ -410,22 +415,32 @@ def reading(cmp, derived: dict[str, Any], per: list[pd.DataFrame]) -> list[str]:
         "2013 for long: that needs drivers who, with no better option then (Ready lanes were new, Otay Mesa was "
         "congested too), waited longer than 2017's drivers do. One reservation wait fitted on 2017 does not carry to 2013.",
         "",
-        f"**After: {'General within a factor 1.5' if after_ok else 'General too high'}; Ready too high.** After Phase 1B "
-        f"the model's General wait is {day(2, 'General'):.0f} min over the day ({day(3, 'General'):.0f} with every booth "
-        f"staffed) against about 45 reported (40 'frequently'); SENTRI {day(2, 'SENTRI'):.0f} against 'as low as 15'; "
-        f"Ready {day(2, 'Ready'):.0f} against 'as low as 15'. To cross the {crossed(2, 'san_ysidro'):,.0f} a day that BTS "
-        f"implies, demand had to be {rec.get('sy_post_expansion', 1.0):g} × the BTS-scaled level: the modelled port "
-        "carries less than the real one did. The same shortfall shows in 2017, where the model crosses "
-        f"{crossed(0, 'san_ysidro'):,.0f} a day at San Ysidro against the 39,395 observed: with SANDAG's bands the "
-        "officers close booths whose line is under the lower target, so about 8 % of the observed officer-hours "
-        "stand idle, and every vehicle the model cannot carry turns into a longer line. The Ready wait also cannot "
-        "fall to 15 min while SANDAG's Ready band (30-55 min at San Ysidro) closes Ready booths under 30.",
+        f"**After, every booth staffed (the GSA test's condition): General "
+        f"{'within a factor 1.5' if full_ok['General'] else 'missed'}, SENTRI "
+        f"{'within' if full_ok['SENTRI'] else 'missed'}, Ready {'within' if full_ok['Ready'] else 'missed'}.** "
+        f"With all {POST_BOOTHS} booths staffed the model's whole-day waits are General {day(3, 'General'):.0f} min "
+        f"(reported about 45, 'frequently as little as 40'), SENTRI {day(3, 'SENTRI'):.0f} and Ready "
+        f"{day(3, 'Ready'):.0f} (reported 'as low as 15' for both). Ready cannot fall far below General here: "
+        "the officers share the stacked lanes between General and Ready by SANDAG's 2017 bands (San Ysidro: General "
+        "30-65, Ready 30-55 min), which keep Ready's wait at about 55/65 of General's; CBP evidently gave Ready "
+        "more of the booths during the test than the 2017 bands do.",
         "",
-        f"**Direction: right at the peak, not over the day.** Before to after, the busiest-hour General wait goes "
-        f"{peak(1, 'General'):.0f} -> {peak(2, 'General'):.0f} min, the whole-day one {day(1, 'General'):.0f} -> "
-        f"{day(2, 'General'):.0f}, while crossings grow "
-        f"{100 * (derived['ratios'][POST_YEAR]['sy'] / derived['ratios'][PRE_YEAR]['sy'] - 1):.0f} % (BTS 2013 to 2015). The record has waits from 2-4 h to "
-        "about 45 min with that growth.",
+        f"**After, on 2017's roster: General {'within a factor 1.5' if after_ok else 'too high'}.** Capped at the "
+        f"{POST_BOOTHS} booths, 2017's roster staffs {officer_hours(2):.0f} booth-hours a day against "
+        f"{officer_hours(3):.0f} with every booth staffed, and the whole-day General wait is {day(2, 'General'):.0f} "
+        f"min (Ready {day(2, 'Ready'):.0f}, SENTRI {day(2, 'SENTRI'):.0f}). To cross the {crossed(2, 'san_ysidro'):,.0f} "
+        f"a day that BTS implies on the smaller roster, San Ysidro's demand had to be "
+        f"{rec.get('sy_post_expansion', 1.0):g} × the BTS-scaled level (× {rec.get('sy_post_expansion_full_staffing', 1.0):g} "
+        "with every booth staffed), and the lines settle where drivers give up. So close to capacity, "
+        f"{100 * (1 - officer_hours(2) / officer_hours(3)):.0f} % fewer staffed booth-hours make the General wait "
+        f"{day(2, 'General') / day(3, 'General'):.1f} times as long: which roster CBP ran in 2015 matters more than "
+        "any other input, and it is not in the data.",
+        "",
+        f"**Direction: right.** Before to after (every booth staffed), the busiest-hour General wait goes "
+        f"{peak(1, 'General'):.0f} -> {peak(3, 'General'):.0f} min and the whole-day one {day(1, 'General'):.0f} -> "
+        f"{day(3, 'General'):.0f}, while crossings grow "
+        f"{100 * (derived['ratios'][POST_YEAR]['sy'] / derived['ratios'][PRE_YEAR]['sy'] - 1):.0f} % (BTS 2013 to 2015); "
+        "the record has waits from 2-4 h to about 45 min with that growth.",
         "",
         f"**The 2012 trial: {'within a factor 1.5' if trial_ok else 'missed'} at the peak.** With the demand of 2012 "
         f"(reconstructed on the {PRE_LANES} single-booth lanes like 2013's: × {rec.get('sy_trial_2012_before', 1.0):g}), the "
