@@ -51,6 +51,7 @@ DEFAULT_DATA = _om.DEFAULT_DATA
 DEFAULT_OUT = REPO / "scenarios" / "region" / "baseline.yaml"
 OBSERVED = _om.OBSERVED
 CONFIGS = _om.CONFIGS
+RATES = _om.RATES
 VOT = "sandag_sr11_ome/vot_segmentation.csv"
 DATA_FILES = tuple(dict.fromkeys((*_om.DATA_FILES, *_sy.DATA_FILES, VOT)))
 PORT_SCRIPTS = {"san_ysidro": _sy, "otay_mesa": _om}
@@ -200,7 +201,12 @@ def derive(data_dir: str | Path = DEFAULT_DATA, parameters: dict[str, float] | N
         "staffing": staffing,
         "secondary": {"pov_secondary": {"mode": "vehicle", "positions": positions, "service": sec_service}},
     }
-    return {"scenario": scenario, "parameters": p, "service_sources": sources, "busiest_lanes": busiest}
+    ome_rates = {t: float(_om._rows(data_dir / RATES)[0][col]) for t, col in OME_RATES.items()}
+    ome = {t: configs[("Otay Mesa East", t)] for t in ("General", "Ready", "SENTRI")}
+    ome_bands = {t: {"low_wait_min": float(c["min_wait"]), "high_wait_min": float(c["max_wait"]),
+                     "min_lanes": int(c["min_lanes"])} for t, c in ome.items()}
+    return {"scenario": scenario, "parameters": p, "service_sources": sources, "busiest_lanes": busiest,
+            "ome_rates_veh_per_h": ome_rates, "ome_bands": ome_bands}
 
 
 def observations(data_dir: str | Path):
@@ -321,6 +327,43 @@ def render_om_officers_plus_6_from_7am(derived: dict[str, Any], record: dict[str
         "Region 2017: Otay Mesa 6 more booths staffed 07:00-19:00",
         "Otay Mesa's 2017 roster + 6 officers on primary duty from 07:00 to 19:00 (a 12-hour shift); lanes unchanged.",
         {"staffing": {"om_officers": {"officers": roster, "description": "2017 observed open booths + 6 from 07:00 to 19:00"}}})
+
+
+OME_LANES = 5  # SANDAG SR11_OME_IG docs/lane_update_logic.md: Otay Mesa East POV NB "3 (or 5 or 10)" lanes
+OME_TOLL_USD = 2.0  # port_configurations.csv: Otay Mesa East, Passenger, Northbound, default_toll_in_dollars
+OME_ACCESS_FROM_OM_MIN = 15.0  # ASSUMPTION: Otay Mesa East lies about 3 km east of Otay Mesa
+OME_RATES = {"General": "OME_GP_VEH", "Ready": "OME_RE_VEH", "SENTRI": "OME_SE_VEH"}  # poe_rates_2017_base.csv
+
+
+def render_ome_opens_5_lanes(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str:
+    """Otay Mesa East opens with five tolled passenger lanes, staffed at every hour: SANDAG's planned port
+    as an option of the region (its rates, bands and toll from SANDAG; its access and roster assumed)."""
+    sc = derived["scenario"]
+    rates = derived["ome_rates_veh_per_h"]
+    bands = derived["ome_bands"]
+    groups = {}
+    for gname, t in LANE_TYPES.items():
+        om = sc["lane_groups"][f"om_{gname}"]
+        mean_s = round(3600.0 / rates[t], 1)
+        groups[f"ome_{gname}"] = {
+            "mode": "vehicle", "programs": list(om["programs"]), "lanes": OME_LANES, "discipline": om["discipline"],
+            "service": {prog: {**d, "mean_s": mean_s} for prog, d in om["service"].items()},
+            "policy": {**bands[t], "max_lanes": OME_LANES, "review_min": om["policy"]["review_min"],
+                       "reaction_min": om["policy"]["reaction_min"], "priority": om["policy"]["priority"]},
+            "staffed_by": "ome_officers", "port": "otay_mesa_east", "toll_usd": OME_TOLL_USD, "choice_bias": 0.0,
+        }
+    access = {n: {"lane_choice": {"access_min": {"otay_mesa_east": OME_ACCESS_FROM_OM_MIN + (ACCESS_MIN if n.startswith("sy_") else 0.0)}}}
+              for n in sc["streams"]}
+    return _whatif(
+        f"Region 2017: Otay Mesa East opens ({OME_LANES} passenger lanes, ${OME_TOLL_USD:g} toll)",
+        f"Otay Mesa East gets {OME_LANES} officers at every hour, one per booth (ASSUMPTION: no roster exists); "
+        "San Ysidro and Otay Mesa keep CBP's observed 2017 rosters. Service rates, officers' bands and the toll "
+        "are SANDAG's for Otay Mesa East (poe_rates_2017_base.csv OME_*_VEH; port_configurations.csv); access: "
+        f"{OME_ACCESS_FROM_OM_MIN:g} min beyond Otay Mesa (ASSUMPTION), so San Ysidro's crossers "
+        f"{ACCESS_MIN + OME_ACCESS_FROM_OM_MIN:g} min. Demand is 2017's.",
+        {"streams": access, "lane_groups": groups,
+         "staffing": {"ome_officers": {"officers": OME_LANES, "keep_staffed": True,
+                                       "description": f"ASSUMPTION: all {OME_LANES} booths staffed at every hour"}}})
 
 
 CONVERTED_LANES = 2  # CBP converted General lanes to Ready at Otay Mesa in 2011 (public-figures §4.3: up to 5 Ready)

@@ -138,3 +138,31 @@ def test_a_fresh_region_calibration_reproduces_the_committed_fit_and_scenarios(s
 
     _, differ = calibrate(CONFIG, DATA_DIR, workers=2, check=True)
     assert differ == [], f"run `poesim calibrate calibration/region_2017.yaml` and commit: {differ}"
+
+
+@pytest.mark.long
+def test_a_new_tolled_port_draws_drivers_from_both_ports_and_fewer_at_a_higher_toll():
+    """Otay Mesa East opening (SANDAG's option): drivers leave both ports for it and Otay Mesa's waits fall
+    (paired CIs exclude zero); at a $10 toll instead of $2, fewer cross there (the toll enters the logit
+    through the value of time)."""
+    from sim.scenario.loader import scenario_from_dict
+
+    base = load_scenario(REGION / "baseline.yaml")
+    ome = load_scenario(REGION / "ome_opens_5_lanes.yaml")
+    doc = dict(ome.resolved)
+    doc["lane_groups"] = {n: ({**g, "toll_usd": 10.0} if n.startswith("ome_") else g) for n, g in doc["lane_groups"].items()}
+    dear = scenario_from_dict(doc, name="ome_toll_10")
+    a, b, c = sim.compare([base, ome, dear], replications=3, workers=2).runs
+    d = paired_differences(a.per_replication("by_hour"), b.per_replication("by_hour"))
+    whole = d[(d["program"] == ALL) & (d["hour"] == ALL)].set_index("lane_group")
+    assert whole.loc["om_pov_general", "mean_wait_min_diff_hi"] < 0
+    ports = paired_differences(a.per_replication("ports"), b.per_replication("ports"),
+                               ("travellers_per_day",), ("stream", "port", "hour"))
+    p = ports[(ports["stream"] == ALL) & (ports["hour"] == ALL)].set_index("port")
+    assert p.loc["otay_mesa", "travellers_per_day_diff_hi"] < 0
+    assert p.loc["san_ysidro", "travellers_per_day_diff_hi"] < 0
+    toll = paired_differences(b.per_replication("ports"), c.per_replication("ports"),
+                              ("travellers_per_day",), ("stream", "port", "hour"))
+    t = toll[(toll["stream"] == ALL) & (toll["hour"] == ALL)].set_index("port")
+    assert t.loc["otay_mesa_east", "travellers_per_day_a"] > 0
+    assert t.loc["otay_mesa_east", "travellers_per_day_diff_hi"] < 0
