@@ -7,16 +7,15 @@ no traceback. Output directories are written completely or not at all.
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import typer
 from tqdm import tqdm
 
-from sim import regression, reports, runner, sweeps
+from sim import checkpoints, regression, reports, rundir, runner, sweeps
 from sim.checkpoints import atomic_write_bytes
 from sim.errors import PoesimError
 from sim.executors import make_executor
@@ -42,6 +41,10 @@ def _user_errors() -> Iterator[None]:
     except KeyboardInterrupt:
         typer.echo("interrupted: no output was written", err=True)
         raise typer.Exit(130) from None
+    except OSError as exc:  # the place, not the program: a full disk, a directory that vanished, ...
+        where = f"{exc.filename}: " if exc.filename else ""
+        typer.echo(f"error: {where}{exc.strerror or exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 @contextmanager
@@ -97,12 +100,13 @@ def run(
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG plots."),
 ) -> None:
     """Simulate a scenario and write summary.csv, queue.csv, manifest.json and plots."""
-    with _user_errors():
+    with _user_errors(), ExitStack() as held:
         loaded = load_scenario(scenario)
         out_dir = out or Path("results") / scenario.stem
         ckpt_dir = out_dir / CHECKPOINTS
+        held.enter_context(rundir.claim(out_dir))  # writable, and this run's alone, before simulating
         if resume:
-            done = len(list(ckpt_dir.glob("rep-*.pkl")))
+            done = len(checkpoints.finished(ckpt_dir))
             typer.echo(f"resuming: {done} replications already finished in {ckpt_dir}/", err=True)
         with make_executor(workers, dask) as ex:
             if precision is not None:
@@ -117,8 +121,15 @@ def run(
                 with _progress(n, loaded.scenario.name) as tick:
                     result = runner.run(loaded, n, seed, keep_records=records, progress=tick, executor=ex,
                                         checkpoint_dir=ckpt_dir, resume=resume, stats=stats, only=replication)
-        files = reports.write_run(result, out_dir, records=records, plots=plots)
-        shutil.rmtree(ckpt_dir, ignore_errors=True)
+        try:
+            files = reports.write_run(result, out_dir, records=records, plots=plots)
+        except OSError as exc:
+            raise PoesimError(
+                f"--out {out_dir}: cannot write the results ({exc.filename or ''}: {exc.strerror or exc}); the "
+                f"finished replications are kept in {ckpt_dir}/: make room and run again with --resume") from None
+        foreign = checkpoints.remove(ckpt_dir)  # only the files poesim wrote there
+        if foreign:
+            typer.echo(f"kept {len(foreign)} files poesim did not write in {ckpt_dir}/", err=True)
         typer.echo(reports.summary_table(result))
         for extra in (reports.staffing_text(result) if not result.staffing.empty else "", reports.ports_text(result),
                       reports.overload_text(result)):
@@ -146,14 +157,15 @@ def compare(
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG plots."),
 ) -> None:
     """Run scenarios with common random numbers; report paired differences from the first."""
-    with _user_errors():
+    with _user_errors(), ExitStack() as held:
         loaded = [load_scenario(s) for s in scenarios]
         if len(loaded) < 2:
             raise PoesimError("compare: expected at least two scenario files")
         n = reps if reps is not None else loaded[0].scenario.replications
+        out_dir = out or Path("results") / ("compare-" + "-vs-".join(s.stem for s in scenarios))
+        held.enter_context(rundir.claim(out_dir))
         with make_executor(workers, dask) as ex, _progress(n * len(loaded), "compare") as tick:
             cmp = runner.compare(loaded, n, seed, progress=tick, executor=ex)
-        out_dir = out or Path("results") / ("compare-" + "-vs-".join(s.stem for s in scenarios))
         files = reports.write_comparison(cmp, out_dir, plots=plots)
         typer.echo(reports.comparison_text(cmp, detail=False))
         typer.echo(f"\nwrote {len(files)} files to {out_dir}/: " + ", ".join(f.name for f in files))
@@ -174,16 +186,17 @@ def sweep(
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG plots."),
 ) -> None:
     """Run a grid of what-ifs over a base scenario (common random numbers); one tidy table and a plot."""
-    with _user_errors():
+    with _user_errors(), ExitStack() as held:
         settings = [sweeps.parse_set(x) for x in set_]
         loaded = load_scenario(scenario)
         n = reps if reps is not None else loaded.scenario.replications
         points = 1
         for _, values in settings:
             points *= len(values)
+        out_dir = out or Path("results") / f"sweep-{scenario.stem}"
+        held.enter_context(rundir.claim(out_dir))
         with make_executor(workers, dask) as ex, _progress(n * points, "sweep") as tick:
             result = sweeps.run_sweep(loaded, settings, n, seed, progress=tick, executor=ex)
-        out_dir = out or Path("results") / f"sweep-{scenario.stem}"
         files = reports.write_sweep(result, out_dir, plots=plots)
         typer.echo(reports.sweep_table(result))
         typer.echo(f"\nwrote {len(files)} files to {out_dir}/: " + ", ".join(f.name for f in files))

@@ -8,6 +8,8 @@ them and however many workers it has. Work lost with a dead worker is retried.
 from __future__ import annotations
 
 import os
+import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -49,9 +51,41 @@ class SerialExecutor(Executor):
             yield i, fn(*args)
 
 
+PARENT_CHECK_S = 0.5
+
+
+def _end_with_parent(parent_pid: int) -> None:
+    """Worker initializer: a thread that ends this worker as soon as its parent is gone (killed,
+    crashed), instead of letting it finish a replication nobody will collect (minutes, and a few
+    hundred MB each)."""
+
+    first_ppid = os.getppid()  # the run's process (fork), or a fork server that started this worker
+
+    def gone() -> bool:
+        if os.getppid() != first_ppid:  # re-parented: whoever started this worker has died
+            return True
+        try:
+            os.kill(parent_pid, 0)
+        except ProcessLookupError:
+            return True
+        except OSError:
+            pass
+        return False
+
+    def watch() -> None:
+        while not gone():
+            time.sleep(PARENT_CHECK_S)
+        os._exit(1)
+
+    if gone():  # the run died before this worker started
+        os._exit(1)
+    threading.Thread(target=watch, name="poesim-parent-watch", daemon=True).start()
+
+
 class ProcessExecutor(Executor):
     """Jobs in local worker processes. If a worker dies (killed, out of memory), the pool is
-    rebuilt and the unfinished jobs are resubmitted, up to ``retries`` times."""
+    rebuilt and the unfinished jobs are resubmitted, up to ``retries`` times. Workers end
+    within a second when the process that started them dies."""
 
     def __init__(self, workers: int | None = None, retries: int = 2):
         self.workers = max(1, workers or os.cpu_count() or 1)
@@ -60,7 +94,8 @@ class ProcessExecutor(Executor):
 
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers)
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_end_with_parent,
+                                             initargs=(os.getpid(),))
         return self._pool
 
     def run(self, fn, jobs):

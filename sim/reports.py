@@ -51,6 +51,7 @@ def summary_table(result: RunResult) -> str:
     """Whole-window waits per lane group and program: mean ±95 % CI half-width and percentiles."""
     s = result.summary
     s = s[(s["hour"] == ALL)].sort_values(["mode", "lane_group", "program"])
+    unserved = bool(s["n_unserved"].fillna(0).gt(0).any())  # a column only when someone was never served
     rows = []
     for _, r in s.iterrows():
         rows.append(
@@ -59,6 +60,7 @@ def summary_table(result: RunResult) -> str:
                 "lane group": r["lane_group"],
                 "program": r["program"],
                 "travellers/rep": f"{r['n']:.0f}",
+                **({"unserved/rep": f"{r['n_unserved']:.0f}"} if unserved else {}),
                 "mean wait (min)": _ci(r["mean_wait_min"], r["mean_wait_min_lo"], r["mean_wait_min_hi"]),
                 "p50": f"{r['p50_wait_min']:.1f}",
                 "p90": f"{r['p90_wait_min']:.1f}",
@@ -122,15 +124,34 @@ def staffing_text(result: RunResult) -> str:
 
 
 def overload_text(result: RunResult) -> str:
-    """A plain warning for each long stretch in which arrivals exceed what the open booths serve."""
+    """A plain warning for each long stretch in which arrivals exceed what the open booths serve,
+    and for travellers still waiting when the drain ended (see ``unserved_text``)."""
     o = result.overloaded_hours()
-    if o.empty:
+    lines = []
+    if not o.empty:
+        lines = [f"WARNING ({result.name}): arrivals exceed what the open booths can serve for hours on end; "
+                 "waits in these hours keep growing and depend on how long the run is:"]
+        for _, r in o.iterrows():
+            lines.append(f"  {r['mode']} {r['hours']} h: {r['arrivals_per_h']:.0f} arrivals/h against "
+                         f"{r['throughput_per_h']:.0f} served/h ({r['excess_pct']:+.0f} %)")
+    unserved = unserved_text(result)
+    return "\n".join(lines + ([unserved] if unserved else []))
+
+
+def unserved_text(result: RunResult) -> str:
+    """A warning naming, per mode, the travellers per replication still in line when the drain
+    ended: their waits count only up to then (``n_unserved`` in summary.csv and by_band.csv)."""
+    s = result.summary
+    whole = s[(s["hour"] == ALL) & (s["lane_group"] == ALL) & (s["program"] == ALL) & s["n_unserved"].gt(0)]
+    if whole.empty:
         return ""
-    lines = [f"WARNING ({result.name}): arrivals exceed what the open booths can serve for hours on end; waits in "
-             "these hours keep growing and depend on how long the run is:"]
-    for _, r in o.iterrows():
-        lines.append(f"  {r['mode']} {r['hours']} h: {r['arrivals_per_h']:.0f} arrivals/h against "
-                     f"{r['throughput_per_h']:.0f} served/h ({r['excess_pct']:+.0f} %)")
+    drain_h = result.loaded.scenario.window.drain_h
+    lines = [f"WARNING ({result.name}): travellers still waiting when the run ended ({drain_h:g} h of drain after "
+             "the window) were never served; their waits count only up to then, so the waits above understate "
+             "them (lengthen window.drain_h, or add lanes or officers):"]
+    for _, r in whole.iterrows():
+        lines.append(f"  {r['mode']}: {r['n_unserved']:.0f} of {r['n']:.0f} travellers per replication unserved "
+                     f"({100 * r['n_unserved'] / r['n']:.0f} %)")
     return "\n".join(lines)
 
 
@@ -376,18 +397,43 @@ def git_commit() -> str | None:
     return out.stdout.strip() or None
 
 
+def written_before(out_dir: Path) -> set[str]:
+    """Names of the files an earlier poesim output in ``out_dir`` wrote (its manifest lists them):
+    plain file names only, never a path, a hidden file or the manifest itself."""
+    m = out_dir / MANIFEST
+    try:
+        if not m.is_file() or m.stat().st_size > 64 * 2**20:
+            return set()
+        doc = json.loads(m.read_bytes())
+    except (OSError, ValueError):
+        return set()
+    entries = [doc] if isinstance(doc, dict) else []
+    for part in ("comparison", "runs"):  # compare and sweep manifests nest one manifest per run
+        if entries and isinstance(doc.get(part), list):
+            entries += [e for e in doc[part] if isinstance(e, dict)]
+    names = {f for e in entries if isinstance(e.get("files"), list) for f in e["files"] if isinstance(f, str)}
+    return {n for n in names if n and n == Path(n).name and not n.startswith(".") and n != MANIFEST}
+
+
 @contextmanager
 def staged_directory(out_dir: Path) -> Iterator[Path]:
     """Yield a staging directory; on success move its files into ``out_dir`` (each with an
     atomic rename), on failure delete it, leaving ``out_dir`` as it was.
 
     ``manifest.json`` marks a complete output: the old one is removed before the first file is
-    replaced and the new one is moved in last, so a directory with a manifest is never a mix."""
+    replaced and the new one is moved in last, so a directory with a manifest is never a mix.
+    Files the previous output wrote (its manifest's list) that this one does not write, e.g. the
+    plots of a run before one with ``--no-plots``, are removed; nothing else in ``out_dir`` is."""
     out_dir.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
     try:
         yield stage
+        stale = written_before(out_dir) - {f.name for f in stage.iterdir()}
         (out_dir / MANIFEST).unlink(missing_ok=True)
+        for name in sorted(stale):
+            old = out_dir / name
+            if old.is_file() and not old.is_symlink():
+                old.unlink()
         for f in sorted(stage.iterdir(), key=lambda p: p.name == MANIFEST):
             os.replace(f, out_dir / f.name)
     finally:

@@ -82,7 +82,7 @@ def test_a_failure_while_writing_leaves_no_files_behind(tmp_path, monkeypatch):
     assert res.exit_code != 0
     # no output file at all; only the finished replications are kept, for --resume
     assert [p.name for p in out.iterdir()] == ["replications"]
-    assert [p.name for p in (out / "replications").iterdir() if p.suffix == ".pkl"] == ["rep-00000.pkl"]
+    assert [p.name for p in (out / "replications").iterdir() if p.suffix == ".ckpt"] == ["rep-00000.ckpt"]
 
 
 def test_one_replication_can_be_replayed_alone_with_the_same_numbers(tmp_path):

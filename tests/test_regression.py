@@ -152,7 +152,8 @@ def test_a_baseline_that_is_not_json_is_refused(tmp_path):
     assert res.exit_code == 2 and "cannot read the baseline" in res.output and "Traceback" not in res.output
 
 
-@pytest.mark.parametrize(("metric", "shift_min"), [("mean_wait_min", 5.0), ("p90_wait_min", 30.0)])
+@pytest.mark.parametrize(("metric", "shift_min"), [
+    ("mean_wait_min", 5.0), pytest.param("p90_wait_min", 30.0, marks=pytest.mark.long)])
 def test_one_replication_shifted_beyond_noise_is_flagged(saved, tmp_path, metric, shift_min):
     """The t-test alone misses it (one of six differences: p ≈ 0.36); the other replications
     reproduce the baseline exactly, so replication 3 moved for a reason."""
@@ -167,6 +168,7 @@ def test_one_replication_shifted_beyond_noise_is_flagged(saved, tmp_path, metric
     assert f"vehicle/booths/general/hours all: {metric}: replication 3 moved" in out
 
 
+@pytest.mark.long
 def test_every_replication_moving_within_noise_of_each_other_is_left_to_the_t_tests(saved, tmp_path):
     """Reshuffled random numbers move every replication; mean-zero moves are not a regression."""
     doc = copy.deepcopy(saved)
