@@ -19,6 +19,7 @@ from typing import Any
 from sim.errors import PoesimError
 
 DASK_ENV = "DASK_SCHEDULER_ADDRESS"
+MAX_WORKERS = 256  # local worker processes
 
 
 class Executor(ABC):
@@ -177,6 +178,8 @@ def make_executor(workers: int | None = None, dask: str | None = None, jobs: int
     """The executor a run asked for: Dask if an address is given (option or the
     ``DASK_SCHEDULER_ADDRESS`` environment variable), else local processes, or serial for a
     single worker or a single job."""
+    if workers is not None and not 1 <= workers <= MAX_WORKERS:
+        raise PoesimError(f"--workers: expected 1 to {MAX_WORKERS} worker processes, got {workers}")
     address = dask or os.environ.get(DASK_ENV)
     if address:
         return DaskExecutor(address)

@@ -28,6 +28,7 @@ from sim.model import Model, build_model
 from sim.records import Records
 from sim.results import Comparison, ReplicationOutput, RunResult, busiest_lane_group
 from sim.scenario import LoadedScenario, load_scenario
+from sim.scenario.schema import MAX_REPLICATIONS, MAX_SEED
 from sim.streaming import ReplicationAccumulator
 from sim.travellers import TravellerSource, sample_travellers
 
@@ -189,6 +190,14 @@ def run_replications(
     return [results[r] for r in replications]
 
 
+def _check_run_size(replications: int, seed: int) -> None:
+    """Replications and seed within the scenario format's bounds (options can override the file's)."""
+    if not 1 <= replications <= MAX_REPLICATIONS:
+        raise PoesimError(f"replications: expected 1 to {MAX_REPLICATIONS}, got {replications}")
+    if not 0 <= seed <= MAX_SEED:
+        raise PoesimError(f"seed: expected a whole number from 0 to {MAX_SEED}, got {seed}")
+
+
 def _checkpoint_key(loaded: LoadedScenario, seed: int, keep_records: bool) -> dict[str, Any]:
     return {"scenario_sha256": loaded.sha256, "seed": seed, "keep_records": keep_records, "poesim_version": __version__}
 
@@ -216,8 +225,7 @@ def run(
     sc = loaded.scenario
     reps = replications if replications is not None else sc.replications
     seed = sc.seed if seed is None else seed
-    if reps < 1:
-        raise PoesimError(f"replications: expected at least 1, got {reps}")
+    _check_run_size(reps, seed)
     if only is not None and only < 0:
         raise PoesimError(f"--replication: expected a replication number ≥ 0, got {only}")
     numbers = [only] if only is not None else list(range(reps))
@@ -264,6 +272,7 @@ def run_to_precision(
         raise PoesimError(f"--metric: expected one of {', '.join(st.WAIT_METRICS)}, got {metric!r}")
     loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
     seed = loaded.scenario.seed if seed is None else seed
+    _check_run_size(max_replications, seed)
     model = build_model(loaded.scenario)
     ckpt = Checkpoints(checkpoint_dir, _checkpoint_key(loaded, seed, False), resume) if checkpoint_dir else None
     own = executor is None

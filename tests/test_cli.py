@@ -106,3 +106,13 @@ def test_precision_mode_reports_how_many_replications_it_needed(tmp_path):
     assert m["precision"]["reached"] and m["precision"]["replications_needed"] == m["replications"]
     bad = cli.invoke(app, ["run", str(scenario_file(tmp_path)), "--precision", "lots"])
     assert bad.exit_code == 2 and "expected a percentage like 5%" in bad.output
+
+
+def test_options_beyond_what_a_run_can_be_are_clean_errors(tmp_path):
+    scen = scenario_file(tmp_path)
+    for args, expected in [(["--seed", "-1"], "seed: expected a whole number from 0 to"),
+                           (["--reps", "100000000"], "replications: expected 1 to 10000"),
+                           (["--workers", "0"], "--workers: expected 1 to 256"),
+                           (["--precision", "5%", "--max-reps", "100000"], "replications: expected 1 to 10000")]:
+        res = cli.invoke(app, ["run", str(scen), "--out", str(tmp_path / "out"), "--no-plots", *args])
+        assert res.exit_code == 2 and expected in res.output and "Traceback" not in res.output, (args, res.output)
