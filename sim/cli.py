@@ -203,6 +203,75 @@ def sweep(
 
 
 @app.command()
+def staff(
+    scenario: Path = ScenarioArg,
+    target: list[str] = typer.Option(
+        ..., "--target", "-t",
+        help="Wait target, [LANE_GROUP] [HH-HH]: STATISTIC <= LIMIT [min|h], e.g. 'p95 <= 30 min', "
+             "'om_pov_general: mean <= 60 min' or 'om_pov_sentri 04-23: mean <= 25 min' (STATISTIC: mean, p50, "
+             "p90, p95, max; LANE_GROUP a name or a pattern such as 'om_pov_*', default every group the rosters "
+             "staff; HH-HH the hours it holds in, end exclusive, default all day); repeat for several."),
+    per: str = typer.Option(
+        "hour", "--per", help="Judge targets per clock hour of arrival (hour) or per hour band (band)."),
+    roster: list[str] | None = typer.Option(
+        None, "--roster", help="Roster to change (repeatable; default: the rosters staffing the targeted groups)."),
+    reps: int = typer.Option(10, "--reps", "-r", help="Replications per candidate roster (common random numbers)."),
+    seed: int | None = typer.Option(None, "--seed", "-s", help="Seed of the search (default: the scenario's)."),
+    confidence: float = typer.Option(
+        0.95, "--confidence", help="One-sided level of the upper bound that must be within each target."),
+    search_confidence: float = typer.Option(
+        0.99, "--search-confidence",
+        help="The stricter level the search holds each target to on its own replications (it selects lucky ones)."),
+    max_evaluations: int = typer.Option(
+        60, "--max-evaluations", help="At most this many candidate rosters simulated by the search."),
+    verify_reps: int | None = typer.Option(
+        None, "--verify-reps", help="Fresh replications checking the roster found (default: 2 × --reps)."),
+    verify_seed: int | None = typer.Option(
+        None, "--verify-seed", help="Seed of the fresh check (default: the search's seed + 1)."),
+    repair_rounds: int = typer.Option(
+        2, "--repair-rounds", help="If the fresh check misses, add officers and check again on new replications."),
+    exchanges: bool = typer.Option(
+        True, "--exchanges/--no-exchanges", help="Also try moving an officer an hour earlier to drop two later."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Output directory (default: results/staff-<scenario>)."),
+    whatif: Path | None = typer.Option(
+        None, "--whatif",
+        help="Write the roster found as an extends: what-if here (default: OUT/<scenario>_staffed.yaml)."),
+    workers: int | None = WorkersOpt,
+    dask: str | None = DaskOpt,
+) -> None:
+    """Find the fewest officer-hours by hour that meet wait targets; write the roster as a what-if.
+
+    Exits 1 if the roster found misses a target on the fresh replications (the outputs are written)."""
+    from sim import staffing_report, staffing_search
+
+    with _user_errors(), ExitStack() as held:
+        loaded = load_scenario(scenario)
+        problem = staffing_search.make_problem(loaded, target, per, roster)
+        out_dir = out or Path("results") / f"staff-{scenario.stem}"
+        held.enter_context(rundir.claim(out_dir))  # writable, and this search's alone, before simulating
+        with make_executor(workers, dask) as ex, tqdm(desc="staff", unit="rep", delay=1.0, disable=None,
+                                                       file=sys.stderr) as bar:
+
+            def tick(n: int) -> None:
+                bar.update(n)
+
+            result = staffing_search.search(
+                problem, replications=reps, seed=seed, confidence=confidence,
+                search_confidence=search_confidence, max_evaluations=max_evaluations,
+                verify_replications=verify_reps, verify_seed=verify_seed, repair_rounds=repair_rounds, executor=ex,
+                progress=tick, log=lambda msg: tqdm.write(msg, file=sys.stderr), exchanges=exchanges)
+        files = staffing_report.write_staffing(result, out_dir, whatif, argv=sys.argv)
+        typer.echo(staffing_report.report_text(result))
+        typer.echo(f"\nwrote {len(files)} files: " + ", ".join(str(f) for f in files))
+        problem_text = staffing_report.whatif_problem(staffing_report.whatif_path(result, out_dir, whatif))
+        if problem_text:
+            typer.echo(f"note: the what-if does not load where it is ({problem_text}); write it into the scenario "
+                       "library with --whatif scenarios/<dir>/<name>.yaml", err=True)
+        if not result.met:
+            raise typer.Exit(1)
+
+
+@app.command()
 def calibrate(
     config: Path = typer.Argument(..., help="Calibration file, e.g. calibration/otay_mesa.yaml."),
     data: Path = typer.Option(
