@@ -251,7 +251,7 @@ def test_one_officer_fewer_misses_the_target(mmc_search):
 
 
 @pytest.mark.long
-def test_poesim_staff_on_otay_mesa_with_a_modest_budget(tmp_path, root):
+def test_poesim_staff_on_otay_mesa_with_a_modest_budget(tmp_path, root, monkeypatch):
     """`poesim staff` on the region model, Otay Mesa's three lane types, 3 replications and 4
     evaluations: it writes the report, the roster (only Otay Mesa's changes), the fresh check per
     lane group × hour and the travellers per port, and exits 0 exactly when every target holds."""
@@ -271,6 +271,8 @@ def test_poesim_staff_on_otay_mesa_with_a_modest_budget(tmp_path, root):
     assert len(check[check["lane_group"] == "om_pov_general"]) == 24
     ports = pd.read_csv(out / "ports.csv", dtype={"hour": str})
     assert {"otay_mesa", "san_ysidro", "gave_up"} <= set(ports["port"])
+    assert "note: the what-if does not load where it is" in res.output  # outside the scenario library
+    monkeypatch.setenv("POESIM_SCENARIO_ROOTS", str(root / "scenarios"))
     whatif = load_scenario(out / "baseline_staffed.yaml")
     base = load_scenario(scenario)
     assert whatif.scenario.staffing["sy_officers"] == base.scenario.staffing["sy_officers"]
