@@ -440,23 +440,24 @@ def staged_directory(out_dir: Path) -> Iterator[Path]:
         shutil.rmtree(stage, ignore_errors=True)
 
 
-def manifest(result: RunResult, files: list[str], argv: list[str] | None = None) -> dict:
+def provenance(files: list[str], argv: list[str] | None = None) -> dict:
+    """What made an output directory: versions, commit, command line and the files written."""
     import numpy
     import simpy
 
-    m = describe(result)
-    m.update(
-        {
-            "poesim_version": __version__,
-            "git_commit": git_commit(),
-            "python": sys.version.split()[0],
-            "numpy": numpy.__version__,
-            "simpy": simpy.__version__,
-            "command": argv if argv is not None else sys.argv,
-            "files": files,
-        }
-    )
-    return m
+    return {
+        "poesim_version": __version__,
+        "git_commit": git_commit(),
+        "python": sys.version.split()[0],
+        "numpy": numpy.__version__,
+        "simpy": simpy.__version__,
+        "command": argv if argv is not None else sys.argv,
+        "files": files,
+    }
+
+
+def manifest(result: RunResult, files: list[str], argv: list[str] | None = None) -> dict:
+    return {**describe(result), **provenance(files, argv)}
 
 
 def write_run(result: RunResult, out_dir: str | Path, records: bool = False, plots: bool = True) -> list[Path]:

@@ -20,7 +20,7 @@ import yaml
 from sim import __version__
 from sim import statistics as st
 from sim.checkpoints import atomic_write_bytes
-from sim.reports import MANIFEST, git_commit, staged_directory
+from sim.reports import MANIFEST, git_commit, provenance, staged_directory
 from sim.staffing_search import StaffingResult, total
 
 STAT_LABEL = {"mean_wait_min": "mean", "p50_wait_min": "p50", "p90_wait_min": "p90", "p95_wait_min": "p95",
@@ -227,9 +227,6 @@ def whatif_problem(path: str | Path) -> str | None:
 
 
 def _manifest(result: StaffingResult, files: list[str], argv: list[str] | None, whatif: Path) -> dict[str, Any]:
-    import numpy
-    import simpy
-
     p = result.problem
     return {
         "scenario_file": str(p.loaded.path),
@@ -249,13 +246,7 @@ def _manifest(result: StaffingResult, files: list[str], argv: list[str] | None, 
         "found": {r: list(v) for r, v in result.found.items()},
         "whatif": str(whatif),
         "runtime_s": round(result.runtime_s, 1),
-        "poesim_version": __version__,
-        "git_commit": git_commit(),
-        "python": sys.version.split()[0],
-        "numpy": numpy.__version__,
-        "simpy": simpy.__version__,
-        "command": argv if argv is not None else sys.argv,
-        "files": files,
+        **provenance(files, argv),
     }
 
 
