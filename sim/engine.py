@@ -71,7 +71,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from heapq import heappush as _heappush
 from itertools import compress
 from typing import Any
@@ -188,6 +188,8 @@ class Engine:
         self.roster_free = [0] * len(model.rosters)  # officers on duty neither at a booth nor promised to one
         self.roster_on_duty = [0] * len(model.rosters)
         self._keep_staffed = [r.keep_staffed for r in model.rosters]
+        self._roster_members = [[g for gm, g in zip(model.groups, self.groups, strict=True)
+                                 if gm.roster == r and gm.policy is not None] for r in range(len(model.rosters))]
         start = model.start
         self._clock0_s = start.hour * 3600.0 + start.minute * 60.0 + start.second  # window start, time of day
         self._factor_groups = [(g, g.by_hour) for g in self.groups if g.by_hour is not None]
@@ -522,33 +524,32 @@ class Engine:
             g.pending = True
             self._at(p.reaction_s, self._on_policy_change, (g, delta), URGENT)
 
+    def _takers(self, g: _Group, skip_pending: bool, g_frees_a_lane: bool) -> Iterator[tuple[_Group, PolicyModel]]:
+        """The other policy groups of g's roster that could open a lane now (open, below max_lanes, a
+        pool lane free, or g's own when ``g_frees_a_lane``); with ``skip_pending``, none with a decision due."""
+        assert g.roster is not None  # only rostered groups look for takers
+        for h in self._roster_members[g.roster]:
+            hp = h.policy
+            assert hp is not None  # roster members are policy groups
+            if h is g or h.closing or (skip_pending and h.pending) or h.n_open >= hp.max_lanes:
+                continue
+            if h.pool is not None and self.pool_free[h.pool] <= 0 and not (g_frees_a_lane and h.pool == g.pool):
+                continue
+            yield h, hp
+
     def _neediest(self, g: _Group) -> bool:
         """Under a ``keep_staffed`` roster, free officers go to the line longest for its band: ``g``
         may take one only if no other group of the roster that can open a lane has a longer one."""
         share = self._share_of_target(g)
-        for h in self.groups:
-            hp = h.policy
-            if h is g or hp is None or h.roster != g.roster or h.closing or h.pending or h.n_open >= hp.max_lanes:
-                continue
-            if h.pool is not None and self.pool_free[h.pool] <= 0:
-                continue
-            if h.waiting > 0 and self._share_of_target(h) > share:
-                return False
-        return True
+        return not any(h.waiting > 0 and self._share_of_target(h) > share
+                       for h, _ in self._takers(g, skip_pending=True, g_frees_a_lane=False))
 
     def _officer_wanted(self, g: _Group) -> bool:
         """Under a ``keep_staffed`` roster, a lane whose line is short closes only if its officers
         can go to another group of the roster whose line is not short (at or above its lower target)
         and that can open a lane: no officer idles, none shuttles between two short lines."""
-        for h in self.groups:
-            hp = h.policy
-            if h is g or hp is None or h.roster != g.roster or h.closing or h.n_open >= hp.max_lanes:
-                continue
-            if h.pool is not None and h.pool != g.pool and self.pool_free[h.pool] <= 0:
-                continue
-            if h.waiting > 0 and self._wait_estimate(h) >= hp.low_wait_s:
-                return True
-        return False
+        return any(h.waiting > 0 and self._wait_estimate(h) >= hp.low_wait_s
+                   for h, hp in self._takers(g, skip_pending=False, g_frees_a_lane=True))
 
     def _on_clock_hour(self, ev) -> None:
         """Hours of operation: at each full clock hour, groups enter or leave their closed hours."""
