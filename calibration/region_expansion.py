@@ -94,7 +94,6 @@ def derive(data_dir: Path, reconstructed: dict[str, float] | None = None) -> dic
     """The what-if mappings; ``reconstructed`` (scenario -> factor) multiplies San Ysidro's demand
     before drivers respond on top of the BTS ratio (found by ``reconstruct``)."""
     reconstructed = reconstructed or {}
-    """The three what-if mappings (``extends: baseline.yaml``) and the figures they quote."""
     params = _om.fitted_parameters(HERE / "parameters" / "region_2017.json")
     region = _region.derive(data_dir, params)["scenario"]
     roster = region["staffing"]["sy_officers"]["officers"]
@@ -342,7 +341,6 @@ def report(cmp, derived: dict[str, Any], args, runtime_s: float) -> str:
     lines += ["", "## Where the drivers went (both ports, travellers per day; 95 % CI)", "",
               "| scenario | crossed at San Ysidro | crossed at Otay Mesa | gave up | BTS-implied SY crossings |",
               "|---|---:|---:|---:|---:|"]
-    base_sy = None
     for i, r in enumerate(cmp.runs):
         p = r.ports
         p = p[(p["stream"] == ALL) & (p["hour"] == ALL)].set_index("port")
@@ -354,7 +352,6 @@ def report(cmp, derived: dict[str, Any], args, runtime_s: float) -> str:
             return f"{x['travellers_per_day']:,.0f} ± {(x['travellers_per_day_hi'] - x['travellers_per_day_lo']) / 2:,.0f}"
 
         if i == 0:
-            base_sy = float(p.loc["san_ysidro", "travellers_per_day"])
             bts = "(2017 counts: the fit)"
         else:
             ratio = derived["ratios"][YEAR[keys[i]]]["sy"]
