@@ -126,7 +126,7 @@ def _seconds_per_lane(gm) -> float:
 class _Group:
     __slots__ = ("index", "k", "per_lane", "lanes", "queue", "ready", "n_open", "waiting", "peak", "service", "mean_s",
                  "lane_s", "pending", "by_hour", "factor", "pool", "policy", "roster", "posted_s", "posted_at_hour",
-                 "closing")
+                 "closing", "spilled")
 
     def __init__(self, index: int, n_lanes: int, k: int, per_lane: bool, service: list[float],
                  mean_s: dict[int, float]):
@@ -151,6 +151,7 @@ class _Group:
         self.posted_s = 0.0  # the wait last posted for this group (s)
         self.posted_at_hour: list[float | None] = [None] * 24  # the wait last posted at each clock hour (s)
         self.closing = False  # in a closed hour of its policy: nobody joins; lanes close when the line is empty
+        self.spilled = 0  # travellers set aside at its full lines (counted as waiting, never simulated)
 
 
 # posted-wait logit: an alternative is a port's groups (or one group), each with the fixed part of its utility;
@@ -209,6 +210,8 @@ class Engine:
         self.sec_end: list[float] = []
         self.in_system = 0
         self.uid: list[int] = []  # each held traveller's number in the replication (arrival order)
+        self._max_in_line = model.max_in_line  # beyond it, arrivals to a line are counted, not simulated
+        self._spilled: list[int] = []  # travellers set aside at a full line since the last retire
         self.shifted: list[int] = []  # hours each traveller shifted their departure by (posted_wait_logit)
         self._fed = 0
         # per stream: per program, the candidate groups and fixed shares
@@ -323,6 +326,9 @@ class Engine:
             cands = self.candidates[s][self.program[i]]
             g = cands[0] if len(cands) == 1 else self._shortest_expected_wait(cands, self.program[i])
         self.group_of[i] = g.index
+        if g.waiting >= self._max_in_line:
+            self._spill(g, i)
+            return
         if g.per_lane:
             best = None
             best_n = _INF
@@ -355,6 +361,15 @@ class Engine:
                 g.waiting += 1
                 if g.waiting > g.peak:
                     g.peak = g.waiting
+
+    def _spill(self, g: _Group, i: int) -> None:
+        """Set traveller i aside from ``g``'s full lines: counted in the line until the run ends but
+        never served (they stay in the system, so the run drains to its end); forgotten at the next
+        retire, so an overloaded run holds at most ``max_in_line`` travellers per line."""
+        self._spilled.append(i)
+        g.spilled += 1
+        if g.waiting + g.spilled > g.peak:
+            g.peak = g.waiting + g.spilled
 
     def _logit_choice(
         self, spec: _LogitSpec, program: int, u: float, may_shift: bool = True
@@ -688,6 +703,8 @@ class Engine:
         if self.sec_free[mode] > 0:
             self.sec_free[mode] -= 1
             self._start_secondary(j, mode)
+        elif len(self.sec_queue[mode]) >= self._max_in_line:
+            self._spilled.append(j)  # secondary's line is full: set aside, never inspected
         else:
             self.sec_queue[mode].append(j)
 
@@ -722,8 +739,13 @@ class Engine:
         if h <= peak.shape[1]:
             for g in self.groups:
                 peak[g.index, h - 1] = g.peak
-                g.peak = g.waiting
+                g.peak = g.waiting + g.spilled
             self._at(3600.0, self._on_hour, h + 1, URGENT)
+
+    @property
+    def held(self) -> int:
+        """Travellers the engine holds (fed, not yet retired)."""
+        return len(self.arrival)
 
     def advance(self, until_s: float) -> None:
         """Process every arrival and event before ``until_s``."""
@@ -748,21 +770,31 @@ class Engine:
         end = self.drain()
         return self._records(end)
 
-    def retire(self, end_s: float | None = None) -> Records:
+    def retire(self, end_s: float | None = None) -> list[Records]:
         """Hand out the records of every traveller who has left (everyone, when ``end_s`` is
         given after ``drain``) and forget them, so a long run holds only those still inside.
 
+        Travellers set aside at a full line leave the engine too, in a batch of their own whose
+        run end is the window's end plus the drain: being never served keeps the run going that long.
         Those still inside are renumbered: the indices held in lines, at booths and in pending
         events are mapped to their new places."""
         n = len(self.arrival)
         if end_s is not None:
-            gone = np.ones(n, dtype=bool)
-        else:
-            live = min(n, self._next_arrival)  # travellers who have arrived
-            gone = np.zeros(n, dtype=bool)
-            gone[:live] = np.where(np.asarray(self.referred[:live], dtype=bool),
-                                   np.asarray(self.sec_end[:live]), np.asarray(self.depart[:live])) < _INF
-        out = self._records(end_s if end_s is not None else self.env.now, gone)
+            self._spilled = []
+            out = [self._records(end_s, None)]
+            self._forget(np.ones(n, dtype=bool))
+            return out
+        live = min(n, self._next_arrival)  # travellers who have arrived
+        gone = np.zeros(n, dtype=bool)
+        gone[:live] = np.where(np.asarray(self.referred[:live], dtype=bool),
+                               np.asarray(self.sec_end[:live]), np.asarray(self.depart[:live])) < _INF
+        spilled = np.zeros(n, dtype=bool)
+        spilled[self._spilled] = True
+        out = [self._records(self.env.now, gone & ~spilled)]
+        if self._spilled:
+            out.append(self._records(self.model.horizon_s + self.model.drain_s, spilled))
+            self._spilled = []
+        gone |= spilled
         if gone.any():
             self._forget(gone)
         return out

@@ -112,6 +112,12 @@ class Model:
     pool_lanes: tuple[int, ...] = ()  # lanes of each shared lane pool (GroupModel.pool indexes it)
     rosters: tuple[RosterModel, ...] = ()  # officers on duty (GroupModel.roster indexes it)
     posting_interval_s: float = 3600.0  # how often lane groups' waits are posted
+    max_in_line: int = 20_000  # travellers one lane group's lines (or a secondary's) hold; beyond: set aside
+
+    @property
+    def expected_travellers(self) -> float:
+        """Mean number of arrivals in the window (all streams): what a run's memory scales with."""
+        return sum(float(s.rate_per_s.sum()) * 3600.0 for s in self.streams)
 
 
 def _window_rates_per_s(scenario: Scenario, demand: Demand) -> np.ndarray:
@@ -243,4 +249,5 @@ def build_model(scenario: Scenario) -> Model:
             for n, r in scenario.staffing.items()
         ),
         posting_interval_s=60.0 * scenario.posting_interval_min,
+        max_in_line=w.max_in_line,
     )

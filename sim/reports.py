@@ -222,11 +222,14 @@ def crn_gain(d: pd.DataFrame, metric: str = "mean_wait_min") -> str:
 def _comparison_rows(d: pd.DataFrame, metrics: tuple[str, ...], with_hours: bool) -> str:
     groups_per_mode = d[d["lane_group"] != ALL].groupby("mode")["lane_group"].nunique()
     d = d[(d["lane_group"] != ALL) | d["mode"].map(groups_per_mode).gt(1)]  # "all" repeats a lone group
+    unserved = "n_unserved_a" in d and bool((d[["n_unserved_a", "n_unserved_b"]].fillna(0) > 0).any(axis=None))
     rows = []
     for _, r in d.iterrows():
         row = {"mode": r["mode"], "lane group": r["lane_group"]}
         if with_hours:
             row["hours"] = r["hour"]
+        if unserved:  # waits of a side with unserved travellers are lower bounds
+            row["unserved/rep A→B"] = f"{r['n_unserved_a']:.0f}→{r['n_unserved_b']:.0f}"
         for m in metrics:
             col = f"{m}_wait_min"
             row[f"{m} A→B"] = f"{r[col + '_a']:.1f}→{r[col + '_b']:.1f}"
@@ -558,13 +561,19 @@ def sweep_table(sweep: Sweep) -> str:
     paths = [p for p, _ in sweep.settings]
     t = sweep.table
     t = t[(t["hour"] == ALL) & (t["program"] == ALL) & (t["lane_group"] != ALL)]
+    unserved = bool(t["n_unserved"].fillna(0).gt(0).any())
     rows = []
     for _, r in t.sort_values([*paths, "mode", "lane_group"]).iterrows():
         rows.append({**{p.split(".")[-2] + "." + p.split(".")[-1] if "." in p else p: r[p] for p in paths},
                      "mode": r["mode"], "lane group": r["lane_group"],
+                     **({"unserved/rep": f"{r['n_unserved']:.0f}"} if unserved else {}),
                      "mean wait (min)": _ci(r["mean_wait_min"], r["mean_wait_min_lo"], r["mean_wait_min_hi"]),
                      "p90": f"{r['p90_wait_min']:.1f}"})
-    return pd.DataFrame(rows).to_string(index=False)
+    text = pd.DataFrame(rows).to_string(index=False)
+    if unserved:
+        text += ("\nWARNING: at some grid points travellers were still waiting when the run ended (unserved/rep): "
+                 "their waits count only up to then, so those points' waits are lower bounds.")
+    return text
 
 
 def write_sweep(sweep: Sweep, out_dir: str | Path, plots: bool = True) -> list[Path]:

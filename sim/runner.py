@@ -46,7 +46,9 @@ class ReplicationError(PoesimError):
         )
 
 
-STREAMING_AFTER_H = 7 * 24.0  # "auto" statistics stream for windows longer than a week
+STREAMING_AFTER_H = 7 * 24.0  # "auto" statistics stream for windows longer than a week ...
+STREAMING_AFTER_TRAVELLERS = 2_000_000  # ... or with more arrivals than this (exact records take ~1 kB each)
+RETIRE_AT_HELD = 500_000  # a streaming run folds finished travellers at least this often
 STATS_MODES = ("auto", "exact", "streaming")
 
 
@@ -55,7 +57,8 @@ def _streams(model: Model, stats: str, keep_records: bool) -> bool:
         raise PoesimError(f"stats: expected one of {STATS_MODES}, got {stats!r}")
     if stats == "streaming" and keep_records:
         raise PoesimError("per-traveller records need exact statistics: use --records without --stats streaming")
-    return stats == "streaming" or (stats == "auto" and not keep_records and model.horizon_s > STREAMING_AFTER_H * 3600)
+    big = model.horizon_s > STREAMING_AFTER_H * 3600 or model.expected_travellers > STREAMING_AFTER_TRAVELLERS
+    return stats == "streaming" or (stats == "auto" and not keep_records and big)
 
 
 def run_replication(
@@ -66,7 +69,7 @@ def run_replication(
     ``stats``: ``exact`` keeps every traveller's record until the end (exact percentiles,
     records available); ``streaming`` simulates a day at a time and folds finished travellers
     into histograms (bounded memory, percentiles within 1 %); ``auto`` streams windows longer
-    than a week unless records are wanted."""
+    than a week or with more than ``STREAMING_AFTER_TRAVELLERS`` arrivals, unless records are wanted."""
     t0 = time.perf_counter()
     if _streams(model, stats, keep_records):
         return _run_streaming(model, seed, replication, t0)
@@ -96,8 +99,9 @@ def run_replication(
 
 def _run_streaming(model: Model, seed: int, replication: int, t0: float, chunk_s: float = 86400.0,
                    retire_every: int = 7) -> ReplicationOutput:
-    """Draw and simulate a day at a time; every ``retire_every`` days fold the travellers who
-    have left into the accumulator and forget them (a week's records stay well under 1 GB)."""
+    """Draw and simulate a day at a time; every ``retire_every`` days (or once the engine holds
+    ``RETIRE_AT_HELD`` travellers) fold the travellers who have left into the accumulator and forget
+    them. With lines capped at ``max_in_line``, memory stays bounded however overloaded the port."""
     source = TravellerSource(model, seed, replication)
     engine = Engine(model, replication=replication)
     acc: ReplicationAccumulator | None = None
@@ -119,15 +123,17 @@ def _run_streaming(model: Model, seed: int, replication: int, t0: float, chunk_s
         engine.advance(t)
         c = clock()
         chunk += 1
-        if chunk % retire_every == 0:
-            fold(engine.retire())
+        if chunk % retire_every == 0 or engine.held > RETIRE_AT_HELD:
+            for batch in engine.retire():
+                fold(batch)
         spent["sampling"] += b - a
         spent["engine"] += c - b
         spent["statistics"] += clock() - c
     a = clock()
     end = engine.drain()
     b = clock()
-    fold(engine.retire(end_s=end))
+    for batch in engine.retire(end_s=end):
+        fold(batch)
     spent["engine"] += b - a
     spent["statistics"] += clock() - b
     assert acc is not None

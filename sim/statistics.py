@@ -25,9 +25,11 @@ from sim.records import Records
 WAIT_METRICS = ("mean_wait_min", "p50_wait_min", "p90_wait_min", "p95_wait_min", "max_wait_min")
 QUEUE_METRICS = (
     "mean_queue", "max_queue", "arrivals_per_h", "throughput_per_h", "lanes_open", "booths_open", "utilisation",
+    "unserved_per_h",
 )
 STAFFING_METRICS = ("officers_on_duty", "booths_staffed", "officer_utilisation")
-PORT_METRICS = ("travellers_per_day", "share", "mean_wait_min", "delay_veh_h_per_day", "shifted_per_day")
+PORT_METRICS = ("travellers_per_day", "share", "mean_wait_min", "delay_veh_h_per_day", "shifted_per_day",
+                "unserved_per_day")
 GAVE_UP = "gave_up"  # the port column of drivers who chose not to cross
 HOUR_BANDS: tuple[tuple[str, int, int], ...] = (
     ("00-06", 0, 6),
@@ -174,16 +176,20 @@ def interval_seconds_per_bin(t0: np.ndarray, t1: np.ndarray, edges: np.ndarray) 
 
 def hourly_totals(records: Records) -> dict[str, np.ndarray]:
     """Per lane group × hour of the window: seconds travellers spent in line (``queue_s``),
-    seconds of inspection (``busy_s``) and departures from primary. Additive over batches."""
+    seconds of inspection (``busy_s``), departures from primary, arrivals and, by hour of arrival,
+    arrivals never served before the run ended (``unserved``). Additive over batches."""
     edges = window_hour_edges(records.horizon_s)
     n_groups = len(records.group_names)
-    out = {k: np.zeros((n_groups, len(edges) - 1)) for k in ("queue_s", "busy_s", "departures", "arrivals")}
+    n_bins = len(edges) - 1
+    out = {k: np.zeros((n_groups, n_bins)) for k in ("queue_s", "busy_s", "departures", "arrivals", "unserved")}
     for gi in range(n_groups):
         m = records.group == gi
         arr = records.arrival_s[m]
-        arr = arr[(arr >= edges[0]) & (arr < edges[-1])]
-        out["arrivals"][gi] = np.bincount(np.searchsorted(edges, arr, side="right") - 1, minlength=len(edges) - 1)
+        inside = (arr >= edges[0]) & (arr < edges[-1])
+        bins = np.searchsorted(edges, arr[inside], side="right") - 1
+        out["arrivals"][gi] = np.bincount(bins, minlength=n_bins)
         start = records.start_s[m]
+        out["unserved"][gi] = np.bincount(bins, weights=np.isnan(start[inside]), minlength=n_bins)
         out["queue_s"][gi] = interval_seconds_per_bin(
             records.arrival_s[m], np.where(np.isnan(start), records.end_s, start), edges)
         served = ~np.isnan(start)
@@ -196,8 +202,8 @@ def hourly_totals(records: Records) -> dict[str, np.ndarray]:
 
 def queue_table(records: Records, totals: dict[str, np.ndarray], queue_peak: np.ndarray) -> pd.DataFrame:
     """Per replication, lane group and clock hour: time-average and maximum queue length,
-    primary throughput (travellers/h), booths open (time-average) and booth utilisation
-    (busy ÷ open booth time).
+    primary throughput (travellers/h), booths open (time-average), booth utilisation
+    (busy ÷ open booth time) and arrivals per hour never served before the run ended.
 
     Hours of the counted window (after warm-up) are averaged over days; the maximum is the
     largest seen in that clock hour on any day. ``records`` supplies only the window and the
@@ -217,6 +223,7 @@ def queue_table(records: Records, totals: dict[str, np.ndarray], queue_peak: np.
                 "max_queue": queue_peak[gi, : len(width)],
                 "arrivals_per_h": totals["arrivals"][gi] * 3600.0 / width if "arrivals" in totals else np.nan,
                 "throughput_per_h": totals["departures"][gi] * 3600.0 / width,
+                "unserved_per_h": totals["unserved"][gi] * 3600.0 / width if "unserved" in totals else np.nan,
                 "busy_s": totals["busy_s"][gi],
                 "open_s": open_s,
                 "width": width,
@@ -228,6 +235,7 @@ def queue_table(records: Records, totals: dict[str, np.ndarray], queue_peak: np.
             max_queue=("max_queue", "max"),
             arrivals_per_h=("arrivals_per_h", "mean"),
             throughput_per_h=("throughput_per_h", "mean"),
+            unserved_per_h=("unserved_per_h", "mean"),
             booths_open=("booths_open", "mean"),
             busy_s=("busy_s", "sum"),
             open_s=("open_s", "sum"),
@@ -239,6 +247,7 @@ def queue_table(records: Records, totals: dict[str, np.ndarray], queue_peak: np.
                 "max_queue": [frame["max_queue"].max()],
                 "arrivals_per_h": [np.average(frame["arrivals_per_h"], weights=w) if len(w) else np.nan],
                 "throughput_per_h": [np.average(frame["throughput_per_h"], weights=w) if len(w) else np.nan],
+                "unserved_per_h": [np.average(frame["unserved_per_h"], weights=w) if len(w) else np.nan],
                 "booths_open": [np.average(frame["booths_open"], weights=w) if len(w) else np.nan],
                 "busy_s": [frame["busy_s"].sum()],
                 "open_s": [frame["open_s"].sum()],
@@ -305,8 +314,8 @@ def staffing_table(records: Records, totals: dict[str, np.ndarray]) -> pd.DataFr
 
 def port_totals(records: Records) -> dict[str, np.ndarray]:
     """Per stream × port (last index: gave up) × clock hour of arrival, counted travellers:
-    how many, their summed wait (s; unserved count with the wait so far) and how many of them had
-    shifted their departure to that hour. Additive over batches."""
+    how many, their summed wait (s; unserved count with the wait so far), how many of them had
+    shifted their departure to that hour and how many were never served. Additive over batches."""
     ports = list(dict.fromkeys(records.group_ports))
     n_ports = len(ports) + 1
     shape = (len(records.stream_names), n_ports, 24)
@@ -324,13 +333,15 @@ def port_totals(records: Records) -> dict[str, np.ndarray]:
         "n": np.bincount(cell, minlength=size).reshape(shape).astype(float),
         "wait_s": np.bincount(cell, weights=wait, minlength=size).reshape(shape),
         "shifted": np.bincount(cell, weights=shifted, minlength=size).reshape(shape),
+        "unserved": np.bincount(cell, weights=(group >= 0) & np.isnan(start), minlength=size).reshape(shape),
     }
 
 
 def port_table(records: Records, totals: dict[str, np.ndarray]) -> pd.DataFrame:
     """Per replication, stream × port (or ``gave_up``) × clock hour (and ``all``), counted
     travellers per day, their share of the stream's arrivals in that hour, mean wait,
-    vehicle-hours of delay per day, and how many of them had shifted their departure to that hour.
+    vehicle-hours of delay per day (a lower bound where some were never served), how many of them had
+    shifted their departure to that hour, and how many were still waiting when the run ended.
     Stream ``all`` pools the streams, port ``all`` the ports (the regional total delay)."""
     ports = list(dict.fromkeys(records.group_ports)) + [GAVE_UP]
     edges = window_hour_edges(records.horizon_s)
@@ -339,23 +350,27 @@ def port_table(records: Records, totals: dict[str, np.ndarray]) -> pd.DataFrame:
     days_total = max((records.horizon_s - records.warmup_s) / 86400.0, 1e-12)
     n, w = totals["n"], totals["wait_s"]
     sh = totals.get("shifted", np.zeros_like(n))
+    un = totals.get("unserved", np.zeros_like(n))
     streams = list(records.stream_names)
     rows = []
     for si, sname in [(i, x) for i, x in enumerate(streams)] + [(None, ALL)]:
         ns = n.sum(axis=0) if si is None else n[si]
         ws = w.sum(axis=0) if si is None else w[si]
         ss = sh.sum(axis=0) if si is None else sh[si]
+        us = un.sum(axis=0) if si is None else un[si]
         for pi, pname in [(i, x) for i, x in enumerate(ports)] + [(None, ALL)]:
             if pname == ALL:
                 np_, wp, sp = ns[:-1].sum(axis=0), ws[:-1].sum(axis=0), ss[:-1].sum(axis=0)  # all ports: who crossed
+                up = us[:-1].sum(axis=0)
             else:
-                np_, wp, sp = ns[pi], ws[pi], ss[pi]
+                np_, wp, sp, up = ns[pi], ws[pi], ss[pi], us[pi]
             stream_n = ns.sum(axis=0)
             for h, label in [(h, f"{h:02d}") for h in range(24)] + [(None, ALL)]:
                 cnt = np_.sum() if h is None else np_[h]
                 tot = stream_n.sum() if h is None else stream_n[h]
                 wait = wp.sum() if h is None else wp[h]
                 moved = sp.sum() if h is None else sp[h]
+                never = up.sum() if h is None else up[h]
                 days = days_total if h is None else days_by_hour[h]
                 if tot == 0 or days == 0:
                     continue
@@ -363,7 +378,7 @@ def port_table(records: Records, totals: dict[str, np.ndarray]) -> pd.DataFrame:
                              "travellers_per_day": cnt / days, "share": cnt / tot,
                              "mean_wait_min": wait / cnt / 60.0 if cnt else np.nan,
                              "delay_veh_h_per_day": wait / 3600.0 / days,
-                             "shifted_per_day": moved / days})
+                             "shifted_per_day": moved / days, "unserved_per_day": never / days})
     out = pd.DataFrame(rows, columns=["stream", "port", "hour", *PORT_METRICS])
     out.insert(0, "replication", records.replication)
     return out
@@ -435,13 +450,16 @@ def paired_differences(a: pd.DataFrame, b: pd.DataFrame, metrics: Iterable[str] 
     ``a``/``b`` are per-replication tables (e.g. from ``wait_summary``). Only cells present in
     both appear. Returns each side's mean, the mean difference with a t interval over the paired
     replications, and the half-width an unpaired (Welch, independent-runs) comparison would have
-    had, to show how much common random numbers narrowed it."""
+    had, to show how much common random numbers narrowed it. Wait tables also carry each side's mean
+    ``n_unserved`` per replication: where it is above 0, that side's waits are lower bounds."""
     keys = list(keys)
     merged = a.merge(b, on=keys + ["replication"], suffixes=("_a", "_b"))
     for m in metrics:
         merged[f"{m}_diff"] = merged[f"{m}_b"] - merged[f"{m}_a"]
     g = merged.groupby(keys, sort=True, observed=True)
     out = pd.DataFrame({"pairs": g.size()})
+    if "n_unserved" in a and "n_unserved" in b:  # flag cells whose waits are lower bounds
+        out["n_unserved_a"], out["n_unserved_b"] = g["n_unserved_a"].mean(), g["n_unserved_b"].mean()
     for m in metrics:
         out[f"{m}_a"], out[f"{m}_b"] = g[f"{m}_a"].mean(), g[f"{m}_b"].mean()
         out[f"{m}_diff"], out[f"{m}_diff_lo"], out[f"{m}_diff_hi"] = _grouped_t(g, f"{m}_diff", level)

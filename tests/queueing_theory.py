@@ -52,6 +52,32 @@ def mmc_mean_queue(lam: float, mu: float, c: int) -> float:
     return erlang_c(c, lam / mu) * rho / (1.0 - rho)
 
 
+# --- M/M/c/N (finite waiting room) ------------------------------------------------------------
+
+
+def mmcn_probabilities(lam: float, mu: float, c: int, n_max: int) -> np.ndarray:
+    """Stationary P(N = n), n = 0..n_max, of an M/M/c queue holding at most ``n_max`` travellers
+    (c at booths, n_max − c in line); arrivals finding it full are lost. Any load is stable."""
+    a = lam / mu
+    w = np.empty(n_max + 1)
+    w[0] = 1.0
+    for n in range(1, n_max + 1):
+        w[n] = w[n - 1] * a / min(n, c)
+    return w / w.sum()
+
+
+def mmcn_blocking(lam: float, mu: float, c: int, n_max: int) -> float:
+    """Share of arrivals lost (they see a full system: PASTA)."""
+    return float(mmcn_probabilities(lam, mu, c, n_max)[-1])
+
+
+def mmcn_mean_wait(lam: float, mu: float, c: int, n_max: int) -> float:
+    """Mean wait in line of the admitted travellers: Lq / λ_admitted (Little's law)."""
+    p = mmcn_probabilities(lam, mu, c, n_max)
+    lq = float(np.maximum(np.arange(n_max + 1) - c, 0) @ p)
+    return lq / (lam * (1.0 - p[-1]))
+
+
 # --- M/G/1 (Pollaczek–Khinchine) -----------------------------------------------------------
 
 

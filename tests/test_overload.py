@@ -4,6 +4,7 @@ with how many travellers were never served; summary.csv and by_band.csv carry n_
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -37,3 +38,48 @@ def test_a_run_that_serves_everyone_prints_no_unserved_column(tmp_path):
     res = cli.invoke(app, ["run", str(scen), "--reps", "2", "--workers", "1", "--no-plots", "--out",
                            str(tmp_path / "out")])
     assert res.exit_code == 0 and "unserved" not in res.output
+
+
+def _over_and_calm(tmp_path):
+    over = tmp_path / "over.yaml"  # 600 arrivals/h against 2 booths serving 120/h
+    over.write_text(yaml.safe_dump(single_queue(rate_per_h=600, lanes=2, mean_s=60, hours=3, warmup_h=0,
+                                                drain_h=0.5)))
+    calm = tmp_path / "calm.yaml"  # the same travellers against 20 booths
+    calm.write_text(yaml.safe_dump(single_queue(rate_per_h=600, lanes=20, mean_s=60, hours=3, warmup_h=0,
+                                                drain_h=0.5)))
+    return over, calm
+
+
+def test_queue_and_port_tables_count_the_unserved_as_the_wait_table_does(tmp_path):
+    over, _ = _over_and_calm(tmp_path)
+    out = tmp_path / "out"
+    res = cli.invoke(app, ["run", str(over), "--reps", "2", "--workers", "1", "--no-plots", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    summary = pd.read_csv(out / "summary.csv", dtype={"hour": str})
+    n_unserved = summary.query("hour == 'all' and program == 'all' and lane_group == 'booths'")["n_unserved"].item()
+    queue = pd.read_csv(out / "queue.csv", dtype={"hour": str})
+    per_h = queue.query("hour == 'all' and lane_group == 'booths'")["unserved_per_h"].item()
+    assert per_h * 3 == pytest.approx(n_unserved, rel=1e-9)  # 3 counted hours
+    assert queue.query("hour != 'all'")["unserved_per_h"].sum() == pytest.approx(n_unserved, rel=1e-9)
+    ports = pd.read_csv(out / "ports.csv", dtype={"hour": str})
+    per_day = ports.query("stream == 'all' and port == 'all' and hour == 'all'")["unserved_per_day"].item()
+    assert per_day * 3 / 24 == pytest.approx(n_unserved, rel=1e-9)
+
+
+def test_a_comparison_and_a_sweep_flag_the_side_whose_waits_are_lower_bounds(tmp_path):
+    over, calm = _over_and_calm(tmp_path)
+    res = cli.invoke(app, ["compare", str(over), str(calm), "--reps", "2", "--workers", "1", "--no-plots", "--out",
+                           str(tmp_path / "cmp")])
+    assert res.exit_code == 0, res.output
+    assert "unserved/rep A→B" in res.output
+    band = pd.read_csv(tmp_path / "cmp" / "comparison_by_band.csv", dtype={"hour": str})
+    whole = band.query("hour == 'all' and program == 'all' and lane_group == 'booths'")
+    assert whole["n_unserved_a"].item() > 0 and whole["n_unserved_b"].item() == 0
+    res = cli.invoke(app, ["sweep", str(over), "--set", "lane_groups.booths.lanes=2,20", "--reps", "2",
+                           "--workers", "1", "--no-plots", "--out", str(tmp_path / "sweep")])
+    assert res.exit_code == 0, res.output
+    assert "unserved/rep" in res.output and "lower bounds" in res.output
+    sweep = pd.read_csv(tmp_path / "sweep" / "sweep.csv", dtype={"hour": str})
+    whole = sweep.query("hour == 'all' and program == 'all' and lane_group == 'booths'").set_index(
+        "lane_groups.booths.lanes")
+    assert whole.loc[2, "n_unserved"] > 0 and whole.loc[20, "n_unserved"] == 0

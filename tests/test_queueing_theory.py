@@ -149,3 +149,16 @@ def test_birth_death_chain_reports_the_mass_it_truncates():
     light = qt.birth_death_transient([0.5], [1], 1.0, period_s=20.0, n_max=60)
     assert light.overflow < 1e-12
     assert light.p_end[0].sum() == pytest.approx(1.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("rho, n_max", [(0.5, 4), (1.0, 6), (1.5, 3)])
+def test_mm1n_probabilities_are_the_truncated_geometric(rho, n_max):
+    p = qt.mmcn_probabilities(rho, 1.0, 1, n_max)
+    expected = np.full(n_max + 1, 1 / (n_max + 1)) if rho == 1.0 else (1 - rho) * rho ** np.arange(n_max + 1) / (
+        1 - rho ** (n_max + 1))
+    np.testing.assert_allclose(p, expected, rtol=1e-12)
+
+
+def test_mmcn_with_no_waiting_room_is_erlang_b_and_with_a_large_one_is_erlang_c():
+    assert qt.mmcn_blocking(3.0, 1.0, 5, 5) == pytest.approx(qt.erlang_b(5, 3.0), rel=1e-12)
+    assert qt.mmcn_mean_wait(3.0, 1.0, 5, 400) == pytest.approx(qt.mmc_mean_wait(3.0, 1.0, 5), rel=1e-9)

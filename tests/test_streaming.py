@@ -39,8 +39,8 @@ def test_an_engine_fed_and_retired_day_by_day_reproduces_every_traveller(otay):
     for t in (20000.0, 50000.0, 86400.0, 120000.0, otay.horizon_s):
         eng.feed(src.take(t))
         eng.advance(t)
-        batches.append(eng.retire())
-    batches.append(eng.retire(end_s=eng.drain()))
+        batches += eng.retire()
+    batches += eng.retire(end_s=eng.drain())
     assert sum(len(b) for b in batches[:-1]) > 0.9 * len(whole)  # memory really was released on the way
     order = np.argsort(np.concatenate([b.traveller for b in batches]))
     np.testing.assert_array_equal(np.concatenate([b.traveller for b in batches])[order], np.arange(len(whole)))

@@ -68,6 +68,8 @@ MAX_UTILS = 100.0  # utility constants (choice_bias) and per-hour shift utilitie
 MAX_UTILS_PER_MIN = 10.0  # utility of one minute of posted wait or driving, in absolute value
 MAX_USD = 1_000.0  # tolls; value of time per hour
 MAX_PRIORITY = 100
+MAX_IN_LINE = 1_000_000  # travellers one line may hold (window.max_in_line)
+DEFAULT_MAX_IN_LINE = 20_000  # ~30 h of a busy lane group's service: beyond any line a real port has
 MAX_NAMED = 200  # streams, lane groups, lane pools, rosters, secondary facilities, shares
 MAX_NAME_CHARS = 64
 MAX_TEXT_CHARS = 20_000  # name and description
@@ -593,6 +595,13 @@ class Window(_Strict):
     drain_h: float = Field(
         default=24.0, ge=0, le=MAX_DRAIN_H,
         description=f"hours after the window in which those still in line are served (0 to {MAX_DRAIN_H})")
+    max_in_line: int = Field(
+        default=DEFAULT_MAX_IN_LINE, ge=1, le=MAX_IN_LINE,
+        description="most travellers one lane group's lines (or one secondary facility's line) hold in the "
+                    "simulation; an arrival that finds them full is set aside: counted as unserved (n_unserved, "
+                    "waiting until the run ends) but not simulated, so an overloaded run keeps bounded memory. The "
+                    "default, about a day of a busy lane group's service, is beyond any real port's line, so it only "
+                    f"acts on runs that are already flagged as overloaded (1 to {MAX_IN_LINE:,})")
 
     @field_validator("start", mode="before")
     @classmethod
