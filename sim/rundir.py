@@ -4,9 +4,10 @@
 
 * the directory is created and a probe file written to it (and removed), so a read-only,
   full, missing or impossible place (a file, ``/proc``) is reported before any replication runs;
-* an exclusive lock (``flock`` on ``out_dir/.poesim.lock``) keeps two runs out of one
-  directory: the second stops at once naming the first one's process; the kernel releases the
-  lock when its holder dies, so a killed run never leaves the directory locked;
+* an exclusive lock on ``out_dir/.poesim.lock`` (the ``filelock`` library: ``flock`` on Unix,
+  ``msvcrt`` locking on Windows) keeps two runs out of one directory: the second stops at once
+  naming the first one's process; the operating system releases the lock when its holder dies, so
+  a killed run never leaves the directory locked (the empty lock file may stay; it is harmless);
 * staging directories (``.staging-*``) left by a run that was killed while writing are removed:
   they are poesim's, and with the lock held no other run can be using them.
 """
@@ -19,17 +20,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
 from sim.errors import PoesimError
 
 LOCK = ".poesim.lock"
 STAGING_PREFIX = ".staging-"
 PROBE_BYTES = 64 * 1024  # a write this size fails on a full disk
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - not on Windows: runs are then not locked
-    fcntl = None  # type: ignore[assignment]
-
 
 def _problem(out_dir: Path, what: str, exc: OSError) -> PoesimError:
     return PoesimError(f"--out {out_dir}: {what} ({exc.strerror or exc}); choose another --out directory")
@@ -58,43 +55,28 @@ def check_writable(out_dir: Path) -> None:
             pass
 
 
-def _lock(out_dir: Path) -> int | None:
-    """Take the directory's lock; return its file descriptor (None where locks do not exist)."""
-    if fcntl is None:
-        return None
-    path = out_dir / LOCK
-    while True:
-        try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise _problem(out_dir, "cannot create its lock file", exc) from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
-            os.close(fd)
-            raise PoesimError(
-                f"--out {out_dir}: another poesim run (process {holder}) is writing here; wait for it to finish "
-                "or choose another --out directory") from None
-        try:  # the file may have been removed by the previous holder between our open and our lock
-            if os.stat(path).st_ino == os.fstat(fd).st_ino:
-                break
-        except FileNotFoundError:
-            pass
-        os.close(fd)
+def _note_holder(fd: int) -> None:
+    """Write this process's id into the lock file just locked, for a second run's message."""
     os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-    return fd
+    os.write(fd, f"{os.getpid()}\n".encode())
 
 
-def _unlock(out_dir: Path, fd: int | None) -> None:
-    if fd is None:
-        return
+def _lock(out_dir: Path) -> FileLock:
+    """Take the directory's lock (one attempt) or raise PoesimError naming the holder."""
+    lock = FileLock(out_dir / LOCK, timeout=0, on_acquired=_note_holder)
     try:
-        (out_dir / LOCK).unlink(missing_ok=True)  # still holding it: no other run is between open and lock
-    except OSError:
-        pass
-    os.close(fd)
+        lock.acquire()
+    except Timeout:
+        try:
+            holder = (out_dir / LOCK).read_text(errors="replace").strip() or "?"
+        except OSError:
+            holder = "?"
+        raise PoesimError(
+            f"--out {out_dir}: another poesim run (process {holder}) is writing here; wait for it to finish "
+            "or choose another --out directory") from None
+    except OSError as exc:
+        raise _problem(out_dir, "cannot create its lock file", exc) from None
+    return lock
 
 
 def remove_stale_staging(out_dir: Path) -> None:
@@ -110,9 +92,9 @@ def claim(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
     directories; release the lock on exit (see the module docstring)."""
     out = Path(out_dir)
     check_writable(out)
-    fd = _lock(out)
+    lock = _lock(out)
     try:
         remove_stale_staging(out)
         yield out
     finally:
-        _unlock(out, fd)
+        lock.release()
