@@ -15,7 +15,7 @@ from pathlib import Path
 import typer
 from tqdm import tqdm
 
-from sim import checkpoints, regression, reports, rundir, runner, sweeps
+from sim import checkpoints, delay_cost_report, regression, reports, rundir, runner, sweeps
 from sim.checkpoints import atomic_write_bytes
 from sim.errors import PoesimError
 from sim.executors import make_executor
@@ -132,7 +132,7 @@ def run(
             typer.echo(f"kept {len(foreign)} files poesim did not write in {ckpt_dir}/", err=True)
         typer.echo(reports.summary_table(result))
         for extra in (reports.staffing_text(result) if not result.staffing.empty else "", reports.ports_text(result),
-                      reports.overload_text(result)):
+                      delay_cost_report.run_headline(result), reports.overload_text(result)):
             if extra:
                 typer.echo("\n" + extra)
         if result.precision:

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim import __version__
+from sim import __version__, delay_cost_report
 from sim import statistics as st
 from sim.results import Comparison, RunResult, Sweep, describe
 from sim.statistics import ALL
@@ -474,6 +474,7 @@ def write_run(result: RunResult, out_dir: str | Path, records: bool = False, plo
             result.staffing.to_csv(stage / "staffing.csv", index=False, float_format="%.4f")
         if not result.ports.empty:
             result.ports.to_csv(stage / "ports.csv", index=False, float_format="%.4f")
+        delay_cost_report.write_run_costs(result, stage)
         if records:
             result.records().to_parquet(stage / "records.parquet", index=False)
         if plots:
@@ -491,6 +492,7 @@ def comparison_text(cmp: Comparison, detail: bool = True) -> str:
     parts = [staffing_text(r) for r in cmp.runs]
     parts.append(comparison_table(cmp, detail=detail))
     parts.append(ports_comparison_text(cmp))
+    parts.append(delay_cost_report.comparison_headline(cmp))
     parts += [overload_text(r) for r in cmp.runs]
     return "\n\n".join(p for p in parts if p)
 
@@ -513,6 +515,7 @@ def write_comparison(cmp: Comparison, out_dir: str | Path, plots: bool = True) -
             pd.concat(staffing).to_csv(stage / "staffing.csv", index=False, float_format="%.4f")
         if not cmp.ports.empty:
             cmp.ports.to_csv(stage / "comparison_ports.csv", index=False, float_format="%.4f")
+        delay_cost_report.write_comparison_costs(cmp, stage)
         (stage / "comparison.txt").write_text(comparison_text(cmp) + "\n")
         if plots:
             plot_wait_by_hour(cmp.runs, stage / "wait_by_hour.png")
