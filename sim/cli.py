@@ -19,7 +19,7 @@ from sim import checkpoints, delay_cost_report, regression, reports, rundir, run
 from sim.checkpoints import atomic_write_bytes
 from sim.errors import PoesimError
 from sim.executors import make_executor
-from sim.scenario import json_schema, load_scenario
+from sim.scenario import LoadedScenario, json_schema, load_scenario
 
 app = typer.Typer(
     add_completion=False,
@@ -61,6 +61,21 @@ DaskOpt = typer.Option(
     None, "--dask",
     help="Run on this Dask scheduler (tcp://host:port); default: $DASK_SCHEDULER_ADDRESS, else local processes.")
 WorkersOpt = typer.Option(None, "--workers", "-w", help="Local worker processes (default: all cores).")
+SetOpt = typer.Option(
+    None, "--set", metavar="FIELD=VALUE",
+    help="FIELD=VALUE: change a field of the scenario (after extends), e.g. demand_scale=1.1 or "
+         "lane_groups.pov_general.lanes=12; repeat for several.")
+
+
+def _with_settings(loaded: LoadedScenario, set_: list[str] | None) -> LoadedScenario:
+    """The scenario with the --set fields changed (one value each), validated again."""
+    settings = []
+    for spec in set_ or []:
+        path, values = sweeps.parse_set(spec)
+        if len(values) != 1:
+            raise PoesimError(f"--set {spec!r}: expected one value here (a grid of values is `poesim sweep`)")
+        settings.append((path, values[0]))
+    return sweeps.apply_settings(loaded, settings)
 
 
 def _percent(text: str) -> float:
@@ -98,10 +113,11 @@ def run(
         help="exact (keeps every traveller), streaming (bounded memory, percentiles ±1 %), "
              "or auto (streaming beyond a week)."),
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG plots."),
+    set_: list[str] | None = SetOpt,
 ) -> None:
     """Simulate a scenario and write summary.csv, queue.csv, manifest.json and plots."""
     with _user_errors(), ExitStack() as held:
-        loaded = load_scenario(scenario)
+        loaded = _with_settings(load_scenario(scenario), set_)
         out_dir = out or Path("results") / scenario.stem
         ckpt_dir = out_dir / CHECKPOINTS
         held.enter_context(rundir.claim(out_dir))  # writable, and this run's alone, before simulating
@@ -155,10 +171,13 @@ def compare(
     workers: int | None = WorkersOpt,
     dask: str | None = DaskOpt,
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG plots."),
+    set_: list[str] | None = SetOpt,
 ) -> None:
-    """Run scenarios with common random numbers; report paired differences from the first."""
+    """Run scenarios with common random numbers; report paired differences from the first.
+
+    --set changes the same field in every scenario (e.g. compare them all under demand_scale=1.1)."""
     with _user_errors(), ExitStack() as held:
-        loaded = [load_scenario(s) for s in scenarios]
+        loaded = [_with_settings(load_scenario(s), set_) for s in scenarios]
         if len(loaded) < 2:
             raise PoesimError("compare: expected at least two scenario files")
         n = reps if reps is not None else loaded[0].scenario.replications

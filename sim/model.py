@@ -121,15 +121,17 @@ class Model:
 
 
 def _window_rates_per_s(scenario: Scenario, demand: Demand) -> np.ndarray:
-    """Arrival rate in each (possibly partial) hour of the window, by clock hour and weekday."""
+    """Arrival rate in each (possibly partial) hour of the window, by clock hour and weekday, times the
+    scenario's ``demand_scale``."""
     w = scenario.window
+    scale = scenario.demand_scale
     by_day = {d: demand.rates_for_weekday(d) for d in WEEKDAYS}
     months = demand.month_factor
     rates = np.empty(math.ceil(w.duration_h))
     for k in range(len(rates)):
         t = w.start + dt.timedelta(hours=k)
         factor = months[MONTHS[t.month - 1]] if months else 1.0
-        rates[k] = by_day[WEEKDAYS[t.weekday()]][t.hour] * factor / 3600.0
+        rates[k] = by_day[WEEKDAYS[t.weekday()]][t.hour] * factor * scale / 3600.0
     return rates
 
 

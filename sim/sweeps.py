@@ -11,6 +11,7 @@ import copy
 import itertools
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -58,6 +59,20 @@ def set_field(doc: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
         raise PoesimError(f"--set {path}: {'.'.join(parts[:-1])} is not a mapping")
     node[parts[-1]] = value
     return out
+
+
+def apply_settings(loaded: LoadedScenario, settings: Sequence[tuple[str, Any]]) -> LoadedScenario:
+    """``loaded`` with each dotted field path set to its value and validated again; its name gains the
+    settings (e.g. ``baseline [demand_scale=1.1]``), its file and ``extends`` chain stay. No settings: as it is."""
+    if not settings:
+        return loaded
+    doc = loaded.resolved
+    for path, value in settings:
+        doc = set_field(doc, path, value)
+    label = ", ".join(f"{p}={v}" for p, v in settings)
+    doc = {**doc, "name": f"{loaded.scenario.name} [{label}]"}
+    changed = scenario_from_dict(doc, name=f"{loaded.path} [{label}]")
+    return replace(changed, path=loaded.path, chain=loaded.chain)
 
 
 def run_sweep(

@@ -643,6 +643,11 @@ class Scenario(_Strict):
     streams: Annotated[dict[Name, Stream], Field(min_length=1, max_length=MAX_NAMED)] = Field(
         description=f"traveller streams by name (1 to {MAX_NAMED}); their peak hourly rates add up to at most "
                     f"{MAX_SCENARIO_RATE_PER_H:g}")
+    demand_scale: float = Field(
+        default=1.0, gt=0, le=MAX_FACTOR,
+        description="multiplies every stream's arrival rate in every hour (e.g. 1.1 for 10 % more demand); above 0, "
+                    f"at most {MAX_FACTOR:g}; the scaled busiest hour of a stream may see at most "
+                    f"{MAX_RATE_PER_H:g} arrivals")
     lane_groups: Annotated[dict[Name, LaneGroup], Field(min_length=1, max_length=MAX_NAMED)]
     lane_pools: Annotated[dict[Name, Annotated[int, Field(gt=0, le=MAX_LANES)]], Field(max_length=MAX_NAMED)] = Field(
         default_factory=dict,
@@ -732,7 +737,12 @@ class Scenario(_Strict):
                     f"streams.{name}.referral_p: travellers are referred to secondary but no secondary "
                     f"facility serves mode {s.mode!r}; expected one under secondary:"
                 )
-        total = sum(s.demand.peak_rate_per_h() for s in self.streams.values())
+        for name, s in self.streams.items():
+            peak = s.demand.peak_rate_per_h() * self.demand_scale
+            if self.demand_scale != 1.0 and peak > MAX_RATE_PER_H:
+                problems.append(f"demand_scale: with it the busiest hour of streams.{name} sees {peak:.0f} arrivals, "
+                                f"expected at most {MAX_RATE_PER_H:g} per hour")
+        total = self.demand_scale * sum(s.demand.peak_rate_per_h() for s in self.streams.values())
         if total > MAX_SCENARIO_RATE_PER_H:
             problems.append(f"streams: their peak hourly rates add up to {total:.0f} arrivals per hour, expected at "
                             f"most {MAX_SCENARIO_RATE_PER_H:g} (more than any port of entry sees)")
