@@ -412,9 +412,19 @@ def validate(scenarios: list[Path] = typer.Argument(..., help="Scenario files to
 
 
 @app.command()
-def schema() -> None:
-    """Print the scenario format as JSON Schema."""
-    typer.echo(json.dumps(json_schema(), indent=2))
+def schema(
+    markdown: bool = typer.Option(
+        False, "--markdown/--json",
+        help="A readable reference (a Markdown table per section: field, type, default, bounds, description) "
+             "instead of JSON Schema."),
+) -> None:
+    """Print the scenario format as JSON Schema, or as a readable reference with --markdown."""
+    if markdown:
+        from sim.scenario.reference import schema_markdown
+
+        typer.echo(schema_markdown())
+    else:
+        typer.echo(json.dumps(json_schema(), indent=2))
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from sim import reports
 from sim.cli import app
 from tests.builders import single_queue
+from tests.scenario.test_descriptions import schema_models
 
 cli = CliRunner()
 
@@ -116,3 +117,16 @@ def test_options_beyond_what_a_run_can_be_are_clean_errors(tmp_path):
                            (["--precision", "5%", "--max-reps", "100000"], "replications: expected 1 to 10000")]:
         res = cli.invoke(app, ["run", str(scen), "--out", str(tmp_path / "out"), "--no-plots", *args])
         assert res.exit_code == 2 and expected in res.output and "Traceback" not in res.output, (args, res.output)
+
+
+def test_schema_markdown_is_a_table_per_section_naming_every_field():
+    text = cli.invoke(app, ["schema", "--markdown"]).output
+    sections = {block.split("\n", 1)[0]: block for block in text.split("\n## ")[1:]}
+    for model, fields in schema_models().items():
+        assert model in sections, model
+        assert "| field | type | default | bounds | description |" in sections[model]
+        for name, info in fields.items():
+            row = next((line for line in sections[model].splitlines() if line.startswith(f"| `{name}` |")), None)
+            assert row is not None, (model, name)
+            assert " ".join(info.description.split()) in row.replace("\\|", "|"), (model, name)
+    assert "| `demand_scale` | number | `1.0` | > 0; ≤ 10 |" in sections["Scenario"]

@@ -100,21 +100,21 @@ class _Strict(BaseModel):
 class Exponential(_Strict):
     """Memoryless service: the M in M/M/c."""
 
-    dist: Literal["exponential"]
+    dist: Literal["exponential"] = Field(description="exponential: memoryless service times (the M in M/M/c)")
     mean_s: MeanServiceS
 
 
 class Deterministic(_Strict):
     """Every service takes exactly ``mean_s``: the D in M/D/1."""
 
-    dist: Literal["deterministic"]
+    dist: Literal["deterministic"] = Field(description="deterministic: every service takes exactly mean_s")
     mean_s: MeanServiceS
 
 
 class LogNormal(_Strict):
     """Right-skewed service time given by its mean and coefficient of variation."""
 
-    dist: Literal["lognormal"]
+    dist: Literal["lognormal"] = Field(description="lognormal: right-skewed service times given by mean_s and cv")
     mean_s: MeanServiceS
     cv: Cv
 
@@ -122,7 +122,8 @@ class LogNormal(_Strict):
 class Gamma(_Strict):
     """Gamma (Erlang when 1/cv² is an integer) service time by mean and coefficient of variation."""
 
-    dist: Literal["gamma"]
+    dist: Literal["gamma"] = Field(
+        description="gamma: service times given by mean_s and cv (Erlang when 1/cv² is a whole number)")
     mean_s: MeanServiceS
     cv: Cv
 
@@ -130,7 +131,7 @@ class Gamma(_Strict):
 class Empirical(_Strict):
     """Resample observed service times (inverse of the empirical CDF)."""
 
-    dist: Literal["empirical"]
+    dist: Literal["empirical"] = Field(description="empirical: resample the observed values_s")
     values_s: Annotated[
         list[Annotated[float, Field(ge=0.0, le=MAX_SERVICE_VALUE_S)]],
         Field(min_length=1, max_length=MAX_EMPIRICAL_VALUES,
@@ -199,7 +200,10 @@ class Demand(DayDemand):
 
     weekday_factor: dict[Weekday, Factor] | None = Field(
         default=None, description=f"a factor for each of the seven days, between 0 and {MAX_FACTOR:g}")
-    by_weekday: dict[Weekday, DayDemand] | None = None
+    by_weekday: dict[Weekday, DayDemand] | None = Field(
+        default=None,
+        description="some weekdays' own day (mon..sun -> rate_per_h, or daily_volume with profile), used on those "
+                    "days instead of the base day and not scaled by weekday_factor (month_factor still applies)")
     month_factor: dict[Month, Factor] | None = Field(
         default=None, description=f"a factor for each of the twelve months, between 0 and {MAX_FACTOR:g}; "
                                   f"with the weekday factor no hour may exceed {MAX_RATE_PER_H:g} arrivals")
@@ -239,14 +243,17 @@ class ShortestExpectedWait(_Strict):
     wait (line ahead × mean service time ÷ open booths, zero if a booth is free) plus their own
     mean service time there; ties go to the group listed first."""
 
-    rule: Literal["shortest_expected_wait"]
+    rule: Literal["shortest_expected_wait"] = Field(
+        description="shortest_expected_wait: join the eligible lane group expected to clear primary soonest")
 
 
 class FixedShares(_Strict):
     """Split travellers among groups in fixed proportions (keys are lane-group names)."""
 
-    rule: Literal["fixed_shares"]
-    shares: Annotated[dict[Name, Probability], Field(max_length=MAX_NAMED)]
+    rule: Literal["fixed_shares"] = Field(description="fixed_shares: split travellers in fixed proportions")
+    shares: Annotated[dict[Name, Probability], Field(max_length=MAX_NAMED)] = Field(
+        description="lane-group name -> share of this stream's travellers (each 0 to 1, summing to 1); every group "
+                    "named must accept the stream's mode and programs")
 
     @field_validator("shares")
     @classmethod
@@ -268,7 +275,8 @@ class PostedWaitLogit(_Strict):
     (``lane_by: line_seen``) the logit chooses the port, each port worth its best lane group for
     the driver, and the lane group at the port is chosen from the lines in sight."""
 
-    rule: Literal["posted_wait_logit"]
+    rule: Literal["posted_wait_logit"] = Field(
+        description="posted_wait_logit: drivers choose by a logit on posted waits, tolls, access times and biases")
     wait_utils_per_min: float = Field(
         default=-0.0625, lt=0, ge=-MAX_UTILS_PER_MIN,
         description="utility of one minute of posted wait (SANDAG SR11_OME_IG port_of_entry_choice.R: "
@@ -314,12 +322,26 @@ LaneChoice = Annotated[ShortestExpectedWait | FixedShares | PostedWaitLogit, Fie
 class Stream(_Strict):
     """One kind of traveller: a mode, its trusted-traveller program(s) and its demand."""
 
-    mode: Mode
-    program: Program | None = None
-    program_shares: dict[Program, Probability] | None = None
-    demand: Demand
-    referral_p: Probability = 0.0
-    lane_choice: LaneChoice = ShortestExpectedWait(rule="shortest_expected_wait")
+    mode: Mode = Field(description="vehicle (passenger vehicles), truck or pedestrian; travellers use lane groups "
+                                   "and secondary facilities of this mode only")
+    program: Program | None = Field(
+        default=None,
+        description="the one program every traveller of the stream holds (general, sentri, ready or fast); "
+                    "give this or program_shares")
+    program_shares: dict[Program, Probability] | None = Field(
+        default=None,
+        description="program -> share of the stream's travellers holding it (each 0 to 1, summing to 1); "
+                    "give this or program")
+    demand: Demand = Field(description="arrivals by hour of day (a non-homogeneous Poisson process), with weekday "
+                                       "and month factors; multiplied by the scenario's demand_scale")
+    referral_p: Probability = Field(
+        default=0.0,
+        description="probability that a traveller is referred from primary to the mode's secondary inspection "
+                    "(0 to 1; above 0 needs a secondary facility for the mode)")
+    lane_choice: LaneChoice = Field(
+        default=ShortestExpectedWait(rule="shortest_expected_wait"),
+        description="how an arriving traveller picks among the lane groups open to their program, chosen by its "
+                    "rule: shortest_expected_wait (default), fixed_shares or posted_wait_logit")
 
     @model_validator(mode="after")
     def _one_program_form(self) -> Stream:
@@ -395,10 +417,9 @@ def _parse_lanes_open(value: Any) -> tuple[tuple[int, int], ...]:
     return _parse_steps(value, "lanes", LANES_OPEN_HELP, MAX_LANES)
 
 
-def _steps_json_schema(key: str, help_text: str, most: int) -> dict[str, Any]:
+def _steps_json_schema(key: str, most: int) -> dict[str, Any]:
     count = {"type": "integer", "minimum": 0, "maximum": most}
     return {
-        "description": help_text,
         "anyOf": [
             count,
             {"type": "array", "items": count, "minItems": 24, "maxItems": 24},
@@ -418,9 +439,9 @@ def _steps_json_schema(key: str, help_text: str, most: int) -> dict[str, Any]:
     }
 
 
-LanesOpen = Annotated[Any, Field(json_schema_extra=_steps_json_schema("lanes", LANES_OPEN_HELP, MAX_LANES))]
+LanesOpen = Annotated[Any, Field(json_schema_extra=_steps_json_schema("lanes", MAX_LANES))]
 OfficersOnDuty = Annotated[
-    Any, Field(json_schema_extra=_steps_json_schema("officers", OFFICERS_HELP, MAX_OFFICERS))]
+    Any, Field(json_schema_extra=_steps_json_schema("officers", MAX_OFFICERS))]
 
 
 class Roster(_Strict):
@@ -429,7 +450,9 @@ class Roster(_Strict):
     the groups' lane policies together never open more booths than officers on duty. When the
     roster falls (a shift ends), the lanes whose lines are shortest for their target close first."""
 
-    officers: OfficersOnDuty
+    officers: OfficersOnDuty = Field(
+        description=f"officers on primary duty, repeated every day: one number (0 to {MAX_OFFICERS}), 24 numbers "
+                    "(one per clock hour) or steps like {at: '05:00', officers: 12} starting at '00:00'")
     keep_staffed: bool = Field(
         default=False,
         description="True: officers on duty never stand idle while a lane of their groups is free and has a line: a "
@@ -441,7 +464,8 @@ class Roster(_Strict):
                     "booths that were open. False: SANDAG's bands alone (open above the upper target, close below the "
                     "lower one), so officers on duty may stand idle",
     )
-    description: Annotated[str, Field(max_length=MAX_TEXT_CHARS)] = ""
+    description: Annotated[str, Field(max_length=MAX_TEXT_CHARS)] = Field(
+        default="", description=f"free text: where the roster comes from (at most {MAX_TEXT_CHARS} characters)")
 
     @field_validator("officers", mode="before")
     @classmethod
@@ -502,15 +526,27 @@ class LaneGroup(_Strict):
     or ``per_lane`` (each lane has its own line; arrivals join the shortest).
     """
 
-    mode: Mode
-    programs: Annotated[list[Program], Field(min_length=1, max_length=4)]
+    mode: Mode = Field(description="vehicle, truck or pedestrian: the travellers this group serves")
+    programs: Annotated[list[Program], Field(min_length=1, max_length=4)] = Field(
+        description="programs whose travellers may use the group (1 to 4 of general, sentri, ready, fast; each once)")
     lanes: int = Field(gt=0, le=MAX_LANES, description=f"physical lanes (1 to {MAX_LANES})")
     booths_per_lane: int = Field(
         default=1, gt=0, le=MAX_BOOTHS_PER_LANE, description=f"stacked booths per lane (1 to {MAX_BOOTHS_PER_LANE})")
-    discipline: Literal["shared", "per_lane"] = "shared"
-    lanes_open: LanesOpen = None
-    policy: LanePolicy | None = None
-    service: dict[Program, ServiceTime]
+    discipline: Literal["shared", "per_lane"] = Field(
+        default="shared",
+        description="shared: one first-come-first-served line feeds every open lane; per_lane: each lane has its own "
+                    "line and arrivals join the lane with the fewest travellers")
+    lanes_open: LanesOpen = Field(
+        default=None,
+        description=f"lanes open, repeated every day: one number (0 to {MAX_LANES}), 24 numbers (one per clock "
+                    "hour) or steps like {at: '05:00', lanes: 4} starting at '00:00'; at most lanes; default: all "
+                    "lanes open; not with policy")
+    policy: LanePolicy | None = Field(
+        default=None, description="lanes follow the line instead of a schedule (officers' target waits); not with "
+                                  "lanes_open")
+    service: dict[Program, ServiceTime] = Field(
+        description="primary inspection time by program (program -> distribution, chosen by dist), one for every "
+                    "program the group accepts")
     pool: Name | None = Field(
         default=None,
         description="A lane pool (scenario-level lane_pools) whose physical lanes this group shares with other "
@@ -575,9 +611,9 @@ class LaneGroup(_Strict):
 class SecondaryFacility(_Strict):
     """Secondary inspection for one mode: ``positions`` parallel positions, one FCFS line."""
 
-    mode: Mode
+    mode: Mode = Field(description="vehicle, truck or pedestrian: referred travellers of this mode come here")
     positions: int = Field(gt=0, le=MAX_POSITIONS, description=f"parallel positions (1 to {MAX_POSITIONS})")
-    service: ServiceTime
+    service: ServiceTime = Field(description="secondary inspection time (a distribution, chosen by dist)")
 
 
 class Window(_Strict):
@@ -630,15 +666,19 @@ class Window(_Strict):
 class Scenario(_Strict):
     """A port, its traffic and how long to simulate it."""
 
-    name: Annotated[str, Field(max_length=MAX_TEXT_CHARS)]
-    description: Annotated[str, Field(max_length=MAX_TEXT_CHARS)] = ""
+    name: Annotated[str, Field(max_length=MAX_TEXT_CHARS)] = Field(
+        description=f"the scenario's name in tables, plots and comparisons (at most {MAX_TEXT_CHARS} characters)")
+    description: Annotated[str, Field(max_length=MAX_TEXT_CHARS)] = Field(
+        default="", description=f"free text: what the scenario assumes (at most {MAX_TEXT_CHARS} characters)")
     extends: Annotated[str, Field(max_length=4096)] | None = Field(
         default=None,
         description="Parent scenario file (relative to this one; a .yaml file in the same scenario tree); "
                     "this file overrides it."
     )
-    window: Window
-    replications: int = Field(default=10, gt=0, le=MAX_REPLICATIONS, description=f"1 to {MAX_REPLICATIONS}")
+    window: Window = Field(description="the simulated period: start, duration, warm-up not counted, drain")
+    replications: int = Field(
+        default=10, gt=0, le=MAX_REPLICATIONS,
+        description=f"independent replications by default (--reps overrides), 1 to {MAX_REPLICATIONS}")
     seed: int = Field(default=1, ge=0, le=MAX_SEED, description=f"root random seed, 0 to {MAX_SEED}")
     streams: Annotated[dict[Name, Stream], Field(min_length=1, max_length=MAX_NAMED)] = Field(
         description=f"traveller streams by name (1 to {MAX_NAMED}); their peak hourly rates add up to at most "
@@ -648,13 +688,17 @@ class Scenario(_Strict):
         description="multiplies every stream's arrival rate in every hour (e.g. 1.1 for 10 % more demand); above 0, "
                     f"at most {MAX_FACTOR:g}; the scaled busiest hour of a stream may see at most "
                     f"{MAX_RATE_PER_H:g} arrivals")
-    lane_groups: Annotated[dict[Name, LaneGroup], Field(min_length=1, max_length=MAX_NAMED)]
+    lane_groups: Annotated[dict[Name, LaneGroup], Field(min_length=1, max_length=MAX_NAMED)] = Field(
+        description=f"primary-inspection lane groups by name (1 to {MAX_NAMED})")
     lane_pools: Annotated[dict[Name, Annotated[int, Field(gt=0, le=MAX_LANES)]], Field(max_length=MAX_NAMED)] = Field(
         default_factory=dict,
         description="Physical lanes shared by several lane groups with a policy (name -> lanes), e.g. 13 lanes "
                     f"that officers assign to General, Ready or SENTRI as the lines require; 1 to {MAX_LANES}",
     )
-    secondary: Annotated[dict[Name, SecondaryFacility], Field(max_length=MAX_NAMED)] = Field(default_factory=dict)
+    secondary: Annotated[dict[Name, SecondaryFacility], Field(max_length=MAX_NAMED)] = Field(
+        default_factory=dict,
+        description="secondary inspection facilities by name, at most one per mode (travellers referred with "
+                    "referral_p go there)")
     staffing: Annotated[dict[Name, Roster], Field(max_length=MAX_NAMED)] = Field(
         default_factory=dict,
         description="Officers on primary duty (roster name -> officers by time of day); lane groups with a "
