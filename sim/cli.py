@@ -10,22 +10,64 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from enum import Enum
 from pathlib import Path
 
 import typer
 from tqdm import tqdm
 
-from sim import checkpoints, delay_cost_report, regression, reports, rundir, runner, sweeps
+from sim import __version__, checkpoints, delay_cost_report, regression, reports, rundir, runner, sweeps
 from sim.checkpoints import atomic_write_bytes
 from sim.errors import PoesimError
 from sim.executors import make_executor
 from sim.scenario import LoadedScenario, json_schema, load_scenario
 
+# rich_markup_mode=None: plain help, where a switch shows as --records / --no-records with no value type
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    rich_markup_mode=None,
     help="poesim: simulate land ports of entry and compare what-if scenarios.",
 )
+
+
+class Stats(str, Enum):
+    """--stats: how replications keep their statistics (runner.STATS_MODES)."""
+
+    auto = "auto"
+    exact = "exact"
+    streaming = "streaming"
+
+
+class Metric(str, Enum):
+    """--metric: the whole-window wait statistic --precision targets (statistics.WAIT_METRICS)."""
+
+    mean_wait_min = "mean_wait_min"
+    p50_wait_min = "p50_wait_min"
+    p90_wait_min = "p90_wait_min"
+    p95_wait_min = "p95_wait_min"
+    max_wait_min = "max_wait_min"
+
+
+class Per(str, Enum):
+    """--per: judge staffing targets per clock hour or per hour band (staffing_search.PER)."""
+
+    hour = "hour"
+    band = "band"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"poesim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print poesim's version and exit."),
+) -> None:
+    """poesim: simulate land ports of entry and compare what-if scenarios."""
 
 ScenarioArg = typer.Argument(..., help="Scenario YAML file.")  # the loader checks it (one clear line)
 CHECKPOINTS = "replications"  # per-replication checkpoints inside an output directory, removed when done
@@ -60,7 +102,8 @@ def _progress(total: int | None, desc: str) -> Iterator:
 DaskOpt = typer.Option(
     None, "--dask",
     help="Run on this Dask scheduler (tcp://host:port); default: $DASK_SCHEDULER_ADDRESS, else local processes.")
-WorkersOpt = typer.Option(None, "--workers", "-w", help="Local worker processes (default: all cores).")
+WorkersOpt = typer.Option(
+    None, "--workers", "-w", help="Local worker processes, 1 to 256 (default: all cores).")
 SetOpt = typer.Option(
     None, "--set", metavar="FIELD=VALUE",
     help="FIELD=VALUE: change a field of the scenario (after extends), e.g. demand_scale=1.1 or "
@@ -93,23 +136,24 @@ def run(
     seed: int | None = typer.Option(None, "--seed", "-s", help="Root random seed (default: the scenario's)."),
     out: Path | None = typer.Option(
         None, "--out", "-o", help="Output directory (default: results/<scenario file name>)."),
-    records: bool = typer.Option(False, "--records", help="Also write per-traveller records as Parquet."),
+    records: bool = typer.Option(
+        False, "--records/--no-records", help="Also write per-traveller records as Parquet."),
     workers: int | None = WorkersOpt,
     dask: str | None = DaskOpt,
     precision: str | None = typer.Option(
         None, "--precision",
         help="Add replications until the 95 % CI half-width is within this share of the value, e.g. 5%."),
-    metric: str = typer.Option(
-        "mean_wait_min", "--metric", help="Metric for --precision (whole window, all programs)."),
+    metric: Metric = typer.Option(
+        Metric.mean_wait_min, "--metric", help="Metric for --precision (whole window, all programs)."),
     lane_group: str | None = typer.Option(
         None, "--lane-group", help="Lane group for --precision (default: the busiest)."),
     max_reps: int = typer.Option(1000, "--max-reps", help="Upper limit on replications for --precision."),
     resume: bool = typer.Option(
-        False, "--resume", help="Keep the replications an interrupted run into the same --out finished."),
+        False, "--resume/--no-resume", help="Keep the replications an interrupted run into the same --out finished."),
     replication: int | None = typer.Option(
         None, "--replication", help="Run only this replication number (to replay one that failed)."),
-    stats: str = typer.Option(
-        "auto", "--stats",
+    stats: Stats = typer.Option(
+        Stats.auto, "--stats",
         help="exact (keeps every traveller), streaming (bounded memory, percentiles ±1 %), "
              "or auto (streaming beyond a week)."),
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG plots."),
@@ -130,13 +174,13 @@ def run(
                     raise PoesimError("--records cannot be combined with --precision")
                 with _progress(None, loaded.scenario.name) as tick:
                     result = runner.run_to_precision(
-                        loaded, _percent(precision), metric, lane_group, max_replications=max_reps, seed=seed,
+                        loaded, _percent(precision), metric.value, lane_group, max_replications=max_reps, seed=seed,
                         progress=tick, executor=ex, checkpoint_dir=ckpt_dir, resume=resume)
             else:
                 n = 1 if replication is not None else (reps if reps is not None else loaded.scenario.replications)
                 with _progress(n, loaded.scenario.name) as tick:
                     result = runner.run(loaded, n, seed, keep_records=records, progress=tick, executor=ex,
-                                        checkpoint_dir=ckpt_dir, resume=resume, stats=stats, only=replication)
+                                        checkpoint_dir=ckpt_dir, resume=resume, stats=stats.value, only=replication)
         try:
             files = reports.write_run(result, out_dir, records=records, plots=plots)
         except OSError as exc:
@@ -194,7 +238,7 @@ def compare(
 def sweep(
     scenario: Path = ScenarioArg,
     set_: list[str] = typer.Option(
-        ..., "--set",
+        ..., "--set", metavar="FIELD=VALUES",
         help="FIELD=VALUES, e.g. lane_groups.pov_general.lanes_open=4..12 or ...=0.02,0.05; repeat for a grid."),
     reps: int | None = typer.Option(
         None, "--reps", "-r", help="Replications per grid point (default: the scenario's)."),
@@ -230,8 +274,8 @@ def staff(
              "'om_pov_general: mean <= 60 min' or 'om_pov_sentri 04-23: mean <= 25 min' (STATISTIC: mean, p50, "
              "p90, p95, max; LANE_GROUP a name or a pattern such as 'om_pov_*', default every group the rosters "
              "staff; HH-HH the hours it holds in, end exclusive, default all day); repeat for several."),
-    per: str = typer.Option(
-        "hour", "--per", help="Judge targets per clock hour of arrival (hour) or per hour band (band)."),
+    per: Per = typer.Option(
+        Per.hour, "--per", help="Judge targets per clock hour of arrival (hour) or per hour band (band)."),
     roster: list[str] | None = typer.Option(
         None, "--roster", help="Roster to change (repeatable; default: the rosters staffing the targeted groups)."),
     reps: int = typer.Option(10, "--reps", "-r", help="Replications per candidate roster (common random numbers)."),
@@ -265,7 +309,7 @@ def staff(
 
     with _user_errors(), ExitStack() as held:
         loaded = load_scenario(scenario)
-        problem = staffing_search.make_problem(loaded, target, per, roster)
+        problem = staffing_search.make_problem(loaded, target, per.value, roster)
         out_dir = out or Path("results") / f"staff-{scenario.stem}"
         held.enter_context(rundir.claim(out_dir))  # writable, and this search's alone, before simulating
         with make_executor(workers, dask) as ex, tqdm(desc="staff", unit="rep", delay=1.0, disable=None,
@@ -297,10 +341,10 @@ def calibrate(
         Path("../shared/data"), "--data", help="The public data directory (see calibration/README.md)."),
     workers: int | None = WorkersOpt,
     check: bool = typer.Option(
-        False, "--check",
+        False, "--check/--no-check",
         help="Re-fit but do not write: exit 1 if the committed outputs differ from a fresh calibration."),
     replay: bool = typer.Option(
-        False, "--replay",
+        False, "--replay/--no-replay",
         help="Do not fit: check the committed record's data hashes and residuals with one run at its values "
              "(seconds)."),
 ) -> None:
@@ -331,7 +375,8 @@ def calibrate(
             typer.echo("wrote " + ", ".join(str(f) for f in files))
 
 
-baseline_app = typer.Typer(help="Regression baselines under results/baselines/.", no_args_is_help=True)
+baseline_app = typer.Typer(help="Regression baselines under results/baselines/.", no_args_is_help=True,
+                           rich_markup_mode=None)
 app.add_typer(baseline_app, name="baseline")
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 import yaml
 from typer.testing import CliRunner
 
-from sim import reports
+from sim import __version__, reports, runner
 from sim.cli import app
 from tests.builders import single_queue
 from tests.scenario.test_descriptions import schema_models
@@ -117,6 +117,36 @@ def test_options_beyond_what_a_run_can_be_are_clean_errors(tmp_path):
                            (["--precision", "5%", "--max-reps", "100000"], "replications: expected 1 to 10000")]:
         res = cli.invoke(app, ["run", str(scen), "--out", str(tmp_path / "out"), "--no-plots", *args])
         assert res.exit_code == 2 and expected in res.output and "Traceback" not in res.output, (args, res.output)
+
+
+def test_help_shows_switches_as_switches_and_lists_every_choice():
+    run_help = cli.invoke(app, ["run", "--help"], terminal_width=200).output
+    assert "<bool>" not in run_help
+    assert "--records / --no-records" in run_help and "--resume / --no-resume" in run_help
+    assert "<auto|exact|streaming>" in run_help
+    assert "<mean_wait_min|p50_wait_min|p90_wait_min|p95_wait_min|max_wait_min>" in run_help
+    assert "<hour|band>" in cli.invoke(app, ["staff", "--help"], terminal_width=200).output
+    assert "--markdown / --json" in cli.invoke(app, ["schema", "--help"], terminal_width=200).output
+
+
+def test_the_choices_in_help_are_the_ones_the_code_accepts():
+    from sim import staffing_search, statistics
+    from sim.cli import Metric, Per, Stats
+
+    assert {s.value for s in Stats} == set(runner.STATS_MODES)
+    assert [m.value for m in Metric] == list(statistics.WAIT_METRICS)
+    assert [p.value for p in Per] == list(staffing_search.PER)
+
+
+def test_a_value_outside_the_choices_is_a_clean_error(tmp_path):
+    res = cli.invoke(app, ["run", str(scenario_file(tmp_path)), "--stats", "fast"])
+    assert res.exit_code == 2 and "'fast' is not one of 'auto', 'exact', 'streaming'" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_version_prints_the_package_version():
+    res = cli.invoke(app, ["--version"])
+    assert res.exit_code == 0 and res.output.strip() == f"poesim {__version__}"
 
 
 def test_schema_markdown_is_a_table_per_section_naming_every_field():
