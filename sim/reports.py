@@ -47,6 +47,18 @@ def _ci(mean: float, lo: float, hi: float) -> str:
     return f"{mean:6.1f} ±{(hi - lo) / 2:5.1f}"
 
 
+AT_LEAST = "≥"  # marks a wait that is only a lower bound: travellers still in line when the run stopped
+AT_LEAST_NOTE = (f"{AT_LEAST} = at least: travellers still in line when the run ended count with their wait so far, "
+                 "so these waits understate theirs (see the warning below)")
+
+
+def _wait(value: float, unserved: bool) -> str:
+    """A wait in minutes; with travellers never served, marked as the lower bound it is."""
+    if np.isnan(value):
+        return "—"
+    return f"{AT_LEAST}{value:.1f}" if unserved else f"{value:.1f}"
+
+
 def summary_table(result: RunResult) -> str:
     """Whole-window waits per lane group and program: mean ±95 % CI half-width and percentiles."""
     s = result.summary
@@ -54,22 +66,26 @@ def summary_table(result: RunResult) -> str:
     unserved = bool(s["n_unserved"].fillna(0).gt(0).any())  # a column only when someone was never served
     rows = []
     for _, r in s.iterrows():
+        short = bool(r["n_unserved"] > 0)  # waits so far of travellers never served: lower bounds, no CI
+        everyone = short and r["n_unserved"] >= r["n"]
         rows.append(
             {
                 "mode": r["mode"],
                 "lane group": r["lane_group"],
                 "program": r["program"],
                 "travellers/rep": f"{r['n']:.0f}",
-                **({"unserved/rep": f"{r['n_unserved']:.0f}"} if unserved else {}),
-                "mean wait (min)": _ci(r["mean_wait_min"], r["mean_wait_min_lo"], r["mean_wait_min_hi"]),
-                "p50": f"{r['p50_wait_min']:.1f}",
-                "p90": f"{r['p90_wait_min']:.1f}",
-                "p95": f"{r['p95_wait_min']:.1f}",
-                "max": f"{r['max_wait_min']:.1f}",
+                **({"unserved/rep": "all" if everyone else f"{r['n_unserved']:.0f}"} if unserved else {}),
+                "mean wait (min)": (_wait(r["mean_wait_min"], True) if short
+                                    else _ci(r["mean_wait_min"], r["mean_wait_min_lo"], r["mean_wait_min_hi"])),
+                "p50": _wait(r["p50_wait_min"], short),
+                "p90": _wait(r["p90_wait_min"], short),
+                "p95": _wait(r["p95_wait_min"], short),
+                "max": _wait(r["max_wait_min"], short),
             }
         )
     head = f"{result.name}: {result.replications} replications, seed {result.seed} (± = 95 % CI half-width)"
-    return head + "\n" + pd.DataFrame(rows).to_string(index=False)
+    foot = "\n" + AT_LEAST_NOTE if unserved else ""
+    return head + "\n" + pd.DataFrame(rows).to_string(index=False) + foot
 
 
 def comparison_table(cmp: Comparison, program: str = ALL, detail: bool = False) -> str:
@@ -99,9 +115,12 @@ def comparison_table(cmp: Comparison, program: str = ALL, detail: bool = False) 
             blocks.append(f"{head}\nB gives exactly the waits of A in every replication: "
                           "nothing it changes reaches a traveller.")
             continue
-        whole = _comparison_rows(ds[ds["hour"] == ALL], metrics, with_hours=False)
-        banded = _comparison_rows(ds[ds["hour"] != ALL], metrics if detail else ("mean",), with_hours=True)
-        blocks.append(f"{head}\n\nWhole day\n{whole}\n\nBy hour band\n{banded}\n\n{crn_gain(ds)}")
+        short = (_unserved_cells(cmp.baseline, program), _unserved_cells(_run_named(cmp, scen), program))
+        whole = _comparison_rows(ds[ds["hour"] == ALL], metrics, with_hours=False, short=short)
+        banded = _comparison_rows(ds[ds["hour"] != ALL], metrics if detail else ("mean",), with_hours=True,
+                                  short=short)
+        note = f"\n{AT_LEAST_NOTE}" if any(AT_LEAST in t for t in (whole, banded)) else ""
+        blocks.append(f"{head}\n\nWhole day\n{whole}\n\nBy hour band\n{banded}{note}\n\n{crn_gain(ds)}")
     return "\n\n".join(blocks)
 
 
@@ -219,7 +238,21 @@ def crn_gain(d: pd.DataFrame, metric: str = "mean_wait_min") -> str:
             "the replications for the same precision.")
 
 
-def _comparison_rows(d: pd.DataFrame, metrics: tuple[str, ...], with_hours: bool) -> str:
+def _run_named(cmp: Comparison, name: str) -> RunResult | None:
+    return next((r for r in cmp.runs[1:] if r.name == name), None)
+
+
+def _unserved_cells(result: RunResult | None, program: str) -> set[tuple[str, str, str]]:
+    """(mode, lane group, hour band or 'all') cells of ``program`` where some travellers were never served."""
+    if result is None:
+        return set()
+    b = result.by_band
+    b = b[(b["program"] == program) & b["n_unserved"].gt(0)]
+    return set(zip(b["mode"], b["lane_group"], b["hour"], strict=True))
+
+
+def _comparison_rows(d: pd.DataFrame, metrics: tuple[str, ...], with_hours: bool,
+                     short: tuple[set, set] = (set(), set())) -> str:
     groups_per_mode = d[d["lane_group"] != ALL].groupby("mode")["lane_group"].nunique()
     d = d[(d["lane_group"] != ALL) | d["mode"].map(groups_per_mode).gt(1)]  # "all" repeats a lone group
     unserved = "n_unserved_a" in d and bool((d[["n_unserved_a", "n_unserved_b"]].fillna(0) > 0).any(axis=None))
@@ -230,9 +263,10 @@ def _comparison_rows(d: pd.DataFrame, metrics: tuple[str, ...], with_hours: bool
             row["hours"] = r["hour"]
         if unserved:  # waits of a side with unserved travellers are lower bounds
             row["unserved/rep A→B"] = f"{r['n_unserved_a']:.0f}→{r['n_unserved_b']:.0f}"
+        cell = (r["mode"], r["lane_group"], r["hour"])
         for m in metrics:
             col = f"{m}_wait_min"
-            row[f"{m} A→B"] = f"{r[col + '_a']:.1f}→{r[col + '_b']:.1f}"
+            row[f"{m} A→B"] = f"{_wait(r[col + '_a'], cell in short[0])}→{_wait(r[col + '_b'], cell in short[1])}"
             row[f"Δ{m} [95% CI]"] = _diff(r, col)
         rows.append(row)
     return pd.DataFrame(rows).to_string(index=False) if rows else "(no cells in common)"

@@ -89,7 +89,7 @@ def run_replication(
         queue=st.queue_table(records, totals, records.queue_peak),
         staffing=st.staffing_table(records, totals),
         ports=st.port_table(records, st.port_totals(records)),
-        quantiles=st.wait_quantiles(frame, replication),
+        quantiles=st.wait_quantiles(frame, replication, records.end_s),
         n_travellers=len(records),
         runtime_s=time.perf_counter() - t0,
         records=frame if keep_records else None,

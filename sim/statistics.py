@@ -474,13 +474,20 @@ def paired_differences(a: pd.DataFrame, b: pd.DataFrame, metrics: Iterable[str] 
 ECDF_PROBS = np.round(np.linspace(0.0, 1.0, 101), 2)
 
 
-def wait_quantiles(records_frame: pd.DataFrame, replication: int) -> pd.DataFrame:
-    """Wait quantiles (0, 0.01, …, 1) per mode × lane group, for ECDF plots with CIs."""
+def wait_quantiles(records_frame: pd.DataFrame, replication: int, end_s: float | None = None) -> pd.DataFrame:
+    """Wait quantiles (0, 0.01, …, 1) per mode × lane group, for ECDF plots with CIs.
+
+    Travellers still in line when the run stopped at ``end_s`` count with their wait so far, as in
+    ``wait_summary`` (without ``end_s`` they are left out)."""
     d = records_frame[records_frame["counted"]]
     rows = []
     for (mode, lg), g in d.groupby(["mode", "lane_group"], observed=True):
-        if len(g):
-            q = np.nanquantile(g["wait_min"].to_numpy(), ECDF_PROBS)
+        waits = g["wait_min"].to_numpy()
+        if end_s is not None:
+            waits = np.where(np.isnan(waits), (end_s - g["arrival_s"].to_numpy()) / 60.0, waits)
+        waits = waits[~np.isnan(waits)]
+        if len(waits):
+            q = np.quantile(waits, ECDF_PROBS)
             rows.append(pd.DataFrame(
                 {"replication": replication, "mode": mode, "lane_group": lg, "prob": ECDF_PROBS, "wait_min": q}))
     if not rows:

@@ -3,6 +3,9 @@ with how many travellers were never served; summary.csv and by_band.csv carry n_
 
 from __future__ import annotations
 
+import re
+import warnings
+
 import pandas as pd
 import pytest
 import yaml
@@ -83,3 +86,40 @@ def test_a_comparison_and_a_sweep_flag_the_side_whose_waits_are_lower_bounds(tmp
     whole = sweep.query("hour == 'all' and program == 'all' and lane_group == 'booths'").set_index(
         "lane_groups.booths.lanes")
     assert whole.loc[2, "n_unserved"] > 0 and whole.loc[20, "n_unserved"] == 0
+
+
+def test_waits_of_travellers_never_served_are_shown_as_lower_bounds_without_numpy_warnings(tmp_path):
+    scen = tmp_path / "one_lane.yaml"  # one booth, ten times over: every counted traveller is still in line
+    scen.write_text(yaml.safe_dump(single_queue(rate_per_h=600, lanes=1, mean_s=60, hours=6, warmup_h=1,
+                                                drain_h=0)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # e.g. numpy's "All-NaN slice encountered" would fail the run
+        res = cli.invoke(app, ["run", str(scen), "--reps", "2", "--workers", "1", "--out", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    table = res.output.split("\n\n")[0].splitlines()
+    rows = [line for line in table[2:] if line.startswith("vehicle")]
+    assert rows and all(" all " in line for line in rows)  # unserved/rep: all
+    for line in rows:
+        waits = line.split()[-5:]  # mean, p50, p90, p95, max
+        assert all(w.startswith("≥") for w in waits), line
+        assert "±" not in line  # no confidence interval around a lower bound
+    assert "≥ = at least: travellers still in line when the run ended count with their wait so far" in res.output
+    q = pd.read_csv(tmp_path / "out" / "summary.csv", dtype={"hour": str})
+    assert (q["n_unserved"] == q["n"]).all()
+
+
+def test_a_comparison_marks_the_waits_that_are_lower_bounds(tmp_path):
+    doc = single_queue(rate_per_h=600, lanes=2, mean_s=60, hours=3, warmup_h=0, drain_h=0.5)
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text(yaml.safe_dump(doc))
+    b.write_text(yaml.safe_dump({**doc, "name": "twelve lanes",
+                                 "lane_groups": {"booths": {**doc["lane_groups"]["booths"], "lanes": 12}}}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = cli.invoke(app, ["compare", str(a), str(b), "--reps", "2", "--workers", "1", "--no-plots",
+                               "--out", str(tmp_path / "cmp")])
+    assert res.exit_code == 0, res.output
+    whole = res.output.split("Whole day\n")[1].split("\n\n")[0]
+    row = next(line for line in whole.splitlines() if "booths" in line)
+    assert re.search(r"≥\d+\.\d→\d+\.\d", row), row  # A (two lanes) leaves travellers in line; B serves them all
+    assert "≥ = at least" in res.output
