@@ -301,18 +301,47 @@ def _panels(plt, n: int):
 
 
 def _finish_panels(plt, fig, axes, n: int, title: str, path: Path) -> None:
-    """Hide unused panels, put one legend below, title, save and close."""
+    """Hide unused panels, put one legend below the panels, title, save and close. The file is cut
+    to what is drawn (``bbox_inches='tight'``), so a wide legend widens the image instead of being cut."""
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    ncol = 1 if any(len(x) > 40 for x in labels) else min(4, max(1, len(labels)))
-    fig.legend(handles, labels, loc="lower center", ncol=ncol, fontsize=8, frameon=False)
+    handles: dict[str, object] = {}
+    for ax in list(axes.flat)[:n]:  # every scenario that appears in any panel, once
+        for h, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(label, h)
+    labels = list(handles)
     fig.suptitle(title)
-    legend_lines = int(np.ceil(len(labels) / ncol)) + sum(x.count("\n") for x in labels)
-    legend_in = 0.18 * legend_lines + 0.15  # inches of legend below the panels
-    fig.tight_layout(rect=(0, min(0.35, legend_in / fig.get_figheight()), 1, 0.97))
-    fig.savefig(path, dpi=110)
+    fig.tight_layout(rect=(0, 0, 1, 0.97))
+    if handles:
+        ncol = 1 if any(len(x) > 40 for x in labels) else min(4, len(labels))
+        fig.legend(list(handles.values()), labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=ncol,
+                   fontsize=8, frameon=False, handlelength=4)
+    fig.savefig(path, dpi=110, bbox_inches="tight", pad_inches=0.15)
     plt.close(fig)
+
+
+# one look per scenario (baseline first): line style, marker and width differ, so that curves lying
+# exactly on one another still show every scenario (a solid wide line under a dashed and a dotted one)
+LOOKS = (dict(ls="-", lw=3.2, marker="o", ms=4), dict(ls="--", lw=2.0, marker="s", ms=4),
+         dict(ls=":", lw=2.2, marker="^", ms=5), dict(ls="-.", lw=1.6, marker="D", ms=3),
+         dict(ls=(0, (5, 1, 1, 1, 1, 1)), lw=1.4, marker="v", ms=4))
+
+
+def _look(k: int, points: int = 24, n: int = 1) -> dict:
+    """Line style of the k-th scenario; markers staggered so that identical curves' markers do not overlap."""
+    look = dict(LOOKS[k % len(LOOKS)], zorder=3 + k)
+    if n > 1:
+        look["markevery"] = (k % 3, 3) if points > 8 else 1
+    else:
+        look.update(ls="-", lw=1.6, marker="o", ms=3)
+    return look
+
+
+def _floor_zero(ax, axis: str = "y") -> None:
+    """Start the axis a little below 0, so a curve at 0 stays visible above the axis line."""
+    lo, hi = ax.get_ylim() if axis == "y" else ax.get_xlim()
+    hi = max(hi, 1.0)
+    (ax.set_ylim if axis == "y" else ax.set_xlim)(-0.03 * hi, hi)
 
 
 def _scenario_label(k: int, name: str, n: int, width: int = 90) -> str:
@@ -353,21 +382,98 @@ def plot_wait_by_hour(results: list[RunResult], path: Path) -> None:
             if d.empty:
                 continue
             d = d.assign(h=d["hour"].astype(int)).sort_values("h")
-            # the baseline as a wide line underneath, what-ifs thin on top: identical curves stay visible
-            style = (dict(lw=4, alpha=0.55, zorder=2) if k == 0 and len(results) > 1
-                     else dict(lw=1.5, marker="o", ms=3, zorder=3))
-            line = ax.plot(d["h"] + 0.5, d["mean_wait_min"], label=_scenario_label(k, r.name, len(results)), **style)[0]
+            look = _look(k, len(d), len(results))
+            line = ax.plot(d["h"] + 0.5, d["mean_wait_min"], label=_scenario_label(k, r.name, len(results)),
+                           clip_on=False, **look)[0]
             ax.fill_between(d["h"] + 0.5, d["mean_wait_min_lo"], d["mean_wait_min_hi"], color=line.get_color(),
-                            alpha=0.15, zorder=1)
-            ax.plot(d["h"] + 0.5, d["p90_wait_min"], ls="--", color=line.get_color(), lw=1, zorder=2)
+                            alpha=0.12, zorder=1)
+            ax.plot(d["h"] + 0.5, d["p90_wait_min"], ls=look["ls"], color=line.get_color(), lw=0.9, alpha=0.6,
+                    zorder=2)
         ax.set_title(f"{lg} ({mode})" if lg != ALL else f"all {mode} lanes")
         ax.set_xlim(0, 24)
         ax.set_xticks(range(0, 25, 3))
-        ax.set_ylim(bottom=0)
+        _floor_zero(ax)
         ax.grid(alpha=0.3)
         ax.set_xlabel("hour of arrival")
         ax.set_ylabel("wait (min)")
-    _finish_panels(plt, fig, axes, n, "Mean wait by hour of arrival (band: 95 % CI of the mean; dashed: p90)", path)
+    _finish_panels(plt, fig, axes, n, "Mean wait by hour of arrival (band: 95 % CI of the mean; thin line: p90)", path)
+
+
+def plot_difference_by_hour(cmp: Comparison, path: Path, metric: str = "mean_wait_min") -> None:
+    """B − A of the mean wait by hour of arrival, one panel per lane group and one curve per what-if,
+    with the paired 95 % CI band (common random numbers) and the zero line."""
+    plt = _pyplot()
+    d = cmp.by_hour
+    d = d[(d["program"] == ALL) & (d["hour"] != ALL)]
+    keys = _panel_keys(d[["mode", "lane_group"]].itertuples(index=False))
+    n = len(keys)
+    fig, axes = _panels(plt, n)
+    whatifs = list(dict.fromkeys(d["scenario"]))
+    total = len(cmp.runs)
+    for ax, (mode, lg) in zip(axes.flat, keys, strict=False):
+        ax.axhline(0, color="black", lw=0.9, zorder=2)
+        for k, scen in enumerate(whatifs, start=1):
+            ds = d[(d["scenario"] == scen) & (d["mode"] == mode) & (d["lane_group"] == lg)]
+            if ds.empty:
+                continue
+            ds = ds.assign(h=ds["hour"].astype(int)).sort_values("h")
+            label = _scenario_label(k, scen, total) + f" − A ({cmp.baseline.name})"
+            line = ax.plot(ds["h"] + 0.5, ds[f"{metric}_diff"], label=label, clip_on=False,
+                           **_look(k, len(ds), total))[0]
+            ax.fill_between(ds["h"] + 0.5, ds[f"{metric}_diff_lo"], ds[f"{metric}_diff_hi"], color=line.get_color(),
+                            alpha=0.15, zorder=1)
+        ax.set_title(f"{lg} ({mode})" if lg != ALL else f"all {mode} lanes")
+        ax.set_xlim(0, 24)
+        ax.set_xticks(range(0, 25, 3))
+        lo, hi = ax.get_ylim()
+        pad = 0.05 * max(hi - lo, 1.0)
+        ax.set_ylim(min(lo, -pad), max(hi, pad))  # zero always inside, never on the frame
+        ax.grid(alpha=0.3)
+        ax.set_xlabel("hour of arrival")
+        ax.set_ylabel("Δ wait B − A (min)")
+    what = metric.replace("_wait_min", "")
+    _finish_panels(plt, fig, axes, n, f"Difference in {what} wait by hour of arrival, B − A (band: paired 95 % CI; "
+                                      "below 0: B shorter)", path)
+
+
+def plot_queue_by_hour_compared(results: list[RunResult], path: Path) -> None:
+    """Per lane group and hour, for every scenario: booths open (the staffing that served it) and the
+    time-average line, one column of panels per lane group."""
+    plt = _pyplot()
+    keys = _panel_keys(k for r in results
+                       for k in r.queue[r.queue["hour"] != ALL][["mode", "lane_group"]].itertuples(index=False))
+    keys = [k for k in keys if k[1] != ALL]
+    cols = min(4, max(1, len(keys)))
+    blocks = int(np.ceil(len(keys) / cols))
+    fig, axes = plt.subplots(2 * blocks, cols, figsize=(max(7, 4.2 * cols), 5.6 * blocks), squeeze=False)
+    for i, (mode, lg) in enumerate(keys):
+        top, bottom = axes[2 * (i // cols), i % cols], axes[2 * (i // cols) + 1, i % cols]
+        for k, r in enumerate(results):
+            q = r.queue
+            d = q[(q["mode"] == mode) & (q["lane_group"] == lg) & (q["hour"] != ALL)]
+            if d.empty:
+                continue
+            d = d.assign(h=d["hour"].astype(int)).sort_values("h")
+            look = _look(k, len(d), len(results))
+            line = top.plot(d["h"] + 0.5, d["booths_open"], label=_scenario_label(k, r.name, len(results)),
+                            clip_on=False, **look)[0]
+            bottom.plot(d["h"] + 0.5, d["mean_queue"], color=line.get_color(), clip_on=False, **look)
+            bottom.fill_between(d["h"] + 0.5, d["mean_queue_lo"], d["mean_queue_hi"], color=line.get_color(),
+                                alpha=0.12, zorder=1)
+        top.set_title(f"{lg} ({mode})")
+        top.set_ylabel("booths open (mean)")
+        bottom.set_ylabel("travellers in line")
+        bottom.set_xlabel("hour")
+        for ax in (top, bottom):
+            ax.set_xlim(0, 24)
+            ax.set_xticks(range(0, 25, 3))
+            _floor_zero(ax)
+            ax.grid(alpha=0.3)
+    for j in range(len(keys), blocks * cols):
+        axes[2 * (j // cols), j % cols].set_visible(False)
+        axes[2 * (j // cols) + 1, j % cols].set_visible(False)
+    _finish_panels(plt, fig, axes, axes.size, "Booths open (top) and time-average line (bottom, band: 95 % CI) "
+                                              "by hour", path)
 
 
 def plot_wait_ecdf(results: list[RunResult], path: Path) -> None:
@@ -383,14 +489,15 @@ def plot_wait_ecdf(results: list[RunResult], path: Path) -> None:
             if d.empty:
                 continue
             m = d.groupby("prob")["wait_min"].agg(["mean", "min", "max"])
-            line = ax.plot(m["mean"], m.index, label=_scenario_label(k, r.name, len(results)),
-                           **(dict(lw=4, alpha=0.55) if k == 0 and len(results) > 1 else dict(lw=1.5)))[0]
-            ax.fill_betweenx(m.index, m["min"], m["max"], color=line.get_color(), alpha=0.15)
+            look = {**_look(k, len(m), len(results)), "marker": None}
+            line = ax.plot(m["mean"], m.index, label=_scenario_label(k, r.name, len(results)), clip_on=False,
+                           **look)[0]
+            ax.fill_betweenx(m.index, m["min"], m["max"], color=line.get_color(), alpha=0.12)
         ax.set_title(f"{lg} ({mode})")
         ax.set_xlabel("wait (min)")
         ax.set_ylabel("share of travellers waiting ≤ x")
-        ax.set_ylim(0, 1)
-        ax.set_xlim(left=0)
+        ax.set_ylim(-0.02, 1.02)
+        _floor_zero(ax, "x")
         ax.grid(alpha=0.3)
     _finish_panels(plt, fig, axes, n, "Wait distribution (line: mean over replications; band: their range)", path)
 
@@ -554,6 +661,9 @@ def write_comparison(cmp: Comparison, out_dir: str | Path, plots: bool = True) -
         if plots:
             plot_wait_by_hour(cmp.runs, stage / "wait_by_hour.png")
             plot_wait_ecdf(cmp.runs, stage / "wait_ecdf.png")
+            if not cmp.by_hour.empty:
+                plot_difference_by_hour(cmp, stage / "difference_by_hour.png")
+            plot_queue_by_hour_compared(cmp.runs, stage / "queue_by_hour.png")
         files = sorted(p.name for p in stage.iterdir()) + [MANIFEST]
         doc = {
             "comparison": [manifest(r, files) for r in cmp.runs],

@@ -54,6 +54,14 @@ def test_compare_prints_paired_differences(tmp_path):
     assert "Δmean [95% CI]" in res.output and "p95 A→B" in res.output and "eight lanes" in res.output
     d = pd.read_csv(out / "comparison_by_band.csv")
     assert (d["pairs"] == 3).all()
+    names = {p.name for p in out.iterdir()}
+    assert {"difference_by_hour.png", "queue_by_hour.png", "wait_by_hour.png", "queue.csv"} <= names
+
+
+def test_scenarios_in_one_plot_differ_in_line_style_marker_and_width():
+    looks = [reports._look(k, 24, 3) for k in range(3)]
+    assert len({(lk["ls"], lk["marker"], lk["lw"]) for lk in looks}) == 3
+    assert len({lk["markevery"] for lk in looks}) == 3  # identical curves' markers fall on different hours
 
 
 def test_validate_accepts_good_files_and_explains_bad_ones(tmp_path):
