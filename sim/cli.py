@@ -1,4 +1,4 @@
-"""The `poesim` command line: run, compare, validate, schema.
+"""The `poesim` command line: run, compare, sweep, staff, report, validate, schema, ...
 
 User errors (bad scenario files, bad options) print one clear message and exit with status 2;
 no traceback. Output directories are written completely or not at all.
@@ -119,6 +119,15 @@ def _with_settings(loaded: LoadedScenario, set_: list[str] | None) -> LoadedScen
             raise PoesimError(f"--set {spec!r}: expected one value here (a grid of values is `poesim sweep`)")
         settings.append((path, values[0]))
     return sweeps.apply_settings(loaded, settings)
+ReportOpt = typer.Option(
+    False, "--report/--no-report", help="Also write report.html: the results as one self-contained page.")
+
+
+def _write_report(out_dir: Path) -> None:
+    """Write DIR/report.html after the outputs (the command holds the directory's lock)."""
+    from sim import html_report
+
+    typer.echo(f"wrote {html_report.write_report(out_dir)}")
 
 
 def _percent(text: str) -> float:
@@ -158,6 +167,7 @@ def run(
              "or auto (streaming beyond a week)."),
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG plots."),
     set_: list[str] | None = SetOpt,
+    report: bool = ReportOpt,
 ) -> None:
     """Simulate a scenario and write summary.csv, queue.csv, manifest.json and plots."""
     with _user_errors(), ExitStack() as held:
@@ -203,6 +213,8 @@ def run(
                        f"({100 * p['rel_halfwidth']:.1f} % ≤ target {100 * p['target_rel_halfwidth']:.1f} %) "
                        f"after {p['replications_needed']} replications")
         typer.echo(f"\nwrote {len(files)} files to {out_dir}/: " + ", ".join(f.name for f in files))
+        if report:
+            _write_report(out_dir)
 
 
 @app.command()
@@ -216,6 +228,7 @@ def compare(
     dask: str | None = DaskOpt,
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG plots."),
     set_: list[str] | None = SetOpt,
+    report: bool = ReportOpt,
 ) -> None:
     """Run scenarios with common random numbers; report paired differences from the first.
 
@@ -232,6 +245,8 @@ def compare(
         files = reports.write_comparison(cmp, out_dir, plots=plots)
         typer.echo(reports.comparison_text(cmp, detail=False))
         typer.echo(f"\nwrote {len(files)} files to {out_dir}/: " + ", ".join(f.name for f in files))
+        if report:
+            _write_report(out_dir)
 
 
 @app.command()
@@ -247,6 +262,7 @@ def sweep(
     workers: int | None = WorkersOpt,
     dask: str | None = DaskOpt,
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG plots."),
+    report: bool = ReportOpt,
 ) -> None:
     """Run a grid of what-ifs over a base scenario (common random numbers); one tidy table and a plot."""
     with _user_errors(), ExitStack() as held:
@@ -263,6 +279,8 @@ def sweep(
         files = reports.write_sweep(result, out_dir, plots=plots)
         typer.echo(reports.sweep_table(result))
         typer.echo(f"\nwrote {len(files)} files to {out_dir}/: " + ", ".join(f.name for f in files))
+        if report:
+            _write_report(out_dir)
 
 
 @app.command()
@@ -301,6 +319,7 @@ def staff(
         help="Write the roster found as an extends: what-if here (default: OUT/<scenario>_staffed.yaml)."),
     workers: int | None = WorkersOpt,
     dask: str | None = DaskOpt,
+    report: bool = ReportOpt,
 ) -> None:
     """Find the fewest officer-hours by hour that meet wait targets; write the roster as a what-if.
 
@@ -326,12 +345,29 @@ def staff(
         files = staffing_report.write_staffing(result, out_dir, whatif, argv=sys.argv)
         typer.echo(staffing_report.report_text(result))
         typer.echo(f"\nwrote {len(files)} files: " + ", ".join(str(f) for f in files))
+        if report:
+            _write_report(out_dir)
         problem_text = staffing_report.whatif_problem(staffing_report.whatif_path(result, out_dir, whatif))
         if problem_text:
             typer.echo(f"note: the what-if does not load where it is ({problem_text}); write it into the scenario "
                        "library with --whatif scenarios/<dir>/<name>.yaml", err=True)
         if not result.met:
             raise typer.Exit(1)
+
+
+@app.command()
+def report(
+    result_dir: Path = typer.Argument(..., help="Output directory of run, compare, sweep or staff."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write the page here (default: DIR/report.html)."),
+) -> None:
+    """Write the results in DIR as one self-contained HTML page (opens offline, prints)."""
+    from sim import html_report
+
+    with _user_errors(), ExitStack() as held:
+        html_report.open_result(result_dir)  # a clear message if DIR is not a result directory
+        if out is None or out.resolve().parent == result_dir.resolve():
+            held.enter_context(rundir.claim(result_dir))  # not while a run writes into DIR
+        typer.echo(f"wrote {html_report.write_report(result_dir, out)}")
 
 
 @app.command()

@@ -33,6 +33,35 @@ class ReplicationOutput:
     ports: pd.DataFrame | None = None  # travellers and delay by stream, port (or gave up) and hour
 
 
+def overloaded_hours(queue: pd.DataFrame, margin: float = 0.05, min_run_h: int = 3) -> pd.DataFrame:
+    """Stretches of at least ``min_run_h`` clock hours in which a mode's arrivals exceed what
+    its open booths served by more than ``margin`` while the booths were busy (utilisation
+    ≥ 0.95): waits there grow with the run length. Columns: mode, hours, arrivals and
+    throughput per hour over the stretch, excess %. ``queue`` is a run's queue table (queue.csv)."""
+    q = queue
+    if q.empty or "arrivals_per_h" not in q:
+        return pd.DataFrame(columns=["mode", "hours", "arrivals_per_h", "throughput_per_h", "excess_pct"])
+    q = q[(q["lane_group"] != st.ALL) & (q["hour"] != st.ALL)]
+    rows = []
+    for mode, d in q.groupby("mode", sort=False):
+        busy = d.assign(busy=d["utilisation"].fillna(0) * d["booths_open"])
+        h = busy.groupby("hour").agg(arr=("arrivals_per_h", "sum"), thr=("throughput_per_h", "sum"),
+                                     busy=("busy", "sum"), booths=("booths_open", "sum")).sort_index()
+        over = (h["arr"] > (1 + margin) * h["thr"]) & (h["busy"] >= 0.95 * h["booths"]) & (h["booths"] > 0)
+        run: list[str] = []
+        for hour, flag in list(over.items()) + [("", False)]:
+            if flag:
+                run.append(hour)
+                continue
+            if len(run) >= min_run_h:
+                a, t = h.loc[run, "arr"].sum(), h.loc[run, "thr"].sum()
+                rows.append({"mode": mode, "hours": f"{run[0]}-{int(run[-1]) + 1:02d}",
+                             "arrivals_per_h": a / len(run), "throughput_per_h": t / len(run),
+                             "excess_pct": 100.0 * (a / t - 1) if t > 0 else float("inf")})
+            run = []
+    return pd.DataFrame(rows, columns=["mode", "hours", "arrivals_per_h", "throughput_per_h", "excess_pct"])
+
+
 @dataclass
 class RunResult:
     """The outcome of running one scenario: its configuration, tables and timings."""
@@ -79,31 +108,8 @@ class RunResult:
 
     def overloaded_hours(self, margin: float = 0.05, min_run_h: int = 3) -> pd.DataFrame:
         """Stretches of at least ``min_run_h`` clock hours in which a mode's arrivals exceed what
-        its open booths served by more than ``margin`` while the booths were busy (utilisation
-        ≥ 0.95): waits there grow with the run length. Columns: mode, hours, arrivals and
-        throughput per hour over the stretch, excess %."""
-        q = self.queue
-        if q.empty or "arrivals_per_h" not in q:
-            return pd.DataFrame(columns=["mode", "hours", "arrivals_per_h", "throughput_per_h", "excess_pct"])
-        q = q[(q["lane_group"] != st.ALL) & (q["hour"] != st.ALL)]
-        rows = []
-        for mode, d in q.groupby("mode", sort=False):
-            busy = d.assign(busy=d["utilisation"].fillna(0) * d["booths_open"])
-            h = busy.groupby("hour").agg(arr=("arrivals_per_h", "sum"), thr=("throughput_per_h", "sum"),
-                                         busy=("busy", "sum"), booths=("booths_open", "sum")).sort_index()
-            over = (h["arr"] > (1 + margin) * h["thr"]) & (h["busy"] >= 0.95 * h["booths"]) & (h["booths"] > 0)
-            run: list[str] = []
-            for hour, flag in list(over.items()) + [("", False)]:
-                if flag:
-                    run.append(hour)
-                    continue
-                if len(run) >= min_run_h:
-                    a, t = h.loc[run, "arr"].sum(), h.loc[run, "thr"].sum()
-                    rows.append({"mode": mode, "hours": f"{run[0]}-{int(run[-1]) + 1:02d}",
-                                 "arrivals_per_h": a / len(run), "throughput_per_h": t / len(run),
-                                 "excess_pct": 100.0 * (a / t - 1) if t > 0 else float("inf")})
-                run = []
-        return pd.DataFrame(rows, columns=["mode", "hours", "arrivals_per_h", "throughput_per_h", "excess_pct"])
+        its open booths served (see ``overloaded_hours``)."""
+        return overloaded_hours(self.queue, margin, min_run_h)
 
     def records(self) -> pd.DataFrame:
         """Per-traveller records of all replications (only if the run kept them)."""
