@@ -7,7 +7,7 @@
 * an exclusive lock on ``out_dir/.poesim.lock`` (the ``filelock`` library: ``flock`` on Unix,
   ``msvcrt`` locking on Windows) keeps two runs out of one directory: the second stops at once
   naming the first one's process; the operating system releases the lock when its holder dies, so
-  a killed run never leaves the directory locked (the empty lock file may stay; it is harmless);
+  a killed run never leaves the directory locked (its lock file may stay; it is harmless);
 * staging directories (``.staging-*``) left by a run that was killed while writing are removed:
   they are poesim's, and with the lock held no other run can be using them.
 """
@@ -97,4 +97,8 @@ def claim(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
         remove_stale_staging(out)
         yield out
     finally:
+        try:  # removed while still held, so no other run holds it; filelock retries a peer's unlinked file
+            (out / LOCK).unlink(missing_ok=True)
+        except OSError:
+            pass
         lock.release()

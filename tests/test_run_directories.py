@@ -146,7 +146,8 @@ def test_two_runs_cannot_write_into_one_directory(tmp_path):
         assert res.exit_code == 2
         assert f"--out {out}: another poesim run (process {os.getpid()}) is writing here" in res.output
         assert not (out / "replications").exists()
-    assert run(scen, out).exit_code == 0  # released
+    assert not (out / rundir.LOCK).exists()  # released and removed
+    assert run(scen, out).exit_code == 0
 
 
 def test_a_killed_lock_holder_does_not_lock_the_directory(tmp_path):
@@ -185,9 +186,8 @@ def test_stale_outputs_and_staging_directories_of_earlier_runs_are_cleared(tmp_p
     assert res.exit_code == 0, res.output
     names = {p.name for p in out.iterdir()}
     assert not {"wait_by_hour.png", "wait_ecdf.png", "queue_by_hour.png", "records.parquet"} & names
-    assert {"summary.csv", "manifest.json", "notes.md"} <= names
-    assert not any(n.startswith(".") for n in names - {rundir.LOCK})  # no staging left; the lock file may stay
-    assert set(json.loads((out / "manifest.json").read_text())["files"]) == names - {"notes.md", rundir.LOCK}
+    assert {"summary.csv", "manifest.json", "notes.md"} <= names and not any(n.startswith(".") for n in names)
+    assert set(json.loads((out / "manifest.json").read_text())["files"]) == names - {"notes.md"}
 
 
 @pytest.mark.parametrize("place", ["a file", "under a file", "/proc", "full"])
