@@ -164,7 +164,7 @@ def run(
     stats: Stats = typer.Option(
         Stats.auto, "--stats",
         help="exact (keeps every traveller), streaming (bounded memory, percentiles ±1 %), "
-             "or auto (streaming beyond a week)."),
+             "or auto (streaming beyond a week or 2 million arrivals)."),
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG plots."),
     set_: list[str] | None = SetOpt,
     report: bool = ReportOpt,

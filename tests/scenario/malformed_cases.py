@@ -111,6 +111,8 @@ NUMERIC_FIELDS: list[tuple[str, list[str]]] = [
     ("secondary.pov_secondary.positions", ["inf", "huge", "negative", "quoted", "bool"]),
     ("secondary.truck_secondary.service.mean_s", ["inf", "huge", "negative"]),
     ("posting_interval_min", ["inf", "huge", "negative", "quoted"]),
+    ("demand_scale", ["inf", "nan", "huge", "negative", "quoted", "bool"]),
+    ("window.max_in_line", ["inf", "huge", "negative", "quoted", "bool"]),
 ]
 
 # schedule errors name the schedule, not the hour in it
