@@ -779,16 +779,84 @@ def generic_table(d: pd.DataFrame, max_rows: int = 60) -> str:
     return _table(head, rows, cls="num generic") + more
 
 
-def _delay_cost(rd: ResultDir) -> str:
+COST_METRICS: tuple[tuple[str, str, int], ...] = (  # delay_costs.csv columns: label, decimals
+    ("delay_veh_h_per_day", "vehicle-hours of delay", 0),
+    ("delay_person_h_per_day", "person-hours of delay", 0),
+    ("cost_usd_per_day", "cost of delay (2017 US$)", 0),
+    ("fuel_gal_per_day", "idling fuel (gal)", 0),
+    ("co2_kg_per_day", "CO2 (kg)", 0),
+    ("nox_g_per_day", "NOx (g)", 0),
+    ("pm25_g_per_day", "PM2.5 (g)", 1),
+)
+_COST_NOTE = ("Per counted day. Delay is time in the primary line, every minute of it idling; value of time per "
+              "person-hour (SANDAG), trucks at their operating cost per hour, idle fuel and emission rates as cited "
+              "in <code>sim/delay_cost_parameters.yaml</code> (README, <em>Cost of delay and emissions</em>).")
+
+
+def _cost_whole(d: pd.DataFrame) -> pd.DataFrame:
+    return d[(d["hour"] == ALL)] if "hour" in d else d
+
+
+def _cost_differences(d: pd.DataFrame) -> str:
+    """Per what-if: each metric A → B and B − A with its paired CI (all modes), then delay and cost by lane group."""
+    d = _cost_whole(d)
+    names = list(dict.fromkeys(d["scenario"]))
+    tags = {n: "B" if len(names) == 1 else f"B{i + 1}" for i, n in enumerate(names)}
     parts = []
-    for name, title in (("delay_cost_differences.csv", "B − A, with paired 95 % CIs"),
-                        ("delay_costs.csv", "By scenario, with 95 % CIs")):
-        d = rd.csv(name)
-        if d is None or d.empty:
+    for scen, ds in d.groupby("scenario", sort=False):
+        total = ds[(ds["mode"] == ALL) & (ds["lane_group"] == ALL)]
+        if total.empty:
             continue
-        parts.append(f"<h3>{_h(title)} <span class=\"file\">({_h(name)}; whole day where it has hours)</span></h3>"
-                     + generic_table(d))
+        r = total.iloc[0]
+        rows = [[label, f"{_num(r[m + '_a'], k)} → {_num(r[m + '_b'], k)}",
+                 _diff(r[m + "_diff"], r[m + "_diff_lo"], r[m + "_diff_hi"], k)] for m, label, k in COST_METRICS]
+        by_group = ds[(ds["mode"] != ALL) & (ds["lane_group"] != ALL)]
+        group_rows = [[_lane_label(g["mode"], g["lane_group"]),
+                       f"{_num(g['delay_veh_h_per_day_a'], 0)} → {_num(g['delay_veh_h_per_day_b'], 0)}",
+                       _diff(g["delay_veh_h_per_day_diff"], g["delay_veh_h_per_day_diff_lo"],
+                             g["delay_veh_h_per_day_diff_hi"], 0),
+                       _diff(g["cost_usd_per_day_diff"], g["cost_usd_per_day_diff_lo"],
+                             g["cost_usd_per_day_diff_hi"], 0)]
+                      for _, g in by_group.iterrows()]
+        name = f"{tags.get(scen, 'B')} = {scen}"
+        parts.append(f"<h3>{_h(name)}</h3>"
+                     + _table(["all modes, per day", "A → B", "B − A [95 % CI]"], rows, cls="num")
+                     + (_table(["lane group", "vehicle-hours A → B", "B − A [95 % CI]", "cost B − A (US$) [95 % CI]"],
+                               group_rows, cls="num") if group_rows else ""))
     return "".join(parts)
+
+
+def _cost_levels(d: pd.DataFrame) -> str:
+    """Each scenario's (or the run's) delay, cost and emissions by lane group, whole day, with 95 % CIs."""
+    d = _cost_whole(d)
+    head = ["lane group", *(label for _, label, _ in COST_METRICS)]
+    parts = []
+    for scen, ds in (d.groupby("scenario", sort=False) if "scenario" in d else [(None, d)]):
+        rows = []
+        for _, r in ds.iterrows():
+            label = "all modes" if r["mode"] == ALL else _lane_label(r["mode"], r["lane_group"])
+            flag = " (lower bound: some never served)" if bool(r.get("lower_bound", False)) else ""
+            rows.append([label + flag, *(_ci(r[m], r[m + "_lo"], r[m + "_hi"], k) for m, _, k in COST_METRICS)])
+        title = f"<h3>{_h(scen)}</h3>" if scen is not None else ""
+        parts.append(title + _table(head, rows, cls="num"))
+    return "".join(parts)
+
+
+def _delay_cost(rd: ResultDir) -> str:
+    """The delay-cost section from delay_cost_differences.csv and delay_costs.csv (any other layout of
+    those files is shown as a plain table)."""
+    parts = []
+    diff, levels = rd.csv("delay_cost_differences.csv"), rd.csv("delay_costs.csv")
+    if diff is not None and not diff.empty:
+        known = {"scenario", "mode", "lane_group", *(m + "_diff_lo" for m, _, _ in COST_METRICS)} <= set(diff)
+        body = _cost_differences(diff) if known else generic_table(diff)
+        parts.append("<h3>B − A, with paired 95 % CIs <span class=\"file\">(delay_cost_differences.csv)</span></h3>"
+                     + body)
+    if levels is not None and not levels.empty:
+        known = {"mode", "lane_group", *(m + "_lo" for m, _, _ in COST_METRICS)} <= set(levels)
+        parts.append("<h3>By scenario, with 95 % CIs <span class=\"file\">(delay_costs.csv; whole day)</span></h3>"
+                     + (_cost_levels(levels) if known else generic_table(levels)))
+    return (f"<p class=\"legend\">{_COST_NOTE}</p>" + "".join(parts)) if parts else ""
 
 
 def _files(rd: ResultDir, report: Path) -> str:
@@ -1085,6 +1153,7 @@ footer { margin-top: 40px; color: var(--muted); font-size: 0.85em; }
   h2 { break-after: avoid; page-break-after: avoid; } h3 { break-after: avoid; }
   tr, figure, .card, .warning { break-inside: avoid; page-break-inside: avoid; }
   .scroll { overflow: visible; } table { font-size: 8pt; } table.hourly { font-size: 6.5pt; }
+  table { max-width: 100%; } table.num td, th { white-space: normal; }  /* wrap rather than cut at the margin */
   pre { white-space: pre-wrap; font-size: 6.5pt; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }

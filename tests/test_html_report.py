@@ -173,19 +173,27 @@ def test_validation_status_follows_the_scenario_library(root):
 def test_extra_files_get_a_section_and_unserved_travellers_a_warning(results, tmp_path):
     out = tmp_path / "cmp"
     shutil.copytree(results["compare"], out)
-    pd.DataFrame({"mode": ["vehicle"], "lane_group": ["all"], "hour": ["all"], "metric": ["delay_cost_usd"],
-                  "mean": [-1234.5], "ci_low": [-1500.25], "ci_high": [-999.75]}).to_csv(
-        out / "delay_cost_differences.csv", index=False)
-    shutil.copy(out / "wait_ecdf.png", out / "difference_by_hour.png")
+    shutil.copy(out / "wait_ecdf.png", out / "extra_figure.png")
+    pd.DataFrame({"what": ["x"], "value": [-1234.5], "value_lo": [-1500.25], "value_hi": [-999.75]}).to_csv(
+        out / "extra_table.csv", index=False)
     s = pd.read_csv(out / "summary.csv", dtype={"hour": str})
     s.loc[s["hour"] == "all", "n_unserved"] = 7
     s.to_csv(out / "summary.csv", index=False)
     html_report.write_report(out)
     page = (out / "report.html").read_text()
-    assert "Delay cost and emissions" in page and "−1,234.50" in page and "−1,500.25" in page
-    assert 'href="delay_cost_differences.csv"' in page
-    assert "Difference B − A in mean wait by hour" in page  # the plot, in its section
+    assert "extra figure" in page and "extra_table.csv" in page and "−1,234.50" in page and "−1,500.25" in page
     assert "were still waiting when the run ended" in page
+
+
+def test_the_delay_cost_section_gives_each_total_a_to_b_with_its_paired_interval(results):
+    page = (results["compare"] / "report.html").read_text() if (results["compare"] / "report.html").exists() \
+        else html_report.write_report(results["compare"]).read_text()
+    d = pd.read_csv(results["compare"] / "delay_cost_differences.csv", dtype={"hour": str})
+    total = d[(d["hour"] == "all") & (d["mode"] == "all") & (d["lane_group"] == "all")].iloc[0]
+    assert "Delay cost and emissions" in page and 'href="delay_cost_differences.csv"' in page
+    for m, _, k in html_report.COST_METRICS:
+        assert f"{html_report._num(total[m + '_a'], k)} → {html_report._num(total[m + '_b'], k)}" in page
+        assert html_report._num(total[m + "_diff_lo"], k, sign=True) in page
 
 
 def test_report_command_errors_are_one_line(tmp_path, results):
