@@ -103,9 +103,9 @@ def saturated_lane_throughput_per_h(records, lanes: int) -> list[float]:
 @pytest.mark.parametrize(
     "c, rho, warmup_h, hours, replications, seed",
     [
-        pytest.param(1, 0.8, 15, 165, 100, 11, id="M/M/1-rho0.8"),
-        pytest.param(3, 0.7, 3, 53, 80, 12, id="M/M/3-rho0.7"),
-        pytest.param(10, 0.9, 6, 66, 50, 13, id="M/M/10-rho0.9"),
+        pytest.param(1, 0.8, 15, 165, 100, 11, id="M/M/1-rho0.8", marks=pytest.mark.long),
+        pytest.param(3, 0.7, 3, 53, 80, 12, id="M/M/3-rho0.7"),  # the default run's representative
+        pytest.param(10, 0.9, 6, 66, 50, 13, id="M/M/10-rho0.9", marks=pytest.mark.long),
     ],
 )
 def test_mmc_mean_wait_probability_of_waiting_and_tail_match_erlang_c(c, rho, warmup_h, hours, replications, seed):
@@ -136,8 +136,9 @@ def test_mmc_mean_wait_probability_of_waiting_and_tail_match_erlang_c(c, rho, wa
     "service, rho, warmup_h, hours, replications, seed",
     [
         pytest.param(deterministic(MEAN_S), 0.8, 15, 165, 60, 21, id="M/D/1-rho0.8"),
-        pytest.param(lognormal(MEAN_S, 1.2), 0.7, 15, 165, 80, 22, id="M/lognormal(cv1.2)/1-rho0.7"),
-        pytest.param(gamma(MEAN_S, 0.5), 0.85, 20, 220, 60, 23, id="M/gamma(cv0.5)/1-rho0.85"),
+        pytest.param(lognormal(MEAN_S, 1.2), 0.7, 15, 165, 80, 22, id="M/lognormal(cv1.2)/1-rho0.7",
+                     marks=pytest.mark.long),
+        pytest.param(gamma(MEAN_S, 0.5), 0.85, 20, 220, 60, 23, id="M/gamma(cv0.5)/1-rho0.85", marks=pytest.mark.long),
     ],
 )
 def test_mg1_mean_wait_matches_pollaczek_khinchine_and_probability_of_waiting_is_rho(service, rho, warmup_h, hours,
