@@ -3,7 +3,7 @@
 
 Usage (from the repository root)::
 
-    .venv/bin/python calibration/bts_volumes.py [--data ../shared/data] [--reps 2] [--out FILE]
+    .venv/bin/python -m calibration.bts_volumes [--data ../shared/data] [--reps 2] [--out FILE]
 
 Input (relative to the data directory; see its README.md):
 
@@ -41,32 +41,23 @@ import argparse
 import calendar
 import datetime as dt
 import math
-import statistics
 import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sim.calibrate import load_script
+from calibration.assumptions import PED_BTS_YEAR
+from calibration.data import DEFAULT_DATA, REPO, bts
+from calibration.data.bts import BTS, PV, PVP
+from calibration.otay_mesa_year import YEAR  # 2017, the SANDAG base year
 from sim.model import build_model
 from sim.scenario.loader import LoadedScenario, load_scenario
 
-REPO = Path(__file__).resolve().parents[1]
-HERE = Path(__file__).resolve().parent  # calibration/: scripts import their siblings by path
-
-
-_year = load_script(HERE / "otay_mesa_year.py")
-_base = load_script(HERE / "otay_mesa_baseline.py")
-
-DEFAULT_DATA = _year.DEFAULT_DATA
-BTS = _year.BTS
-BORDER = "US-Mexico Border"
-MEASURE_BY_MODE: dict[str, str] = dict(_year.MEASURE_BY_MODE)  # vehicle / truck / pedestrian
-MODE_BY_MEASURE = {m: mode for mode, m in MEASURE_BY_MODE.items()}
-PV, PVP = MEASURE_BY_MODE["vehicle"], _year.OCCUPANCY_MEASURE
-YEAR = _year.YEAR  # 2017, the SANDAG base year
-PED_BASE_YEAR = _base.BTS_YEAR  # the baselines' pedestrian day is BTS 2018 annual / 365
+BORDER = bts.BORDER
+MEASURE_BY_MODE: dict[str, str] = dict(bts.MEASURE_BY_MODE)  # vehicle / truck / pedestrian
+MODE_BY_MEASURE = bts.MODE_BY_MEASURE
+PED_BASE_YEAR = PED_BTS_YEAR  # the baselines' pedestrian day is BTS 2018 annual / 365
 YEAR_SCENARIO = REPO / "scenarios" / "otay_mesa" / "year_2017.yaml"
 WEEKDAY_SCENARIOS = {
     "Otay Mesa": REPO / "scenarios" / "otay_mesa" / "baseline.yaml",
@@ -75,7 +66,7 @@ WEEKDAY_SCENARIOS = {
 REPLICATIONS = 2
 TOLERANCE_PCT = 3.0  # the year file's annual volume should be this close to BTS
 POISSON_SD = 4.0  # simulated arrivals within this many Poisson standard deviations
-MONTH_ABBR = tuple(calendar.month_abbr[1:])
+MONTH_ABBR = bts.MONTH_ABBR
 
 
 def _rel(path: Path) -> str:
@@ -91,43 +82,9 @@ def _rel(path: Path) -> str:
 def bts_monthly_counts(
     data_dir: str | Path, port_name: str, year: int, measures: tuple[str, ...] = tuple(MEASURE_BY_MODE.values())
 ) -> pd.DataFrame:
-    """BTS monthly counts of one port and year: one row per month x measure, columns ``port``,
-    ``measure``, ``mode`` (poesim mode of the measure, None for e.g. passengers), ``year``,
-    ``month`` (1..12), ``days`` (in the month) and ``value``. Rows are filtered on ``Border`` =
-    US-Mexico Border as well. Raises ValueError on a duplicate row, a missing month or a Date
-    that is not "Mon YYYY"."""
-    path = Path(data_dir) / BTS
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: not found (is --data the shared data directory?)")
-    df = pd.read_csv(path, usecols=["Port Name", "Border", "Date", "Measure", "Value"], dtype=str)
-    df = df[(df["Port Name"] == port_name) & (df["Border"] == BORDER) & df["Measure"].isin(measures)]
-    df = df[df["Date"].str.endswith(f" {year}")]
-    mon = df["Date"].str[: -len(f" {year}")]
-    bad = sorted(set(mon) - set(MONTH_ABBR))
-    if bad:
-        raise ValueError(f"{BTS}: unexpected Date values {bad} for {port_name} {year}; expected e.g. 'May {year}'")
-    out = pd.DataFrame(
-        {
-            "port": port_name,
-            "measure": df["Measure"].to_numpy(),
-            "year": year,
-            "month": [MONTH_ABBR.index(m) + 1 for m in mon],
-            "value": df["Value"].astype(float).to_numpy(),
-        }
-    )
-    dup = out[out.duplicated(["measure", "month"], keep=False)]
-    if len(dup):
-        raise ValueError(f"{BTS}: duplicate rows {port_name} {year}: {sorted(set(zip(dup['measure'], dup['month'])))}")
-    missing = {m: [k for k in range(1, 13) if k not in set(out.loc[out["measure"] == m, "month"])] for m in measures}
-    missing = {m: v for m, v in missing.items() if v}
-    if missing:
-        raise ValueError(f"{BTS}: missing months of {port_name} {year}: {missing}")
-    out.insert(2, "mode", out["measure"].map(MODE_BY_MEASURE).astype(object).where(out["measure"].isin(MODE_BY_MEASURE), None))
-    out["days"] = [calendar.monthrange(year, m)[1] for m in out["month"]]
-    order = {m: i for i, m in enumerate(measures)}
-    return out.sort_values(["measure", "month"], key=lambda s: s.map(order) if s.name == "measure" else s).reset_index(drop=True)[
-        ["port", "measure", "mode", "year", "month", "days", "value"]
-    ]
+    """BTS monthly counts of one port and year (``calibration.data.bts.monthly_counts``): one row per
+    month x measure, columns ``port``, ``measure``, ``mode``, ``year``, ``month``, ``days``, ``value``."""
+    return bts.monthly_counts(data_dir, port_name, year, tuple(measures))
 
 
 def repaired_counts(data_dir: str | Path, port_name: str, year: int, measures: tuple[str, ...]) -> pd.DataFrame:
@@ -142,12 +99,10 @@ def repaired_counts(data_dir: str | Path, port_name: str, year: int, measures: t
     if extra:
         pv = df[df["measure"] == PV].set_index("month")["value"]
         pvp = df[df["measure"] == PVP].set_index("month")["value"]
-        occ = pvp / pv
-        median = statistics.median(occ.tolist())
-        suspect = occ[(occ / median - 1).abs() > _year.OCCUPANCY_TOLERANCE].index
-        for m in suspect:
-            at = (df["measure"] == PV) & (df["month"] == m)
-            df.loc[at, "value_used"] = pvp[m] / median
+        fixed, _, suspect = bts.repair_vehicles(pv.tolist(), pvp.tolist())
+        for k in suspect:
+            at = (df["measure"] == PV) & (df["month"] == pv.index[k])
+            df.loc[at, "value_used"] = fixed[k]
             df.loc[at, "repaired"] = True
         df = df[df["measure"] != PVP].reset_index(drop=True)
     return df

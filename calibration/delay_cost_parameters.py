@@ -3,7 +3,7 @@
 
 Usage (from the repository root)::
 
-    .venv/bin/python calibration/delay_cost_parameters.py [--data ../shared/data] [--out FILE] [--check]
+    .venv/bin/python -m calibration.delay_cost_parameters [--data ../shared/data] [--out FILE] [--check]
 
 writes ``sim/delay_cost_parameters.yaml`` (package data: the simulator reads that committed file,
 never the data directory). ``--check`` only compares the committed file with what the script
@@ -34,27 +34,22 @@ NOx and PM2.5 rates.
 from __future__ import annotations
 
 import argparse
-import csv
 import hashlib
-import statistics
 import sys
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = REPO / ".." / "shared" / "data"
+from calibration.data import DEFAULT_DATA, REPO, bts, sandag
+from calibration.data.bts import BTS, OCCUPANCY_TOLERANCE
+from calibration.data.sandag import SURVEY, VOT
+
 DEFAULT_OUT = REPO / "sim" / "delay_cost_parameters.yaml"
-VOT = "sandag_sr11_ome/vot_segmentation.csv"
-SURVEY = "sandag_sr11_ome/OD_Survey_2017.csv"
-BTS = "bts_border_crossing/Border_Crossing_Entry_Data_US-Mexico_1996-01_2022-07.csv"
 DATA_FILES = (VOT, SURVEY, BTS)
 YEAR = 2017  # SANDAG's base year and the dollars of its values of time
 PROGRAM_TYPE = {"general": "General", "ready": "Ready", "sentri": "SENTRI"}
 PORTS = {"san_ysidro": "San Ysidro", "otay_mesa": "Otay Mesa"}  # scenario port name -> BTS Port Name
-OCCUPANCY_TOLERANCE = 0.25  # as calibration/otay_mesa_year.py: a month off the median by more is left out
 SANDAG_REPO = "https://github.com/SANDAG/SR11_OME_IG"
 BTS_URL = "https://data.bts.gov/Research-and-Statistics/Border-Crossing-Entry-Data/keg4-3bc2"
 
@@ -205,11 +200,6 @@ ASSUMPTIONS = [
 # --- readers --------------------------------------------------------------------------------------
 
 
-def _rows(data_dir: Path, rel: str) -> list[dict[str, str]]:
-    with open(data_dir / rel, newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
-
-
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -217,19 +207,13 @@ def sha256(path: Path) -> str:
 def value_of_time(data_dir: Path) -> dict[str, Any]:
     """US$ per person-hour by program: SANDAG's northbound passenger values by purpose, weighted by the
     2017 survey's northbound expansion weights of each purpose within the traveler type."""
-    vot: dict[tuple[str, str], float] = {}
-    for r in _rows(data_dir, VOT):
-        if r["vehicle_type"] == "Passenger" and r["direction"] == "Northbound":
-            vot[(r["traveler_type"], r["purpose"])] = float(r["value_of_time_dollars"])
-    weight: dict[tuple[str, str], float] = defaultdict(float)
-    for r in _rows(data_dir, SURVEY):
-        if r["Dir"] == "NB":
-            weight[(r["Lane"], r["Purpose"])] += float(r["RevWght"])
+    vot = sandag.value_of_time(data_dir)
+    weight = sandag.survey_weights(data_dir)
     out: dict[str, float] = {}
     shares: dict[str, dict[str, float]] = {}
     for program, ttype in PROGRAM_TYPE.items():
         purposes = sorted(p for t, p in vot if t == ttype)
-        w = {p: weight[(ttype, p)] for p in purposes}
+        w = {p: weight.get((ttype, p), 0.0) for p in purposes}
         total = sum(w.values())
         out[program] = round(sum(w[p] * vot[(ttype, p)] for p in purposes) / total, 2)
         shares[program] = {p: round(w[p] / total, 3) for p in purposes}
@@ -238,24 +222,19 @@ def value_of_time(data_dir: Path) -> dict[str, Any]:
 
 
 def occupancy(data_dir: Path) -> dict[str, Any]:
-    """Persons per personal vehicle by port (and both ports together as the default), BTS 2017."""
-    month = defaultdict(dict)  # (port, "Mon") -> {measure: value}
-    for r in _rows(data_dir, BTS):
-        if r["Port Name"] in PORTS.values() and r["Date"].endswith(str(YEAR)) and r["Measure"] in (
-                "Personal Vehicles", "Personal Vehicle Passengers"):
-            month[(r["Port Name"], r["Date"][:3])][r["Measure"]] = float(r["Value"])
+    """Persons per personal vehicle by port (and both ports together as the default), BTS 2017: the
+    months ``calibration.data.bts.repair_vehicles`` would repair are left out."""
     out: dict[str, float] = {}
     left_out: list[str] = []
     totals = {"veh": 0.0, "pax": 0.0}
     for key, port in PORTS.items():
-        months = {m: v for (p, m), v in month.items() if p == port}
-        ratio = {m: v["Personal Vehicle Passengers"] / v["Personal Vehicles"] for m, v in months.items()}
-        median = statistics.median(ratio.values())
-        keep = [m for m in months if abs(ratio[m] / median - 1) <= OCCUPANCY_TOLERANCE]
-        left_out += [f"{port} {m} {YEAR} ({ratio[m]:.2f} against a median month of {median:.2f})"
-                     for m in months if m not in keep]
-        veh = sum(months[m]["Personal Vehicles"] for m in keep)
-        pax = sum(months[m]["Personal Vehicle Passengers"] for m in keep)
+        monthly = bts.monthly(data_dir, (bts.PV, bts.PVP), YEAR, port)
+        pv, pvp = monthly[bts.PV], monthly[bts.PVP]
+        _, median, suspect = bts.repair_vehicles(pv, pvp)
+        left_out += [f"{port} {bts.MONTH_ABBR[k]} {YEAR} ({pvp[k] / pv[k]:.2f} against a median month of {median:.2f})"
+                     for k in suspect]
+        veh = sum(v for k, v in enumerate(pv) if k not in suspect)
+        pax = sum(v for k, v in enumerate(pvp) if k not in suspect)
         out[key] = round(pax / veh, 3)
         totals["veh"] += veh
         totals["pax"] += pax
@@ -314,7 +293,7 @@ HEADER = """\
 # Parameters of the cost of delay, idling fuel and emissions (read by sim/delay_costs.py).
 #
 # GENERATED by calibration/delay_cost_parameters.py -- do not edit by hand. Regenerate with
-#   python calibration/delay_cost_parameters.py --data ../shared/data
+#   python -m calibration.delay_cost_parameters --data ../shared/data
 # Every parameter names its source (title, publisher, year, address), how the value was derived, and
 # whether the figure was seen while writing the script ("verified"); "not verified here" means check
 # it before citing. The data files are the shared public data (see its README.md), hashed below.

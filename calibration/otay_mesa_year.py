@@ -3,7 +3,7 @@
 
 Usage (from the repository root)::
 
-    .venv/bin/python calibration/otay_mesa_year.py [--data ../shared/data] \
+    .venv/bin/python -m calibration.otay_mesa_year [--data ../shared/data] \
         [--out scenarios/otay_mesa/year_2017.yaml]
 
 Input (relative to the data directory; see its README.md):
@@ -15,7 +15,7 @@ Input (relative to the data directory; see its README.md):
 The scenario ``extends: baseline.yaml`` (whose base day is SANDAG's 2017 Tue/Wed/Thu average)
 and overrides only ``demand.weekday_factor`` and ``demand.month_factor`` of every baseline
 stream. The weekday factors are those of ``scenarios/otay_mesa/week.yaml``, taken from
-``calibration/weekday_factors.py`` (imported by path). The model's rate in an hour is the
+``calibration/weekday_factors.py`` (imported). The model's rate in an hour is the
 baseline rate x weekday_factor[day of week] x month_factor[month] (``sim/model.py``), so a
 month's expected volume is ``base day x month_factor[m] x W[m]`` with ``W[m]`` the sum of the
 weekday factors over the counted days of month m. For each measure and month m of 2017::
@@ -37,33 +37,23 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import statistics
 import sys
 from pathlib import Path
 from typing import Any
 
-from sim.calibrate import load_script
+from calibration import weekday_factors as wf
+from calibration.data import DEFAULT_DATA, REPO, bts
+from calibration.data.bts import BTS, MEASURE_BY_MODE
+from calibration.data.bts import PVP as OCCUPANCY_MEASURE
+from calibration.yaml_writer import generate, quote, window_lines
 from sim.scenario.loader import resolve
 from sim.scenario.schema import MONTHS, WEEKDAYS
 
-REPO = Path(__file__).resolve().parents[1]
-HERE = Path(__file__).resolve().parent  # calibration/: scripts import their siblings by path
 DEFAULT_OUT = REPO / "scenarios" / "otay_mesa" / "year_2017.yaml"
 BASELINE = REPO / "scenarios" / "otay_mesa" / "baseline.yaml"
 
 
-_base = load_script(HERE / "otay_mesa_baseline.py")
-DEFAULT_DATA = _base.DEFAULT_DATA
-BTS = _base.BTS
-_rows, _quote = _base._rows, _base._quote
 
-
-def _weekday_script():
-    """calibration/weekday_factors.py, imported by path (sim.calibrate.load_script). Imported when
-    needed, not at import time: that script imports this one."""
-    from sim.calibrate import load_script
-
-    return load_script(Path(__file__).resolve().parent / "weekday_factors.py")
 
 # --- assumptions (each one is quoted in a YAML comment) ----------------------------------
 PORT = "Otay Mesa"
@@ -73,15 +63,11 @@ WARMUP_H = 24
 DURATION_H = (365 + 1) * 24  # one warm-up day + 365 counted days
 DRAIN_H = 6
 REPLICATIONS = 2
-MEASURE_BY_MODE = {"vehicle": "Personal Vehicles", "truck": "Trucks", "pedestrian": "Pedestrians"}
 # Data repair: occupancy = Personal Vehicle Passengers / Personal Vehicles; a month whose
 # occupancy is off the year's median by more than this share has an implausible vehicle count
 # (BTS March 2017 at Otay Mesa: 1.01 against 1.67-1.84 in every other month), which is
 # replaced by passengers / median occupancy and reported in the YAML comments.
-OCCUPANCY_MEASURE = "Personal Vehicle Passengers"
-OCCUPANCY_TOLERANCE = 0.25
 
-MONTH_ABBR = tuple(calendar.month_abbr[1:])  # "Jan" .. "Dec", as in the BTS Date column
 DAYS = tuple(calendar.monthrange(YEAR, m)[1] for m in range(1, 13))
 DAYS_IN_YEAR = sum(DAYS)
 
@@ -89,28 +75,9 @@ DAYS_IN_YEAR = sum(DAYS)
 # --- readers ----------------------------------------------------------------------------
 
 
-def bts_monthly(
-    data_dir: Path, measures: tuple[str, ...], year: int = YEAR, port: str = PORT
-) -> dict[str, list[float]]:
-    """The 12 monthly values (Jan..Dec) of each measure for one port and year. Fails on a
-    duplicate row, a missing month or a Date that is not "Mon YYYY"."""
-    found: dict[str, dict[int, float]] = {m: {} for m in measures}
-    for r in _rows(Path(data_dir) / BTS):
-        if r["Port Name"] != port or r["Measure"] not in found or not r["Date"].endswith(f" {year}"):
-            continue
-        mon = r["Date"][: -len(f" {year}")]
-        if mon not in MONTH_ABBR:
-            raise ValueError(f"{BTS}: unexpected Date {r['Date']!r} ({port} {r['Measure']}); expected e.g. 'May {year}'")
-        month = MONTH_ABBR.index(mon) + 1
-        values = found[r["Measure"]]
-        if month in values:
-            raise ValueError(f"{BTS}: duplicate row {port} {r['Measure']} {r['Date']}")
-        values[month] = float(r["Value"])
-    missing = {m: [MONTH_ABBR[k - 1] for k in range(1, 13) if k not in v] for m, v in found.items()}
-    missing = {m: v for m, v in missing.items() if v}
-    if missing:
-        raise ValueError(f"{BTS}: missing months of {port} {year}: {missing}")
-    return {m: [v[k] for k in range(1, 13)] for m, v in found.items()}
+def bts_monthly(data_dir: str | Path, measures: tuple[str, ...], year: int = YEAR, port: str = PORT) -> dict[str, list[float]]:
+    """The 12 monthly BTS values (Jan..Dec) of each measure for one port and year (``calibration.data.bts``)."""
+    return bts.monthly(data_dir, measures, year, port)
 
 
 def month_factors(monthly: list[float]) -> list[float]:
@@ -172,18 +139,16 @@ def derive(data_dir: str | Path = DEFAULT_DATA, baseline: str | Path = BASELINE)
     measures = tuple(dict.fromkeys(MEASURE_BY_MODE.values()))
     monthly = bts_monthly(data_dir, (*measures, OCCUPANCY_MEASURE))
     pv, pvp = monthly["Personal Vehicles"], monthly[OCCUPANCY_MEASURE]
-    occupancy = [p / v for p, v in zip(pvp, pv)]
-    median = statistics.median(occupancy)
-    suspect = [k for k in range(12) if abs(occupancy[k] / median - 1) > OCCUPANCY_TOLERANCE]
-    # A month whose vehicle count is implausible against its passenger count is repaired:
-    # vehicles = passengers / the year's median occupancy (documented in the YAML).
-    corrected = {**monthly, "Personal Vehicles": [pvp[k] / median if k in suspect else pv[k] for k in range(12)]}
+    occupancy = [p / v for p, v in zip(pvp, pv, strict=True)]
+    # A month whose vehicle count is implausible against its passenger count is repaired
+    # (calibration.data.bts.repair_vehicles; documented in the YAML).
+    repaired, median, suspect = bts.repair_vehicles(pv, pvp)
+    corrected = {**monthly, "Personal Vehicles": repaired}
 
     streams_modes = baseline_streams(Path(baseline))
     unknown = {s: mode for s, mode in streams_modes.items() if mode not in MEASURE_BY_MODE}
     if unknown:
         raise ValueError(f"{baseline}: streams of a mode with no BTS measure: {unknown}")
-    wf = load_script(HERE / "weekday_factors.py")  # here, not at the top: it imports this script
     _, base_day = wf.baseline_per_day(Path(baseline))  # expected arrivals per base day, by mode
     week = wf.derive(data_dir)["otay_mesa"]["scenario"]["streams"]  # what week.yaml holds
     if set(week) != set(streams_modes):
@@ -262,7 +227,7 @@ def render(derived: dict[str, Any]) -> str:
         "# day-of-week factors of week.yaml.",
         "#",
         "# GENERATED by calibration/otay_mesa_year.py -- do not edit by hand. Regenerate with",
-        "#   .venv/bin/python calibration/otay_mesa_year.py --data ../shared/data --out scenarios/otay_mesa/year_2017.yaml",
+        "#   .venv/bin/python -m calibration.otay_mesa_year --data ../shared/data --out scenarios/otay_mesa/year_2017.yaml",
         "# (tests/calibration/test_otay_mesa_year.py checks that this file matches the script's output).",
         "#",
         "# Everything but the window and the demand calendar comes from baseline.yaml (its base day,",
@@ -320,14 +285,14 @@ def render(derived: dict[str, Any]) -> str:
     L += [
         "",
         f"extends: {sc['extends']}",
-        f"name: {_quote(sc['name'])}",
-        f"description: {_quote(sc['description'])}",
+        f"name: {quote(sc['name'])}",
+        f"description: {quote(sc['description'])}",
         "",
         f"# {w['duration_h'] // 24} days = {w['duration_h']} h from {w['start']} (a "
         f"{calendar.day_name[calendar.weekday(YEAR, 1, 1)]}): the first {w['warmup_h']} h ({YEAR}-01-01) are",
         "# warm-up (queues do not drain at midnight, see baseline.yaml), so the counted window is a full",
         f"# 365 days, {first.isoformat()} 00:00 to {last + dt.timedelta(days=1)} 00:00; its last day, {last.isoformat()}, uses the jan factor.",
-        *_base.window_lines(w),
+        *window_lines(w),
         "# Two replications: a year-long run is costly; two give a first look at between-replication spread.",
         f"replications: {sc['replications']}",
         "",
@@ -366,7 +331,7 @@ def _report(derived: dict[str, Any]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return _base.generate(argv, __doc__, DEFAULT_OUT, derive, render, _report)
+    return generate(argv, __doc__, DEFAULT_OUT, derive, render, _report)
 
 
 if __name__ == "__main__":

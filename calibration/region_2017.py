@@ -40,25 +40,20 @@ from typing import Any
 
 import yaml
 
-from sim.calibrate import load_script
+from calibration import otay_mesa_baseline as om
+from calibration import san_ysidro_baseline as sy
+from calibration.data import DEFAULT_DATA, sandag
+from calibration.data.sandag import VOT
+from calibration.port_baseline import UNSCALED, booth_mean_s, fitted_parameters, stacked_factor, weighted_rate
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-_om = load_script(HERE / "otay_mesa_baseline.py")
-_sy = load_script(HERE / "san_ysidro_baseline.py")
-
-DEFAULT_DATA = _om.DEFAULT_DATA
 DEFAULT_OUT = REPO / "scenarios" / "region" / "baseline.yaml"
-OBSERVED = _om.OBSERVED
-CONFIGS = _om.CONFIGS
-RATES = _om.RATES
-VOT = "sandag_sr11_ome/vot_segmentation.csv"
-DATA_FILES = tuple(dict.fromkeys((*_om.DATA_FILES, *_sy.DATA_FILES, VOT)))
-PORT_SCRIPTS = {"san_ysidro": _sy, "otay_mesa": _om}
-UNSCALED = {"general_service_scale": 1.0, "ready_service_scale": 1.0, "sentri_service_scale": 1.0}
+DATA_FILES = tuple(dict.fromkeys((*om.DATA_FILES, *sy.DATA_FILES, VOT)))
+PORT_SCRIPTS = {"san_ysidro": sy, "otay_mesa": om}
 PORT_NAMES = {"san_ysidro": "San Ysidro", "otay_mesa": "Otay Mesa"}
 SHORT = {"san_ysidro": "sy", "otay_mesa": "om"}
-LANE_TYPES = {"pov_general": "General", "pov_ready": "Ready", "pov_sentri": "SENTRI"}
+LANE_TYPES = sandag.LANE_TYPES
 PROGRAM_TYPE = {"general": "General", "ready": "Ready", "sentri": "SENTRI"}
 ACCESS_MIN = 90.0  # ASSUMPTION (see HEADER): the other port is worth 90 min of driving to a 2017 crosser of one port
 POSTING_INTERVAL_MIN = 60.0  # CBP's Border Wait Times feed updates about hourly (shared/data/README.md §2e)
@@ -67,21 +62,14 @@ START_PARAMETERS = {"give_up_above_min": 150.0, "sy_demand_scale": 1.0, "om_dema
 PARAMETERS = HERE / "parameters" / "region_2017.json"
 
 
-def _configs(data_dir: Path) -> dict[tuple[str, str], dict[str, str]]:
-    """SANDAG's northbound passenger rows of port_configurations.csv by (port name, traveler type)."""
-    return {(r["port_name"], r["traveler_type"]): r for r in _om._rows(data_dir / CONFIGS)
-            if r["vehicle_type"] == "Passenger" and r["direction"] == "Northbound"}
-
-
 def _vot(data_dir: Path) -> dict[str, float]:
-    """Value of time ($/h) of northbound passenger travellers by traveler type (General/Ready/SENTRI)."""
-    return {r["traveler_type"]: float(r["value_of_time_dollars"]) for r in _om._rows(data_dir / VOT)
-            if r["vehicle_type"] == "Passenger" and r["direction"] == "Northbound" and r["purpose"] == VOT_PURPOSE}
+    """Value of time ($/h) of northbound passenger travellers by traveler type, purpose ``VOT_PURPOSE``."""
+    return {t: v for (t, purpose), v in sandag.value_of_time(data_dir).items() if purpose == VOT_PURPOSE}
 
 
 def roster(data_dir: Path, port: str, booths_per_lane: dict[str, int]) -> list[int]:
     """Officers on primary duty by clock hour: observed open lanes × booths per lane, all lane types."""
-    obs = _om.observed_passenger(data_dir, PORT_NAMES[port])
+    obs = sandag.observed_passenger(data_dir, PORT_NAMES[port])
     out = [0] * 24
     for group, t in LANE_TYPES.items():
         for k, lanes in enumerate(obs[t]["open_lanes"]):
@@ -102,7 +90,8 @@ def observed_service(group: dict[str, Any], obs: dict[str, list[float]]) -> tupl
     E[max of k service times], so per-booth mean = k × 3600 / (rate × E[max]/E[S]).
     Returns the daily mean (volume-weighted rate), the 24 multipliers and the source of each hour."""
     k = int(group.get("booths_per_lane", 1))
-    f = _sy.stacked_factor(group["service"][next(iter(group["service"]))]["cv"]) if k == 2 else 1.0
+    cv = group["service"][next(iter(group["service"]))]["cv"]
+    f = stacked_factor(cv) if k == 2 else 1.0
     if k > 2:
         raise ValueError("observed_service: only single or double-stacked booths are derived")
     mean_s = next(iter(group["service"].values()))["mean_s"]
@@ -116,16 +105,16 @@ def observed_service(group: dict[str, Any], obs: dict[str, list[float]]) -> tupl
         else:
             rates.append(k * 3600.0 / (mean_s * f * by_hour[h]))
             source.append("SANDAG")
-    mean_rate = _om.weighted_rate(rates, obs["volume"])
-    return k * 3600.0 / (mean_rate * f), [round(mean_rate / r, 3) for r in rates], source
+    mean_rate = weighted_rate(rates, obs["volume"])
+    return booth_mean_s(mean_rate, cv, k), [round(mean_rate / r, 3) for r in rates], source
 
 
 def derive(data_dir: str | Path = DEFAULT_DATA, parameters: dict[str, float] | None = None) -> dict[str, Any]:
     """The region scenario for given values (default: the committed fit, or ``START_PARAMETERS``)."""
     data_dir = Path(data_dir)
-    committed = _om.fitted_parameters(PARAMETERS) if PARAMETERS.exists() else {}
+    committed = fitted_parameters(PARAMETERS) if PARAMETERS.exists() else {}
     p = {**START_PARAMETERS, **(committed if parameters is None else parameters)}
-    configs, vot = _configs(data_dir), _vot(data_dir)
+    configs, vot = sandag.passenger_configs(data_dir), _vot(data_dir)
     streams: dict[str, Any] = {}
     groups: dict[str, Any] = {}
     staffing: dict[str, Any] = {}
@@ -136,7 +125,7 @@ def derive(data_dir: str | Path = DEFAULT_DATA, parameters: dict[str, float] | N
     for port, script in PORT_SCRIPTS.items():
         # the port's baseline with SANDAG's own (calibrated) processing rates: the service-time scales
         # fitted for the target-wait policy are not used; the targets are replaced below
-        base = script.derive(data_dir, {**_om.fitted_parameters(script.PARAMETERS), **UNSCALED})["scenario"]
+        base = script.derive(data_dir, {**fitted_parameters(script.PARAMETERS), **UNSCALED})["scenario"]
         base = yaml.safe_load(yaml.safe_dump(base))  # plain mappings and lists
         first = first or base
         s, pname = SHORT[port], PORT_NAMES[port]
@@ -148,7 +137,7 @@ def derive(data_dir: str | Path = DEFAULT_DATA, parameters: dict[str, float] | N
             "keep_staffed": True,
             "description": f"{pname}: CBP's observed open lanes by hour (OME_Observed_Data.csv) x booths per lane",
         }
-        obs = _om.observed_passenger(data_dir, pname)
+        obs = sandag.observed_passenger(data_dir, pname)
         for gname, t in LANE_TYPES.items():
             g = deepcopy(base["lane_groups"][gname])
             c = configs[(pname, t)]
@@ -201,7 +190,7 @@ def derive(data_dir: str | Path = DEFAULT_DATA, parameters: dict[str, float] | N
         "staffing": staffing,
         "secondary": {"pov_secondary": {"mode": "vehicle", "positions": positions, "service": sec_service}},
     }
-    ome_rates = {t: float(_om._rows(data_dir / RATES)[0][col]) for t, col in OME_RATES.items()}
+    ome_rates = {t: float(sandag.first_rates(data_dir)[col]) for t, col in OME_RATES.items()}
     ome = {t: configs[("Otay Mesa East", t)] for t in ("General", "Ready", "SENTRI")}
     ome_bands = {t: {"low_wait_min": float(c["min_wait"]), "high_wait_min": float(c["max_wait"]),
                      "min_lanes": int(c["min_lanes"])} for t, c in ome.items()}
@@ -215,7 +204,7 @@ def observations(data_dir: str | Path):
 
     rows = []
     for port in PORT_SCRIPTS:
-        obs = _om.observed_passenger(Path(data_dir), PORT_NAMES[port])
+        obs = sandag.observed_passenger(Path(data_dir), PORT_NAMES[port])
         for gname, t in LANE_TYPES.items():
             for k in range(24):
                 lanes, wait, vol = obs[t]["open_lanes"][k], obs[t]["wait_time"][k], obs[t]["volume"][k]

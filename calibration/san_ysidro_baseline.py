@@ -4,7 +4,7 @@ public data, the same way ``calibration/otay_mesa_baseline.py`` derives Otay Mes
 
 Usage (from the repository root)::
 
-    .venv/bin/python calibration/san_ysidro_baseline.py [--data ../shared/data] \
+    .venv/bin/python -m calibration.san_ysidro_baseline [--data ../shared/data] \
         [--out scenarios/san_ysidro/baseline.yaml]
 
 Inputs (paths relative to the data directory; see its README.md):
@@ -50,39 +50,57 @@ turns that into the commented YAML text. A test checks that the committed
 
 from __future__ import annotations
 
-import math
 import sys
 from pathlib import Path
 from typing import Any
 
-from sim.calibrate import load_script
+import pandas as pd
 
-REPO = Path(__file__).resolve().parents[1]
-HERE = Path(__file__).resolve().parent  # calibration/: scripts import their siblings by path
+from calibration.assumptions import PED_BTS_YEAR as BTS_YEAR
+from calibration.assumptions import (
+    PED_CV,
+    PED_MEAN_S,
+    PED_READY_SHARE,
+    POV_CV,
+    POV_REFERRAL_P,
+    POV_SECONDARY,
+    STACKED_BOOTHS,
+)
+from calibration.data import DEFAULT_DATA, FIGURES, HOURS, bts, sandag
+from calibration.data.bts import BTS
+from calibration.data.sandag import CONFIGS, OBSERVED, RATES
+from calibration.port_baseline import (
+    LANE_TYPE_KEY,
+    PARAMETERS_DIR,
+    REPO,
+    booth_mean_s,
+    calibration_header,
+    fitted_parameters,
+    lane_policy,
+    lognormal,
+    pedestrians,
+    policy_comments,
+    pov_streams,
+    r1,
+    scenario_mapping,
+    service_by_hour,
+    stacked_factor,
+    weighted_rate,
+    whole,
+)
+from calibration.port_baseline import render_observed_lanes as _render_observed_lanes
+from calibration.yaml_writer import generate, group_lines, num, quote, secondary_lines, stream_lines, window_lines
+
 DEFAULT_OUT = REPO / "scenarios" / "san_ysidro" / "baseline.yaml"
 
-
-_om = load_script(HERE / "otay_mesa_baseline.py")
-
-DEFAULT_DATA = _om.DEFAULT_DATA
-OBSERVED, RATES, BTS, FIGURES = _om.OBSERVED, _om.RATES, _om.BTS, _om.FIGURES
-HOURS = _om.HOURS
-r1, weighted_rate, _lognormal, _whole = _om.r1, _om.weighted_rate, _om._lognormal, _om._whole
-_num, _quote, _service, _flow_list = _om._num, _om._quote, _om._service, _om._flow_list
-
 PORT = "San Ysidro"
-DATA_FILES = (OBSERVED, RATES, _om.CONFIGS, BTS)  # what `poesim calibrate` hashes into the record
-PARAMETERS = REPO / "calibration" / "parameters" / "san_ysidro.json"
-LANE_TYPE_KEY = _om.LANE_TYPE_KEY
-# --- assumptions shared with Otay Mesa (quoted there and in the YAML comments) ------------
-POV_CV, POV_REFERRAL_P, POV_SECONDARY = _om.POV_CV, _om.POV_REFERRAL_P, _om.POV_SECONDARY
-PED_MEAN_S, PED_CV, PED_READY_SHARE, BTS_YEAR = _om.PED_MEAN_S, _om.PED_CV, _om.PED_READY_SHARE, _om.BTS_YEAR
+DATA_FILES = (OBSERVED, RATES, CONFIGS, BTS)  # what `poesim calibrate` hashes into the record
+PARAMETERS = PARAMETERS_DIR / "san_ysidro.json"
 # --- San Ysidro figures -----------------------------------------------------------------
 PED_BOOTHS = 15  # public-figures §4.3: SANDAG model config "San Ysidro veh 24 / ped 15"
 PHYSICAL_POV_BOOTHS = 46  # public-figures §4.3: Phase 1B (Nov 2014), 25 NB lanes, 46 primary booths
-STACKED_BOOTHS = 2
 
-POV_LANE_TYPES = {"pov_general": "General", "pov_ready": "Ready", "pov_sentri": "SENTRI"}
+POV_LANE_TYPES = sandag.LANE_TYPES
 POV_RATE_PREFIX = {"pov_general": "SY_GP", "pov_ready": "SY_RE", "pov_sentri": "SY_SE"}
 POV_PROGRAMS = {
     "pov_general": ["general", "ready", "sentri"],
@@ -91,22 +109,18 @@ POV_PROGRAMS = {
 }
 
 
-# --- readers ----------------------------------------------------------------------------
-
-
 def observed(data_dir: Path) -> dict[str, dict[str, list[float]]]:
     """San Ysidro northbound passenger rows by traveler_type: 24 hourly values of ``volume``,
     ``open_lanes`` and ``wait_time`` each."""
-    return _om.observed_passenger(data_dir, PORT)
+    return sandag.observed_passenger(data_dir, PORT)
+
+
+def observations(data_dir: str | Path) -> pd.DataFrame:
+    """The observations ``poesim calibrate`` fits San Ysidro's parameters to."""
+    return sandag.observations_for(Path(data_dir), PORT, POV_LANE_TYPES)
 
 
 # --- derivation -------------------------------------------------------------------------
-
-
-def stacked_factor(cv: float = POV_CV) -> float:
-    """E[max(S1, S2)] / E[S] for two independent lognormal service times with this cv:
-    ``1 + erf(σ/2)``, σ² = ln(1 + cv²) (one plus the lognormal Gini coefficient)."""
-    return 1.0 + math.erf(math.sqrt(math.log(1.0 + cv * cv)) / 2.0)
 
 
 def split_stacked(open_: list[int], stl: list[int], what: str) -> tuple[list[int], list[int]]:
@@ -132,12 +146,11 @@ def pov_lane_groups(
 
     Returns ``(groups, facts)``: the lane-group mappings as the scenario holds them, and per group
     the rate column used, its weighted rate and (stacked) the SANDAG STV/VEH ratio."""
-    factor = stacked_factor(cv)
     groups: dict[str, Any] = {}
     facts: dict[str, Any] = {}
     for s, prefix in POV_RATE_PREFIX.items():
-        open_ = _whole(rates[f"{prefix}_OPEN"], f"{prefix}_OPEN")
-        stl = _whole(rates[f"{prefix}_STL"], f"{prefix}_STL")
+        open_ = whole(rates[f"{prefix}_OPEN"], f"{prefix}_OPEN")
+        stl = whole(rates[f"{prefix}_STL"], f"{prefix}_STL")
         single, stacked = split_stacked(open_, stl, prefix)
         parts = []
         if any(single):
@@ -155,7 +168,7 @@ def pov_lane_groups(
             else:
                 col = f"{prefix}_STV"
                 rate = _rate_where(rates[col], volumes[s], lanes_open, col)
-                mean_s = r1(booths * 3600.0 / (rate * factor))
+                mean_s = r1(booth_mean_s(rate, cv, booths))
                 veh = _rate_where(rates[f"{prefix}_VEH"], volumes[s], lanes_open, f"{prefix}_VEH")
             group: dict[str, Any] = {
                 "mode": "vehicle",
@@ -163,7 +176,7 @@ def pov_lane_groups(
                 "lanes": max(lanes_open),
                 "discipline": "shared",
                 "lanes_open": lanes_open,
-                "service": {p: _lognormal(mean_s, cv) for p in POV_PROGRAMS[s]},
+                "service": {p: lognormal(mean_s, cv) for p in POV_PROGRAMS[s]},
             }
             if booths > 1:
                 group["booths_per_lane"] = booths
@@ -183,50 +196,21 @@ def pov_lane_groups(
     return groups, facts
 
 
-def _capacity_per_day(rates: dict[str, list[float]], prefix: str) -> float:
-    """SANDAG's own daily capacity: sum over hours of VEH × (OPEN − STL) + STV × STL."""
-    veh, open_, stl, stv = (rates[f"{prefix}_{c}"] for c in ("VEH", "OPEN", "STL", "STV"))
-    return sum(veh[k] * (open_[k] - stl[k]) + stv[k] * stl[k] for k in HOURS)
-
-
-def observations(data_dir: str | Path):
-    """The observations ``poesim calibrate`` fits San Ysidro's parameters to."""
-    return _om.observations_for(Path(data_dir), PORT, POV_LANE_TYPES)
-
-
-def derive(data_dir: str | Path = DEFAULT_DATA, parameters: dict[str, float] | None = None) -> dict[str, Any]:
-    """Read the public data and return ``{"scenario": ..., "checks": ..., "observed_lanes": ...}``
-    (see module doc); ``parameters`` are the lane-policy values (default: the committed fit)."""
-    data_dir = Path(data_dir)
-    params = _om.fitted_parameters(PARAMETERS) if parameters is None else parameters
-    lane_min = _om.min_lanes(data_dir, PORT)
-    obs = observed(data_dir)
-    rates = _om.poe_rates(data_dir)
-    bts = _om.bts_annual(data_dir, ("Personal Vehicles", "Pedestrians"), port=PORT)
-    checks: dict[str, Any] = {}
-    streams: dict[str, Any] = {}
-
-    # passenger vehicles ------------------------------------------------------------------
-    pov_raw = {s: obs[t]["volume"] for s, t in POV_LANE_TYPES.items()}
+def _pov_checks(rates: dict[str, list[float]], obs: dict[str, dict[str, list[float]]], checks: dict[str, Any]) -> None:
+    """Per lane type: daily demand, SANDAG's daily capacity and CBP's observed lanes and waits (quoted)."""
     for s, t in POV_LANE_TYPES.items():
-        streams[s] = {
-            "mode": "vehicle",
-            "program": POV_PROGRAMS[s][0],
-            "demand": {"rate_per_h": [r1(v) for v in pov_raw[s]]},
-            "referral_p": POV_REFERRAL_P,
-            "lane_choice": {"rule": "shortest_expected_wait"},
-        }
-        checks[f"{s}_daily"] = round(sum(pov_raw[s]))
-        prefix = POV_RATE_PREFIX[s]
-        checks[f"{s}_capacity_daily"] = round(_capacity_per_day(rates, prefix))
+        vol = obs[t]["volume"]
+        checks[f"{s}_daily"] = round(sum(vol))
+        checks[f"{s}_capacity_daily"] = round(sum(sandag.stacked_capacity(rates, POV_RATE_PREFIX[s])))
         ol, wt = obs[t]["open_lanes"], obs[t]["wait_time"]
         checks[f"{s}_observed_open"] = (int(min(ol)), int(max(ol)))
         checks[f"{s}_observed_wait"] = (int(min(wt)), int(max(wt)))
         checks[f"{s}_observed_wait_h1"] = int(wt[0])
-        checks[f"{s}_observed_wait_mean"] = r1(sum(w * v for w, v in zip(wt, pov_raw[s])) / sum(pov_raw[s]))
-    groups, facts = pov_lane_groups(rates, pov_raw)
-    checks["groups"] = facts
-    checks["stacked_factor"] = round(stacked_factor(POV_CV), 3)
+        checks[f"{s}_observed_wait_mean"] = r1(sum(w * v for w, v in zip(wt, vol, strict=True)) / sum(vol))
+
+
+def _physical_lanes(rates: dict[str, list[float]], checks: dict[str, Any]) -> tuple[int, int]:
+    """The one SY_*_MAX value and the most booths SANDAG's schedule opens; checks that they fit."""
     maxes = {int(v) for p in POV_RATE_PREFIX.values() for v in rates[f"{p}_MAX"]}
     if len(maxes) != 1:
         raise ValueError(f"{RATES}: expected one SY_*_MAX value for all types and hours, got {sorted(maxes)}")
@@ -234,10 +218,7 @@ def derive(data_dir: str | Path = DEFAULT_DATA, parameters: dict[str, float] | N
     checks["max_col"] = physical
     total_open = [sum(int(rates[f"{p}_OPEN"][k]) for p in POV_RATE_PREFIX.values()) for k in HOURS]
     booths_open = [
-        sum(
-            int(rates[f"{p}_OPEN"][k]) + (STACKED_BOOTHS - 1) * int(rates[f"{p}_STL"][k])
-            for p in POV_RATE_PREFIX.values()
-        )
+        sum(int(rates[f"{p}_OPEN"][k]) + (STACKED_BOOTHS - 1) * int(rates[f"{p}_STL"][k]) for p in POV_RATE_PREFIX.values())
         for k in HOURS
     ]
     if max(total_open) > physical:
@@ -245,38 +226,62 @@ def derive(data_dir: str | Path = DEFAULT_DATA, parameters: dict[str, float] | N
     if max(booths_open) > PHYSICAL_POV_BOOTHS:
         raise ValueError(f"{RATES}: more than {PHYSICAL_POV_BOOTHS} primary booths open in one hour: {booths_open}")
     checks["pov_max_total_open"] = max(total_open)
-    # the lane policy: each lane type is one group (all stacked or none, checked), any of the
-    # physical lanes may open; service time x the fitted scale
+    return physical, max(booths_open)
+
+
+def _apply_policy(groups: dict[str, Any], facts: dict[str, Any], rates: dict[str, list[float]],
+                  volumes: dict[str, list[float]], lane_min: dict[str, int], physical: int,
+                  params: dict[str, float]) -> None:
+    """The lane policy: each lane type is one group (all stacked or none, checked), any of the physical
+    lanes may open; service time x the fitted scale."""
     for g, t in POV_LANE_TYPES.items():
         if g not in groups or any(other.startswith(g + "_") for other in groups):
             raise ValueError(f"{RATES}: {t} lanes are partly stacked; the lane policy needs one group per lane type")
         key = LANE_TYPE_KEY[g]
         grp = groups[g]
         col = facts[g]["rate_col"]
-        grp["service_by_hour"] = _om.service_by_hour(rates[col], _rate_where(rates[col], pov_raw[g], grp["lanes_open"], col))
+        grp["service_by_hour"] = service_by_hour(rates[col], _rate_where(rates[col], volumes[g], grp["lanes_open"], col))
         del grp["lanes_open"]
         grp["lanes"] = physical
-        grp["policy"] = _om.lane_policy(params[f"{key}_target_wait_min"], lane_min[t], physical)
+        grp["policy"] = lane_policy(params[f"{key}_target_wait_min"], lane_min[t], physical)
         for d in grp["service"].values():
             d["mean_s"] = r1(d["mean_s"] * params[f"{key}_service_scale"])
+
+
+def derive(data_dir: str | Path = DEFAULT_DATA, parameters: dict[str, float] | None = None) -> dict[str, Any]:
+    """Read the public data and return ``{"scenario": ..., "checks": ..., "observed_lanes": ...}``
+    (see module doc); ``parameters`` are the lane-policy values (default: the committed fit)."""
+    data_dir = Path(data_dir)
+    params = fitted_parameters(PARAMETERS) if parameters is None else parameters
+    obs = observed(data_dir)
+    rates = sandag.poe_rates(data_dir)
+    bts_year = bts.annual(data_dir, ("Personal Vehicles", "Pedestrians"), BTS_YEAR, PORT)
+    checks: dict[str, Any] = {}
+    pov_raw = {s: obs[t]["volume"] for s, t in POV_LANE_TYPES.items()}
+    streams = pov_streams(pov_raw, {s: POV_PROGRAMS[s][0] for s in POV_LANE_TYPES})
+    _pov_checks(rates, obs, checks)
+    groups, facts = pov_lane_groups(rates, pov_raw)
+    checks["groups"] = facts
+    checks["stacked_factor"] = round(stacked_factor(POV_CV), 3)
+    physical, max_booths = _physical_lanes(rates, checks)
+    _apply_policy(groups, facts, rates, pov_raw, sandag.min_lanes(data_dir, PORT), physical, params)
     checks["parameters"] = dict(params)
-    checks["pov_max_booths_open"] = max(booths_open)
+    checks["pov_max_booths_open"] = max_booths
     pov_total = [sum(pov_raw[s][k] for s in pov_raw) for k in HOURS]
     checks["pov_daily_total"] = round(sum(pov_total))
-    checks["bts_pov_per_day"] = round(bts["Personal Vehicles"] / 365)
+    checks["bts_pov_per_day"] = round(bts_year["Personal Vehicles"] / 365)
 
-    # pedestrians -------------------------------------------------------------------------
-    ped_annual = bts["Pedestrians"]
+    ped_annual = bts_year["Pedestrians"]  # SANDAG has no pedestrian counts
     ped_daily = ped_annual / 365
     checks["bts_ped_annual"] = round(ped_annual)
     checks["bts_ped_per_day"] = r1(ped_daily)
     profile = [r1(v) for v in pov_total]
     checks["ped_peak_per_h"] = round(ped_daily * max(profile) / sum(profile))
     checks["ped_capacity_per_h"] = round(PED_BOOTHS * 3600 / PED_MEAN_S)
-    ped_streams, groups["ped_general"] = _om.pedestrians(ped_daily, profile, PED_BOOTHS)
+    ped_streams, groups["ped_general"] = pedestrians(ped_daily, profile, PED_BOOTHS)
     streams.update(ped_streams)
 
-    scenario = _om.scenario_mapping(
+    scenario = scenario_mapping(
         "San Ysidro NB baseline (2017 weekday)",
         "San Ysidro northbound, typical 2017 weekday (SANDAG Tue/Wed/Thu averages): passenger "
         "vehicles (General/Ready/SENTRI; General and Ready lanes double-stacked) and pedestrians. "
@@ -287,22 +292,11 @@ def derive(data_dir: str | Path = DEFAULT_DATA, parameters: dict[str, float] | N
         groups,
         {"pov_secondary": ("vehicle", POV_SECONDARY)},
     )
-    observed_lanes = {g: _whole(obs[t]["open_lanes"], f"{OBSERVED} open_lanes") for g, t in POV_LANE_TYPES.items()}
+    observed_lanes = {g: whole(obs[t]["open_lanes"], f"{OBSERVED} open_lanes") for g, t in POV_LANE_TYPES.items()}
     return {"scenario": scenario, "checks": checks, "observed_lanes": observed_lanes}
 
 
 # --- rendering --------------------------------------------------------------------------
-
-
-def _group_lines(name: str, g: dict[str, Any], comments: dict[str, list[str]]) -> list[str]:
-    """Otay Mesa's group renderer plus ``booths_per_lane`` (after ``lanes``) when the group has it."""
-    out = _om._group_lines(name, g, comments)
-    if "booths_per_lane" in g:
-        at = next(i for i, line in enumerate(out) if line.startswith("    lanes: ")) + 1
-        out[at:at] = ["    # " + c for c in comments.get("booths_per_lane", [])] + [
-            f"    booths_per_lane: {g['booths_per_lane']}"
-        ]
-    return out
 
 
 def _range(pair: tuple[int, int]) -> str:
@@ -318,7 +312,7 @@ def _pov_group_comments(name: str, f: dict[str, Any], ck: dict[str, Any]) -> dic
             if f["none_stacked"]
             else f"{p}_OPEN lanes less {p}_STL stacked ones"
         )
-        service = [f"{p}_VEH weighted by {t} volume: {_num(f['rate'])} veh/h/lane; mean_s = 3600 / rate."]
+        service = [f"{p}_VEH weighted by {t} volume: {num(f['rate'])} veh/h/lane; mean_s = 3600 / rate."]
         booths = []
     else:
         lanes_src = f"{p}_STL"
@@ -328,15 +322,15 @@ def _pov_group_comments(name: str, f: dict[str, Any], ck: dict[str, Any]) -> dic
             else f"the stacked ones of {p}_OPEN"
         )
         service = [
-            f"{p}_STV weighted by {t} volume: {_num(f['rate'])} veh/h per stacked lane ({p}_VEH: {_num(f['veh_rate'])},",
+            f"{p}_STV weighted by {t} volume: {num(f['rate'])} veh/h per stacked lane ({p}_VEH: {num(f['veh_rate'])},",
             f"ratio {f['stv_over_veh']:.2f}). Per-booth mean_s = 2 x 3600 / (rate x {ck['stacked_factor']:.3f}), "
             f"{ck['stacked_factor']:.3f} = E[max(S1,S2)]/E[S]",
-            f"for lognormal cv {_num(POV_CV)}, so that a saturated lane clears {_num(f['rate'])}/h (the engine's "
+            f"for lognormal cv {num(POV_CV)}, so that a saturated lane clears {num(f['rate'])}/h (the engine's "
             f"2/E[max]; {2 / ck['stacked_factor']:.2f} x a single booth).",
         ]
         booths = [f"stacked: two booths one behind the other ({p}_STL; public-figures §4.3: 46 double-stacked booths)."]
     scale = ck["parameters"][f"{LANE_TYPE_KEY[f['lane_type']]}_service_scale"]
-    policy = _om.policy_comments(p, t, ck, f["rate"], f"{p}_MAX = {ck['max_col']} physical lanes ({lanes_src}: {what}).")
+    policy = policy_comments(p, t, ck, f["rate"], f"{p}_MAX = {ck['max_col']} physical lanes ({lanes_src}: {what}).")
     service[-1] = service[-1][:-1] + f"; x {scale} (FITTED: {LANE_TYPE_KEY[f['lane_type']]}_service_scale)."
     return {"lanes": policy["lanes"], "booths_per_lane": booths, "lanes_open": policy["lanes_open"], "service": service,
             "service_by_hour": policy["service_by_hour"]}
@@ -352,7 +346,7 @@ def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str
         "#",
         "# GENERATED by calibration/san_ysidro_baseline.py -- do not edit by hand. Regenerate with",
         "#   poesim calibrate calibration/san_ysidro.yaml --data ../shared/data   (fits, then writes this file), or",
-        "#   .venv/bin/python calibration/san_ysidro_baseline.py --data ../shared/data   (the committed fit)",
+        "#   .venv/bin/python -m calibration.san_ysidro_baseline --data ../shared/data   (the committed fit)",
         "# (tests/calibration/test_san_ysidro_baseline.py checks that this file matches the script's output).",
         "# Window, service-distribution shapes, referral and secondary are the assumptions of",
         "# calibration/otay_mesa_baseline.py (imported by the script), quoted again below.",
@@ -364,19 +358,19 @@ def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str
         f"# Assumptions cite {FIGURES} (section numbers as there).",
         "# SANDAG hour h (1..24) covers (h-1):00-h:00, so list position k (0..23) = hour k+1 = k:00-(k+1):00.",
         "# Rates are rounded to 0.1 veh/h, mean service times to 0.1 s.",
-        *_om.calibration_header("san_ysidro", ck),
+        *calibration_header("san_ysidro"),
         "# Observed waits (OME_Observed_Data.csv column wait_time, minutes; volume-weighted daily means): "
-        f"General {_num(ck['pov_general_observed_wait_mean'])},",
-        f"# Ready {_num(ck['pov_ready_observed_wait_mean'])}, SENTRI {_num(ck['pov_sentri_observed_wait_mean'])}.",
+        f"General {num(ck['pov_general_observed_wait_mean'])},",
+        f"# Ready {num(ck['pov_ready_observed_wait_mean'])}, SENTRI {num(ck['pov_sentri_observed_wait_mean'])}.",
         "",
-        f"name: {_quote(sc['name'])}",
-        f"description: {_quote(sc['description'])}",
+        f"name: {quote(sc['name'])}",
+        f"description: {quote(sc['description'])}",
         "",
         "# A Tuesday 00:00 start; the data describe an average Tue/Wed/Thu, repeated on both days.",
         "# Observed queues do not drain at midnight (OME_Observed_Data.csv wait_time at hour 1: "
         f"General {ck['pov_general_observed_wait_h1']} min,",
         f"# Ready {ck['pov_ready_observed_wait_h1']} min), so the first 24 h are warm-up; only day 2 is counted.",
-        *_om.window_lines(w),
+        *window_lines(w),
         f"replications: {sc['replications']}",
         f"seed: {sc['seed']}",
         "",
@@ -386,7 +380,7 @@ def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str
         f"  # {ck['pov_daily_total']:,} veh/day (BTS {BTS_YEAR} Personal Vehicles, annual/365 incl. weekends: "
         f"{ck['bts_pov_per_day']:,}/day;",
         "  # public-figures §4.4: 39.7 k/day).",
-        f"  # referral_p {_num(POV_REFERRAL_P)}: assumption, public-figures §4.2 suggests 2-5 % for POVs.",
+        f"  # referral_p {num(POV_REFERRAL_P)}: assumption, public-figures §4.2 suggests 2-5 % for POVs.",
         "  # lane_choice: the default rule, written out; General lanes take everyone, Ready lanes take",
         "  # Ready and SENTRI, so Ready and SENTRI drivers pick among their eligible groups on arrival.",
         "  # SANDAG's own daily capacity, sum over hours of VEH x (OPEN - STL) + STV x STL (rate file), vs demand:",
@@ -395,13 +389,13 @@ def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str
         + ".",
     ]
     for s, t in POV_LANE_TYPES.items():
-        L += _om._stream_lines(s, st[s], [f"traveler_type={t}, column volume; {ck[s + '_daily']:,} veh/day."])
+        L += stream_lines(s, st[s], [f"traveler_type={t}, column volume; {ck[s + '_daily']:,} veh/day."])
     L += [
         "",
         "  # Pedestrians: SANDAG has no pedestrian volumes. daily_volume (split below) from",
         f"  # {BTS}:",
         f"  # rows Port Name={PORT}, Measure=Pedestrians, sum of Value over the 12 months of {BTS_YEAR}",
-        f"  # = {ck['bts_ped_annual']:,}; / 365 = {_num(ck['bts_ped_per_day'])}/day (public-figures §4.4: 25.9 k/day). "
+        f"  # = {ck['bts_ped_annual']:,}; / 365 = {num(ck['bts_ped_per_day'])}/day (public-figures §4.4: 25.9 k/day). "
         "An all-days average, not a weekday figure.",
         "  # ASSUMPTION (as for Otay Mesa): profile = the passenger-vehicle hourly volume of all lane types",
         f"  # together ({OBSERVED}, Passenger General+Ready+SENTRI, column volume),",
@@ -413,7 +407,7 @@ def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str
         "  # No pedestrian secondary.",
     ]
     for s in ("ped_general", "ped_ready"):
-        L += _om._stream_lines(s, st[s], [])
+        L += stream_lines(s, st[s], [])
     L += ["", "lane_groups:"]
     L += [
         f"  # Passenger vehicles: SY_GP_MAX = SY_RE_MAX = SY_SE_MAX = {ck['max_col']} physical lanes (public-figures §4.3:",
@@ -436,37 +430,37 @@ def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str
         "  # Service: SANDAG's hourly processing rate (veh/h/lane), weighted by that lane type's hourly volume",
         f"  # ({OBSERVED} column volume), gives one daily mean rate (the schema has one",
         "  # service distribution per lane group and program).",
-        f"  # cv {_num(POV_CV)} lognormal: assumption, public-figures §4.1 suggested default (CV 0.5-0.7).",
+        f"  # cv {num(POV_CV)} lognormal: assumption, public-figures §4.1 suggested default (CV 0.5-0.7).",
         "  # Ready/SENTRI drivers in General lanes get the General mean; SENTRI drivers in Ready lanes the Ready mean.",
     ]
     for g, f in ck["groups"].items():
-        L += _group_lines(g, lg[g], _pov_group_comments(g, f, ck))
+        L += group_lines(g, lg[g], _pov_group_comments(g, f, ck))
     L += [
         "",
         f"  # Pedestrians: {PED_BOOTHS} booths (public-figures §4.3: SANDAG model config 'ped 15'; other counts there:",
         "  # 16 booths in 2000, 12 regular lanes + 1 SENTRI lane in 2008), one line per booth, all open all day",
-        f"  # (assumption). Service: lognormal mean {_num(PED_MEAN_S)} s cv {_num(PED_CV)}, Otay Mesa's assumption",
+        f"  # (assumption). Service: lognormal mean {num(PED_MEAN_S)} s cv {num(PED_CV)}, Otay Mesa's assumption",
         "  # (public-figures §4.1 suggests 30-60 s).",
         f"  # Capacity {ck['ped_capacity_per_h']:,}/h against the profile's peak of about {ck['ped_peak_per_h']:,}/h.",
     ]
-    L += _group_lines("ped_general", lg["ped_general"], {})
+    L += group_lines("ped_general", lg["ped_general"], {})
     L += [
         "",
         "# Secondary inspection: no public capacities or durations; Otay Mesa's assumptions",
         "# (public-figures §4.2: POV secondary 10-30 min with a long tail). San Ysidro has no trucks.",
         "secondary:",
     ]
-    L += _om.secondary_lines(sec)
+    L += secondary_lines(sec)
     return "\n".join(L) + "\n"
 
 
 def render_observed_lanes(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str:
     """``extends: baseline.yaml`` with CBP's observed hourly open lanes instead of the lane policy."""
-    return _om.render_observed_lanes(derived, record, "san_ysidro", PORT)
+    return _render_observed_lanes(derived, "san_ysidro", PORT)
 
 
 def main(argv: list[str] | None = None) -> int:
-    return _om.generate(argv, __doc__, DEFAULT_OUT, derive, render)
+    return generate(argv, __doc__, DEFAULT_OUT, derive, render)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 
 Usage (from the repository root)::
 
-    .venv/bin/python calibration/validate.py [--data ../shared/data] [--reps 10] \
+    .venv/bin/python -m calibration.validate [--data ../shared/data] [--reps 10] \
         [--out calibration/VALIDATION_PORTS.md]
 
 For each port (Otay Mesa, San Ysidro) the baseline scenario is run and the simulated mean wait
@@ -38,23 +38,18 @@ from typing import Any
 
 import pandas as pd
 
-from sim.calibrate import load_script
+from calibration import otay_mesa_baseline as _om
+from calibration import san_ysidro_baseline as _sy
+from calibration.data import DEFAULT_DATA, REPO, sandag
+from calibration.data.sandag import OBSERVED, RATES
+from calibration.port_baseline import fitted_parameters
 
-REPO = Path(__file__).resolve().parents[1]
-HERE = Path(__file__).resolve().parent  # calibration/: scripts import their siblings by path
-
-
-_om = load_script(HERE / "otay_mesa_baseline.py")
-_sy = load_script(HERE / "san_ysidro_baseline.py")
-
-DEFAULT_DATA = _om.DEFAULT_DATA
-OBSERVED, RATES = _om.OBSERVED, _om.RATES
 DEFAULT_OUT = REPO / "calibration" / "VALIDATION_PORTS.md"
 DEFAULT_REPS = 10
 LANE_TYPES = _om.POV_LANE_TYPES  # base lane group name -> SANDAG traveler_type (lane type)
 STACKED_SUFFIX = "_stacked"
 MISSES_HEADING = "## Where the model misses and why"
-COMMAND = ".venv/bin/python calibration/validate.py --data ../shared/data --reps {reps} --out calibration/VALIDATION_PORTS.md"
+COMMAND = ".venv/bin/python -m calibration.validate --data ../shared/data --reps {reps} --out calibration/VALIDATION_PORTS.md"
 
 # port name in SANDAG's files -> (slug for the PNG, baseline scenario, SANDAG rate-file prefixes)
 PORTS: dict[str, dict[str, Any]] = {
@@ -97,35 +92,10 @@ def passenger_groups(scenario) -> dict[str, str]:
     return out
 
 
-def _float_or_nan(s: str) -> float:
-    s = (s or "").strip()
-    return float(s) if s else math.nan
-
-
-def observed_rows(rows: list[dict[str, str]], port: str) -> pd.DataFrame:
+def observed(data_dir: Path, port: str) -> pd.DataFrame:
     """Northbound passenger rows of one port: lane_type, hour ("00".."23"), volume, open_lanes,
     obs_wait_min (NaN where SANDAG gives none)."""
-    out = []
-    for r in rows:
-        if r["port_name"] == port and r["direction"] == "Northbound" and r["vehicle_type"] == "Passenger":
-            out.append(
-                {
-                    "lane_type": r["traveler_type"],
-                    "hour": clock_hour(int(r["hour"])),
-                    "volume": _float_or_nan(r["volume"]),
-                    "open_lanes": _float_or_nan(r["open_lanes"]),
-                    "obs_wait_min": _float_or_nan(r["wait_time"]),
-                }
-            )
-    df = pd.DataFrame(out, columns=["lane_type", "hour", "volume", "open_lanes", "obs_wait_min"])
-    dup = df.duplicated(["lane_type", "hour"])
-    if dup.any():
-        raise ValueError(f"{OBSERVED}: repeated {port} rows {df[dup][['lane_type', 'hour']].values.tolist()}")
-    return df
-
-
-def observed(data_dir: Path, port: str) -> pd.DataFrame:
-    return observed_rows(_om._rows(Path(data_dir) / OBSERVED), port)
+    return sandag.observed_table(Path(data_dir), port).rename(columns={"wait_time": "obs_wait_min"})
 
 
 def simulated_waits(summary: pd.DataFrame, groups: dict[str, str]) -> pd.DataFrame:
@@ -186,8 +156,8 @@ def volumes(summary: pd.DataFrame, groups: dict[str, str], obs: pd.DataFrame, ca
 def sandag_capacity(data_dir: Path, rate_prefix: dict[str, str]) -> dict[str, float]:
     """SANDAG's daily capacity per lane type, sum over hours of VEH × (OPEN − STL) + STV × STL
     (``calibration/san_ysidro_baseline.py``)."""
-    rates = _om.poe_rates(Path(data_dir))
-    return {LANE_TYPES[g]: _sy._capacity_per_day(rates, p) for g, p in rate_prefix.items()}
+    rates = sandag.poe_rates(Path(data_dir))
+    return {LANE_TYPES[g]: sum(sandag.stacked_capacity(rates, p)) for g, p in rate_prefix.items()}
 
 
 # --- running and reporting --------------------------------------------------------------
@@ -215,7 +185,7 @@ def _port_script(port: str):
 def scenario_for(port: str, data_dir: Path, fitted_on: str, lanes: str) -> dict[str, Any]:
     """The port's scenario mapping with the parameters fitted on ``fitted_on`` and, for
     ``lanes == "observed"``, CBP's observed open lanes instead of the lane policy."""
-    params = _om.fitted_parameters(_port_script(fitted_on).PARAMETERS)
+    params = fitted_parameters(_port_script(fitted_on).PARAMETERS)
     derived = _port_script(port).derive(data_dir, params)
     data = derived["scenario"]
     if lanes == "observed":
@@ -469,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
     records = {p: json.loads(_port_script(p).PARAMETERS.read_text(encoding="utf-8")) for p in PORTS}
     bts = None
     if not args.no_bts:
-        bv = load_script(HERE / "bts_volumes.py")
+        from calibration import bts_volumes as bv
         bts = bv.render_markdown(bv.year_comparison(args.data), bv.weekday_comparison(args.data), None)
     text = render(results, args.reps, _dt.date.today().isoformat(), pngs, _kept_misses(args.out), records, bts)
     args.out.parent.mkdir(parents=True, exist_ok=True)

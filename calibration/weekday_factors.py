@@ -3,7 +3,7 @@
 
 Usage (from the repository root)::
 
-    .venv/bin/python calibration/weekday_factors.py [--data ../shared/data]
+    .venv/bin/python -m calibration.weekday_factors [--data ../shared/data]
 
 writes ``scenarios/otay_mesa/week.yaml`` and ``scenarios/san_ysidro/week.yaml``. Each extends
 its port's ``baseline.yaml`` (one SANDAG Tue/Wed/Thu-average day) and sets only the window (8
@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import argparse
 import calendar
-import statistics
 import sys
 from pathlib import Path
 from typing import Any
@@ -53,23 +52,14 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import least_squares
 
-from sim.calibrate import load_script
+from calibration.data import DEFAULT_DATA, REPO, bts
+from calibration.data.bts import BTS, MEASURE_BY_MODE, PVP
+from calibration.yaml_writer import quote, window_lines
 from sim.scenario import load_scenario
 from sim.scenario.schema import WEEKDAYS
 
-REPO = Path(__file__).resolve().parents[1]
-HERE = Path(__file__).resolve().parent  # calibration/: scripts import their siblings by path
-
-
-_year = load_script(HERE / "otay_mesa_year.py")
-DEFAULT_DATA = _year.DEFAULT_DATA
-BTS = _year.BTS
-_quote = _year._quote
-
 # --- assumptions (each one is quoted in a YAML comment) ----------------------------------
 PORTS = {"otay_mesa": "Otay Mesa", "san_ysidro": "San Ysidro"}
-MEASURE_BY_MODE = {"vehicle": "Personal Vehicles", "truck": "Trucks", "pedestrian": "Pedestrians"}
-PVP = "Personal Vehicle Passengers"
 LEVEL_YEAR = 2017  # the SANDAG base year of the baselines
 FIT_YEARS = (2010, 2019)  # ten pre-COVID years around the base year
 BASE_DAYS = ("tue", "wed", "thu")  # SANDAG's day is a Tue/Wed/Thu average: factor 1
@@ -88,44 +78,6 @@ def _scenario_path(port_dir: str, name: str) -> Path:
 
 
 # --- BTS --------------------------------------------------------------------------------
-
-
-def bts_series(data_dir: str | Path, port: str, measures: tuple[str, ...], years: tuple[int, int]) -> pd.DataFrame:
-    """Monthly BTS values of one port: index (year, month), one column per measure. Fails on a
-    duplicate row or a missing month."""
-    path = Path(data_dir) / BTS
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: not found (is --data the shared data directory?)")
-    df = pd.read_csv(path, usecols=["Port Name", "Date", "Measure", "Value"], dtype={"Value": float})
-    df = df[(df["Port Name"] == port) & df["Measure"].isin(measures)]
-    when = pd.to_datetime(df["Date"], format="%b %Y")
-    df = df.assign(year=when.dt.year, month=when.dt.month)
-    df = df[(df["year"] >= years[0]) & (df["year"] <= years[1])]
-    if df.duplicated(["Measure", "year", "month"]).any():
-        raise ValueError(f"{BTS}: duplicate rows for {port}")
-    wide = df.pivot(index=["year", "month"], columns="Measure", values="Value")
-    full = pd.MultiIndex.from_product([range(years[0], years[1] + 1), range(1, 13)], names=["year", "month"])
-    missing = [m for m in measures if m not in wide] + [str(i) for i in full.difference(wide.index)]
-    if missing or wide[list(measures)].isna().any().any():
-        raise ValueError(f"{BTS}: missing months or measures for {port} {years}: {missing}")
-    return wide.reindex(full)[list(measures)]
-
-
-def repair_vehicles(wide: pd.DataFrame) -> tuple[pd.Series, list[tuple[int, int]]]:
-    """Personal Vehicles with the repair of calibration/otay_mesa_year.py, year by year: a month
-    whose occupancy (passengers / vehicles) is off its year's median by more than
-    OCCUPANCY_TOLERANCE gets vehicles = passengers / median occupancy. Returns the series and
-    the repaired (year, month)s."""
-    pv = wide["Personal Vehicles"].copy()
-    repaired = []
-    for year, rows in wide.groupby(level="year"):
-        occ = rows[PVP] / rows["Personal Vehicles"]
-        median = statistics.median(occ.tolist())
-        for idx, o in occ.items():
-            if abs(o / median - 1) > _year.OCCUPANCY_TOLERANCE:
-                pv[idx] = rows.loc[idx, PVP] / median
-                repaired.append(idx)
-    return pv, repaired
 
 
 def weekday_counts(year: int, month: int) -> np.ndarray:
@@ -215,10 +167,10 @@ def derive(data_dir: str | Path = DEFAULT_DATA) -> dict[str, dict[str, Any]]:
         modes = list(dict.fromkeys(stream_modes.values()))
         measures = tuple(MEASURE_BY_MODE[m] for m in modes)
         extra = (PVP,) if "vehicle" in modes else ()
-        wide = bts_series(data_dir, port, measures + extra, (min(FIT_YEARS[0], LEVEL_YEAR), max(FIT_YEARS[1], LEVEL_YEAR)))
+        wide = bts.series(data_dir, port, measures + extra, (min(FIT_YEARS[0], LEVEL_YEAR), max(FIT_YEARS[1], LEVEL_YEAR)))
         repaired: list[tuple[int, int]] = []
         if "vehicle" in modes:
-            wide["Personal Vehicles"], repaired = repair_vehicles(wide)
+            wide["Personal Vehicles"], repaired = bts.repaired_series(wide)
         days_in_year = 366 if calendar.isleap(LEVEL_YEAR) else 365
         fit_rows = wide.loc[FIT_YEARS[0]:FIT_YEARS[1]]
         per_mode: dict[str, Any] = {}
@@ -271,7 +223,7 @@ def render(port_dir: str, derived: dict[str, Any]) -> str:
         f"# {port} port of entry, northbound: one full week (8 days, the first warm-up), 2017.",
         "#",
         "# GENERATED by calibration/weekday_factors.py -- do not edit by hand. Regenerate with",
-        "#   .venv/bin/python calibration/weekday_factors.py --data ../shared/data",
+        "#   .venv/bin/python -m calibration.weekday_factors --data ../shared/data",
         "# (tests/test_scenario_library.py checks that this file matches the script's output).",
         "#",
         "# Extends baseline.yaml (the calibrated SANDAG Tue/Wed/Thu-average day with its lanes, lane",
@@ -298,13 +250,13 @@ def render(port_dir: str, derived: dict[str, Any]) -> str:
     L += [
         "",
         f"extends: {sc['extends']}",
-        f"name: {_quote(sc['name'])}",
-        f"description: {_quote(sc['description'])}",
+        f"name: {quote(sc['name'])}",
+        f"description: {quote(sc['description'])}",
         "",
         f"# {w['duration_h'] // 24} days from {w['start']} (a Monday): Monday is warm-up (queues do not drain at",
         "# midnight, see baseline.yaml); counted: Tue 2017-03-07 .. Mon 2017-03-13, no US or Mexican holiday.",
         "# (US daylight time starts Sun 2017-03-12; the simulator's clock is local time without a jump.)",
-        *_year._base.window_lines(w),
+        *window_lines(w),
         f"# {sc['replications']} replications (assumption: a replication simulates 4 x the baseline's 48 h and counts 7 days).",
         f"replications: {sc['replications']}",
         "",

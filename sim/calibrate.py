@@ -1,8 +1,9 @@
 """``poesim calibrate``: public data → fitted scenario parameters, with their provenance.
 
 A calibration is described by a YAML file (e.g. ``calibration/otay_mesa.yaml``) naming a port
-script and the parameters to fit. The port script knows the data; this module knows the
-procedure. The script (a plain ``.py`` file, path relative to the config) must define:
+module and the parameters to fit. The port module knows the data; this module knows the
+procedure. The module (a dotted name, e.g. ``calibration.otay_mesa_baseline``, imported from the
+directory of the config or the nearest parent holding its top-level package) must define:
 
 * ``DATA_FILES``: the data files it reads, relative to the data directory (hashed into the record);
 * ``derive(data_dir, parameters) -> {"scenario": mapping, ...}``: the scenario for given values;
@@ -18,7 +19,7 @@ atomically, so a failing fit or renderer leaves the old files untouched.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
+import importlib
 import json
 import sys
 from collections.abc import Callable
@@ -51,11 +52,11 @@ class ParameterSpec(_Strict):
 
 
 class CalibrationConfig(_Strict):
-    """The calibration file: which script derives the scenario, what to fit, where to write."""
+    """The calibration file: which module derives the scenario, what to fit, where to write."""
 
     description: str
-    script: str
-    outputs: dict[str, str]  # file (relative to the config) -> the script's rendering function
+    module: str
+    outputs: dict[str, str]  # file (relative to the config) -> the module's rendering function
     parameters_out: str
     replications: PositiveInt
     seed: NonNegativeInt
@@ -79,20 +80,24 @@ def load_config(path: str | Path) -> CalibrationConfig:
         raise PoesimError("\n".join(lines)) from None
 
 
-def load_script(path: Path) -> ModuleType:
-    """Import a port script by path (``calibration/`` holds scripts, not a package)."""
-    name = f"{path.stem}_script"  # the name the calibration tests and sibling scripts use
-    if name in sys.modules and Path(getattr(sys.modules[name], "__file__", "")).resolve() == path.resolve():
-        return sys.modules[name]
-    if not path.is_file():
-        raise PoesimError(f"script: {path} does not exist")
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:  # not a Python source file
-        raise PoesimError(f"script: {path} is not a Python script")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+def import_port_module(name: str, near: Path) -> ModuleType:
+    """Import the port module ``name`` (dotted, e.g. ``calibration.otay_mesa_baseline``) from the
+    nearest of ``near`` and its parents that holds its top-level package or module, so that
+    ``poesim calibrate`` works from any directory without installing ``calibration/``."""
+    top = name.split(".")[0]
+    for d in (near.resolve(), *near.resolve().parents):
+        if (d / top / "__init__.py").is_file() or (d / f"{top}.py").is_file():
+            loaded = sys.modules.get(top)
+            if loaded is not None and not Path(getattr(loaded, "__file__", "") or "").resolve().is_relative_to(d):
+                for m in [m for m in sys.modules if m == top or m.startswith(top + ".")]:
+                    del sys.modules[m]  # a module of that name from elsewhere (e.g. another config's)
+            if str(d) not in sys.path:
+                sys.path.insert(0, str(d))
+            break
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        raise PoesimError(f"module: cannot import {name} ({exc})") from None
 
 
 def _sha256(path: Path) -> str:
@@ -146,10 +151,10 @@ def record(cfg: CalibrationConfig, config_path: Path, data_hashes: dict[str, str
 
 def _prepare(config_path: Path, data_dir: Path) -> tuple[CalibrationConfig, ModuleType, dict[str, str], Any]:
     cfg = load_config(config_path)
-    script = load_script(config_path.parent / cfg.script)
+    script = import_port_module(cfg.module, config_path.parent)
     for fn in ("derive", "observations", *cfg.outputs.values()):
         if not callable(getattr(script, fn, None)):
-            raise PoesimError(f"{config_path}: script {cfg.script} has no function {fn!r}")
+            raise PoesimError(f"{config_path}: module {cfg.module} has no function {fn!r}")
     if not data_dir.is_dir():
         raise PoesimError(f"--data: {data_dir} is not a directory "
                           "(expected the shared data directory, see calibration/README.md)")
@@ -157,7 +162,7 @@ def _prepare(config_path: Path, data_dir: Path) -> tuple[CalibrationConfig, Modu
     for rel in script.DATA_FILES:
         f = data_dir / rel
         if not f.is_file():
-            raise PoesimError(f"--data: {data_dir} has no {rel} (needed by {cfg.script}; see calibration/README.md)")
+            raise PoesimError(f"--data: {data_dir} has no {rel} (needed by {cfg.module}; see calibration/README.md)")
         hashes[rel] = _sha256(f)
     return cfg, script, hashes, script.observations(data_dir)
 

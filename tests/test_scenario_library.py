@@ -233,15 +233,15 @@ WEEKS = [OM / "week.yaml", SY / "week.yaml"]
 
 
 def test_week_files_are_what_the_weekday_factor_script_writes():
-    from tests.calibration.scripts import DATA_DIR, load_script
+    from tests.calibration.scripts import DATA_DIR, calibration_module
 
-    mod = load_script("weekday_factors")
+    mod = calibration_module("weekday_factors")
     if not (DATA_DIR / mod.BTS).exists():
         pytest.skip(f"public data not found (set POESIM_DATA_DIR to the shared data directory): {DATA_DIR / mod.BTS}")
     derived = mod.derive(DATA_DIR)
     for path in WEEKS:
         assert path.read_text(encoding="utf-8") == mod.render(path.parent.name, derived[path.parent.name]), (
-            f"{path.relative_to(ROOT)} is stale: run .venv/bin/python calibration/weekday_factors.py"
+            f"{path.relative_to(ROOT)} is stale: run .venv/bin/python -m calibration.weekday_factors"
         )
 
 

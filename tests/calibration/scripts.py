@@ -1,24 +1,23 @@
 """Shared by the calibration tests: where the repository and the public data are, and how to
-import a calibration script by path (calibration/ holds scripts, not a package)."""
+import a module of the ``calibration`` package by its short name."""
 
 from __future__ import annotations
 
 import difflib
+import importlib
 import os
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-from sim import calibrate as sim_calibrate
-
 REPO = Path(__file__).resolve().parents[2]
 DATA_DIR = Path(os.environ.get("POESIM_DATA_DIR") or REPO / ".." / "shared" / "data")
 
 
-def load_script(stem: str) -> ModuleType:
-    """Import ``calibration/<stem>.py`` once, as module ``<stem>_script``."""
-    return sim_calibrate.load_script(REPO / "calibration" / f"{stem}.py")
+def calibration_module(stem: str) -> ModuleType:
+    """``calibration.<stem>``, imported."""
+    return importlib.import_module(f"calibration.{stem}")
 
 
 def assert_generated(path: Path, expected: str, regenerate: str) -> None:

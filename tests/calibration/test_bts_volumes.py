@@ -13,13 +13,13 @@ import datetime as dt
 import pytest
 
 from sim.scenario.loader import resolve, scenario_from_dict
-from tests.calibration.scripts import DATA_DIR, load_script
+from tests.calibration.scripts import DATA_DIR, calibration_module
 
 MODES = ("vehicle", "truck", "pedestrian")
 
 
 def _mod():
-    return load_script("bts_volumes")
+    return calibration_module("bts_volumes")
 
 
 def _need_data():
@@ -110,7 +110,7 @@ def test_bts_monthly_counts_one_row_per_month_and_measure():
 
 def test_vehicle_repair_is_the_year_scripts(year_table):
     """The BTS Personal Vehicles total used here is the one the month factors were derived from."""
-    derived = load_script("otay_mesa_year").derive(DATA_DIR)
+    derived = calibration_module("otay_mesa_year").derive(DATA_DIR)
     annual = year_table[(year_table["mode"] == "vehicle") & (year_table["month"] == "year")].iloc[0]
     assert round(annual["bts_used"]) == derived["checks"]["annual"]["Personal Vehicles"]
     assert list(year_table.loc[year_table["repaired"] & (year_table["month"] != "year"), "month"]) == ["Mar"]

@@ -65,7 +65,7 @@ def _setup(tmp_path, outputs: str, extra: str = "") -> tuple:
     cfg = tmp_path / "fake.yaml"
     cfg.write_text(textwrap.dedent(f"""\
         description: fake
-        script: fake.py
+        module: fake
         outputs: {outputs}
         parameters_out: params.json
         replications: 2

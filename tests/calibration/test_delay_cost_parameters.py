@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.calibration.scripts import DATA_DIR, REPO, assert_generated, load_script, skip_without_data
+from tests.calibration.scripts import DATA_DIR, REPO, assert_generated, calibration_module, skip_without_data
 
-mod = load_script("delay_cost_parameters")
+mod = calibration_module("delay_cost_parameters")
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +20,7 @@ def derived() -> dict:
 
 def test_committed_parameter_file_equals_script_output(derived):
     assert_generated(Path(REPO / "sim" / "delay_cost_parameters.yaml"), mod.render(derived),
-                     "python calibration/delay_cost_parameters.py --data ../shared/data")
+                     "python -m calibration.delay_cost_parameters --data ../shared/data")
 
 
 def test_value_of_time_lies_within_sandags_purpose_values(derived):

@@ -15,18 +15,18 @@ from tests.calibration.scripts import (
     DATA_DIR,
     REPO,
     assert_generated,
-    load_script,
+    calibration_module,
     skip_without_data,
 )
 
 BASELINE = REPO / "scenarios" / "otay_mesa" / "baseline.yaml"
 OBSERVED_LANES = REPO / "scenarios" / "otay_mesa" / "observed_lanes.yaml"
-REGENERATE = "python calibration/otay_mesa_baseline.py --out scenarios/otay_mesa/baseline.yaml"
+REGENERATE = "python -m calibration.otay_mesa_baseline --out scenarios/otay_mesa/baseline.yaml"
 
 
 
 def _script():
-    return load_script("otay_mesa_baseline")
+    return calibration_module("otay_mesa_baseline")
 
 
 @pytest.fixture(scope="module")

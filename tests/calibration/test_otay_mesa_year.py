@@ -21,18 +21,18 @@ from sim.model import build_model
 from sim.scenario import load_scenario
 from sim.scenario.loader import resolve
 from sim.scenario.schema import MONTHS, WEEKDAYS
-from tests.calibration.scripts import DATA_DIR, REPO, assert_generated, load_script
+from tests.calibration.scripts import DATA_DIR, REPO, assert_generated, calibration_module
 
 YEAR_FILE = REPO / "scenarios" / "otay_mesa" / "year_2017.yaml"
 BASELINE = REPO / "scenarios" / "otay_mesa" / "baseline.yaml"
 WEEK_FILE = REPO / "scenarios" / "otay_mesa" / "week.yaml"
-REGENERATE = "python calibration/otay_mesa_year.py --out scenarios/otay_mesa/year_2017.yaml"
+REGENERATE = "python -m calibration.otay_mesa_year --out scenarios/otay_mesa/year_2017.yaml"
 DAYS_2017 = [calendar.monthrange(2017, m)[1] for m in range(1, 13)]
 
 
 
 def _script():
-    return load_script("otay_mesa_year")
+    return calibration_module("otay_mesa_year")
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +95,7 @@ def test_every_baseline_stream_has_weekday_and_month_factors(loaded):
 def volumes():
     """Expected volume per mode and calendar month of the counted window (calibration/bts_volumes.py:
     the compiled rates integrated over the counted hours; 2018-01-01 counts as January)."""
-    e = load_script("bts_volumes").expected_volumes(YEAR_FILE, by="mode")
+    e = calibration_module("bts_volumes").expected_volumes(YEAR_FILE, by="mode")
     e["month"] = [d.month for d in e["date"]]
     return e.groupby(["mode", "month"])["expected"].sum()
 
@@ -103,7 +103,7 @@ def volumes():
 @pytest.mark.parametrize("mode", ["vehicle", "truck", "pedestrian"])
 def test_annual_expected_volume_within_1_percent_of_bts_2017(derived, volumes, mode):
     """BTS 2017 as calibration/bts_volumes.py reads it (Personal Vehicles with the March repair)."""
-    c = load_script("bts_volumes").repaired_counts(DATA_DIR, "Otay Mesa", 2017, (_script().MEASURE_BY_MODE[mode],))
+    c = calibration_module("bts_volumes").repaired_counts(DATA_DIR, "Otay Mesa", 2017, (_script().MEASURE_BY_MODE[mode],))
     bts = c.sort_values("month")["value_used"].to_numpy()
     expected = volumes[mode]
     assert list(expected.index) == list(range(1, 13)) and len(bts) == 12

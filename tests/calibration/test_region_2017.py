@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 
 import sim
+from calibration.data import sandag
 from sim.calibrate import load_config, replay
 from sim.scenario import load_scenario
 from sim.statistics import ALL, paired_differences
-from tests.calibration.scripts import DATA_DIR, REPO, assert_generated, load_script, skip_without_data
+from tests.calibration.scripts import DATA_DIR, REPO, assert_generated, calibration_module, skip_without_data
 
 REGION = REPO / "scenarios" / "region"
 CONFIG = REPO / "calibration" / "region_2017.yaml"
@@ -18,7 +19,7 @@ CONFIG = REPO / "calibration" / "region_2017.yaml"
 
 @pytest.fixture(scope="module")
 def script():
-    mod = load_script("region_2017")
+    mod = calibration_module("region_2017")
     skip_without_data(mod.DATA_FILES)
     return mod
 
@@ -43,11 +44,11 @@ def test_the_committed_fit_replays_on_the_public_data(script):
 
 def test_officers_on_duty_are_the_observed_open_booths(script, derived):
     """The roster is data: per hour, CBP's open lanes of every lane type × booths per lane."""
-    obs = script._om.observed_passenger(DATA_DIR, "Otay Mesa")
+    obs = sandag.observed_passenger(DATA_DIR, "Otay Mesa")
     om = derived["scenario"]["staffing"]["om_officers"]["officers"]
     expected = [int(sum(obs[t]["open_lanes"][h] for t in ("General", "Ready", "SENTRI"))) for h in range(24)]
     assert om == expected
-    sy_obs = script._om.observed_passenger(DATA_DIR, "San Ysidro")
+    sy_obs = sandag.observed_passenger(DATA_DIR, "San Ysidro")
     sy = derived["scenario"]["staffing"]["sy_officers"]["officers"]
     # General and Ready lanes are double-stacked at San Ysidro: two officers per lane
     assert sy == [int(2 * sy_obs["General"]["open_lanes"][h] + 2 * sy_obs["Ready"]["open_lanes"][h]
@@ -56,7 +57,7 @@ def test_officers_on_duty_are_the_observed_open_booths(script, derived):
 
 def test_service_rates_are_what_saturated_lanes_cleared(script, derived):
     """In an hour with a line all hour, the model's lane processing rate equals observed volume ÷ open lanes."""
-    obs = script._om.observed_passenger(DATA_DIR, "Otay Mesa")["Ready"]
+    obs = sandag.observed_passenger(DATA_DIR, "Otay Mesa")["Ready"]
     g = derived["scenario"]["lane_groups"]["om_pov_ready"]
     mean_s = g["service"]["ready"]["mean_s"]
     for h in range(24):

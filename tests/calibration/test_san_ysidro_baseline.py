@@ -15,17 +15,17 @@ from tests.calibration.scripts import (
     DATA_DIR,
     REPO,
     assert_generated,
-    load_script,
+    calibration_module,
     skip_without_data,
 )
 
 BASELINE = REPO / "scenarios" / "san_ysidro" / "baseline.yaml"
-REGENERATE = "python calibration/san_ysidro_baseline.py --out scenarios/san_ysidro/baseline.yaml"
+REGENERATE = "python -m calibration.san_ysidro_baseline --out scenarios/san_ysidro/baseline.yaml"
 
 
 
 def _script():
-    return load_script("san_ysidro_baseline")
+    return calibration_module("san_ysidro_baseline")
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from tests.calibration.scripts import (
     DATA_DIR,
     REPO,
     assert_generated,
-    load_script,
+    calibration_module,
     skip_without_data,
 )
 
@@ -30,13 +30,13 @@ SCENARIOS = REPO / "scenarios" / "san_ysidro"
 BASELINE = SCENARIOS / "baseline.yaml"
 FILES = ("pre_expansion.yaml", "post_expansion.yaml")
 PRE, POST = (SCENARIOS / f for f in FILES)
-REGENERATE = "python calibration/san_ysidro_expansion.py --out scenarios/san_ysidro"
+REGENERATE = "python -m calibration.san_ysidro_expansion --out scenarios/san_ysidro"
 LANE_TYPES = {"pov_general": "General", "pov_ready": "Ready", "pov_sentri": "SENTRI"}
 POOLS = {"pre": {"pov_lanes": 24}, "post": {"stacked_lanes": 21, "single_lanes": 4}}  # public-figures §4.3
 
 
 def _script():
-    return load_script("san_ysidro_expansion")
+    return calibration_module("san_ysidro_expansion")
 
 
 def _baseline_has_policy() -> bool:

@@ -8,12 +8,13 @@ import math
 import pandas as pd
 import pytest
 
+from calibration.port_baseline import fitted_parameters
 from sim.scenario import load_scenario
-from tests.calibration.scripts import DATA_DIR, REPO, load_script
+from tests.calibration.scripts import DATA_DIR, REPO, calibration_module
 
 
 def _v():
-    return load_script("validate")
+    return calibration_module("validate")
 
 
 def test_clock_hour():
@@ -78,16 +79,16 @@ def test_errors_mae_and_bias():
     assert e.loc["pov_ready_stacked", "lane_type"] == "Ready"
 
 
-def test_observed_rows_missing_wait_is_nan():
+def test_observed_missing_wait_is_nan(tmp_path):
     v = _v()
-    row = {"port_name": "Otay Mesa", "direction": "Northbound", "vehicle_type": "Passenger", "traveler_type": "SENTRI"}
-    rows = [
-        {**row, "hour": "1", "volume": "1.0", "open_lanes": "0", "wait_time": ""},
-        {**row, "hour": "2", "volume": "3.0", "open_lanes": "1", "wait_time": "12"},
-        {**row, "port_name": "San Ysidro", "hour": "1", "volume": "9", "open_lanes": "1", "wait_time": "5"},
-    ]
-    df = v.observed_rows(rows, "Otay Mesa")
-    assert df["hour"].tolist() == ["00", "01"]
+    head = "hour,port_name,direction,vehicle_type,traveler_type,volume,open_lanes,wait_time"
+    rows = [f"{h},Otay Mesa,Northbound,Passenger,SENTRI,{h}.0,{h % 2},{'' if h == 1 else 12}" for h in range(1, 25)]
+    rows += [f"{h},San Ysidro,Northbound,Passenger,SENTRI,9,1,5" for h in range(1, 25)]
+    path = tmp_path / v.OBSERVED
+    path.parent.mkdir(parents=True)
+    path.write_text("\n".join([head, *rows]) + "\n", encoding="utf-8")
+    df = v.observed(tmp_path, "Otay Mesa")
+    assert df["hour"].tolist()[:2] == ["00", "01"] and len(df) == 24
     assert math.isnan(df["obs_wait_min"].iloc[0]) and df["obs_wait_min"].iloc[1] == 12.0
 
 
@@ -116,7 +117,7 @@ def test_out_of_sample_scenario_keeps_the_ports_data_and_takes_only_the_other_po
         assert (o["lanes"], o["policy"]["max_lanes"], o["policy"]["min_lanes"]) == (
             grp["lanes"], grp["policy"]["max_lanes"], grp["policy"]["min_lanes"])
         key = g.split("_")[1]
-        other_params = v._om.fitted_parameters(v._port_script(other).PARAMETERS)
+        other_params = fitted_parameters(v._port_script(other).PARAMETERS)
         assert o["policy"]["low_wait_min"] == pytest.approx(0.8 * other_params[f"{key}_target_wait_min"], abs=0.051)
 
 

@@ -1,0 +1,14 @@
+"""Calibration of poesim's port scenarios from public data (a development package: not in the wheel).
+
+Run its generators from the repository root as modules, e.g.
+``.venv/bin/python -m calibration.otay_mesa_baseline --data ../shared/data`` (see ``calibration/README.md``).
+
+* ``calibration.data``: one reader per source (``sandag``, ``bts``, ``cbp``), with its repairs;
+* ``calibration.assumptions``: the numbers no data file gives, each with its source;
+* ``calibration.yaml_writer``: the commented-YAML helpers and the generators' command line;
+* per-port modules that derive a scenario and render it (``otay_mesa_baseline``, ``san_ysidro_baseline``,
+  ``otay_mesa_year``, ``san_ysidro_expansion``, ``region_2017``, ``region_expansion``,
+  ``delay_cost_parameters``);
+* studies that run and report them (``validate``, ``region_validate``, ``expansion_report``,
+  ``bts_volumes``, ``weekday_factors``).
+"""
