@@ -72,7 +72,7 @@ def idiomatic_simpy_mm10(arrival_s: np.ndarray, service_s: np.ndarray) -> None:
 
     def source(env):
         last = 0.0
-        for a, s in zip(arrival_s.tolist(), service_s.tolist()):
+        for a, s in zip(arrival_s.tolist(), service_s.tolist(), strict=True):
             yield env.timeout(a - last)
             last = a
             env.process(customer(env, s))

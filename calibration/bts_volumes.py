@@ -194,7 +194,7 @@ def year_comparison(
     if len(short):
         raise ValueError(
             f"{scenario}: not a full year of counted days; (mode, month, counted days): "
-            f"{list(zip(short['mode'], short['month'], short['days']))}"
+            f"{list(zip(short['mode'], short['month'], short['days'], strict=True))}"
         )
     rows = []
     for mode in modes:
@@ -206,8 +206,8 @@ def year_comparison(
                      "expected": d["expected"].sum(), "bts": d["bts"].sum(), "bts_used": d["bts_used"].sum(),
                      "repaired": bool(d["repaired"].any())})
     out = pd.DataFrame(rows)
-    out["diff_pct"] = [_pct(e, b) for e, b in zip(out["expected"], out["bts_used"])]
-    out["diff_pct_raw"] = [_pct(e, b) for e, b in zip(out["expected"], out["bts"])]
+    out["diff_pct"] = [_pct(e, b) for e, b in zip(out["expected"], out["bts_used"], strict=True)]
+    out["diff_pct_raw"] = [_pct(e, b) for e, b in zip(out["expected"], out["bts"], strict=True)]
     return out
 
 

@@ -181,13 +181,13 @@ def study(pre: Path = PRE, post: Path = POST, reps: int = DEFAULT_REPS, seed: in
             "post": st.across_replications(post_t, keys, METRICS),
             "diff": st.paired_differences(pre_t, post_t, METRICS, keys),
         }
-    out["policy"] = {sc: _policies(ld) for sc, ld in zip(("pre", "post"), loaded)}
-    out["supply"] = {sc: _supply(ld) for sc, ld in zip(("pre", "post"), loaded)}
-    out["busiest_rate"] = {sc: busiest_rate(ld) for sc, ld in zip(("pre", "post"), loaded)}
-    out["type_rates"] = {sc: vehicle_rates(ld) for sc, ld in zip(("pre", "post"), loaded)}
-    out["factor"] = {sc: _demand_factor(ld) for sc, ld in zip(("pre", "post"), loaded)}
+    out["policy"] = {sc: _policies(ld) for sc, ld in zip(("pre", "post"), loaded, strict=True)}
+    out["supply"] = {sc: _supply(ld) for sc, ld in zip(("pre", "post"), loaded, strict=True)}
+    out["busiest_rate"] = {sc: busiest_rate(ld) for sc, ld in zip(("pre", "post"), loaded, strict=True)}
+    out["type_rates"] = {sc: vehicle_rates(ld) for sc, ld in zip(("pre", "post"), loaded, strict=True)}
+    out["factor"] = {sc: _demand_factor(ld) for sc, ld in zip(("pre", "post"), loaded, strict=True)}
     out["need"] = {sc: lanes_needed(out["supply"][sc], out["type_rates"][sc]) for sc in ("pre", "post")}
-    out["lanes_open"] = {sc: lanes_open(r, ld) for sc, r, ld in zip(("pre", "post"), runs, loaded)}
+    out["lanes_open"] = {sc: lanes_open(r, ld) for sc, r, ld in zip(("pre", "post"), runs, loaded, strict=True)}
     return out
 
 

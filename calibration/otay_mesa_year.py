@@ -87,7 +87,7 @@ def month_factors(monthly: list[float]) -> list[float]:
     if annual <= 0:
         raise ValueError("annual volume is zero: no month factors")
     per_day = annual / DAYS_IN_YEAR
-    return [v / d / per_day for v, d in zip(monthly, DAYS)]
+    return [v / d / per_day for v, d in zip(monthly, DAYS, strict=True)]
 
 
 def counted_dates(start: str = WINDOW_START, warmup_h: int = WARMUP_H, duration_h: int = DURATION_H) -> list[dt.date]:
@@ -116,7 +116,7 @@ def calendar_month_factors(monthly: list[float], base_day: float, weights: list[
     bad = [MONTHS[k] for k, w in enumerate(weights) if w <= 0]
     if bad:
         raise ValueError(f"months with no counted weekday weight: {bad}")
-    return [v / (base_day * w) for v, w in zip(monthly, weights)]
+    return [v / (base_day * w) for v, w in zip(monthly, weights, strict=True)]
 
 
 def baseline_streams(baseline: Path = BASELINE) -> dict[str, str]:
@@ -166,16 +166,16 @@ def derive(data_dir: str | Path = DEFAULT_DATA, baseline: str | Path = BASELINE)
         m = MEASURE_BY_MODE[mode]
         weights, ndays = weekday_weights(weekday[mode], dates)
         raw = calendar_month_factors(corrected[m], base_day[mode], weights)
-        factors = dict(zip(MONTHS, (r3(f) for f in raw)))
-        expected = [base_day[mode] * f * w for f, w in zip(factors.values(), weights)]
+        factors = dict(zip(MONTHS, (r3(f) for f in raw), strict=True))
+        expected = [base_day[mode] * f * w for f, w in zip(factors.values(), weights, strict=True)]
         per_mode[mode] = {
             "measure": m, "base_day": base_day[mode], "weekday_factor": weekday[mode],
             "weekday_mean": sum(weekday[mode].values()) / 7.0,
-            "days": ndays, "mean_weekday_factor": [w / n for w, n in zip(weights, ndays)],
+            "days": ndays, "mean_weekday_factor": [w / n for w, n in zip(weights, ndays, strict=True)],
             "bts": list(corrected[m]), "shape": month_factors(corrected[m]), "month_factor": factors,
-            "weighted_mean": sum(n * f for n, f in zip(ndays, factors.values())) / sum(ndays),
+            "weighted_mean": sum(n * f for n, f in zip(ndays, factors.values(), strict=True)) / sum(ndays),
             "expected": expected,
-            "month_diff_pct": [100.0 * (e / v - 1.0) for e, v in zip(expected, corrected[m])],
+            "month_diff_pct": [100.0 * (e / v - 1.0) for e, v in zip(expected, corrected[m], strict=True)],
             "year_diff_pct": 100.0 * (sum(expected) / sum(corrected[m]) - 1.0),
         }
     streams = {
@@ -308,9 +308,9 @@ def render(derived: dict[str, Any]) -> str:
                 (f"  # {mode}: Measure={m['measure']}. Base day {m['base_day']:,.0f}; BTS {YEAR} {sum(m['bts']):,.0f}"
                  f" ({sum(m['bts']) / DAYS_IN_YEAR:,.0f}/day); mean weekday factor {m['weekday_mean']:.4f}."),
                 "  # W[m] / days in m (mean weekday factor of the month's counted days):",
-                f"  #   {_factor_map(dict(zip(MONTHS, m['mean_weekday_factor'])))}",
+                f"  #   {_factor_map(dict(zip(MONTHS, m['mean_weekday_factor'], strict=True)))}",
                 "  # BTS seasonal shape (volume[m] / days) / (annual / 365), for comparison:",
-                f"  #   {_factor_map(dict(zip(MONTHS, m['shape'])))}",
+                f"  #   {_factor_map(dict(zip(MONTHS, m['shape'], strict=True)))}",
                 (f"  # Day-weighted mean of the month factors {m['weighted_mean']:.4f}. Expected with the rounded factors:"
                  f" year {sum(m['expected']):,.0f} ({m['year_diff_pct']:+.3f} % vs BTS),"),
                 f"  # months {min(m['month_diff_pct']):+.3f} to {max(m['month_diff_pct']):+.3f} %.",

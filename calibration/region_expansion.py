@@ -198,7 +198,7 @@ def reconstruct(data_dir: Path, reps: int = 4) -> dict[str, float]:
         finally:
             Path(f.name).unlink()
 
-        def bias(x: float, doc=doc) -> float:
+        def bias(x: float, doc: dict[str, Any] = doc, target: float = target) -> float:
             d = {**doc, "streams": {n: ({**st, "demand": {"rate_per_h": [r * x for r in st["demand"]["rate_per_h"]]}}
                                         if n.startswith("sy_") else st) for n, st in doc["streams"].items()}}
             return _crossings(d, reps, 20170307) - target
@@ -344,7 +344,7 @@ def report(cmp, derived: dict[str, Any], args, runtime_s: float) -> str:
         p = r.ports
         p = p[(p["stream"] == ALL) & (p["hour"] == ALL)].set_index("port")
 
-        def cell(port: str) -> str:
+        def cell(port: str, p: pd.DataFrame = p) -> str:
             if port not in p.index:
                 return "0"
             x = p.loc[port]

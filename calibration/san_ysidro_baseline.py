@@ -128,12 +128,12 @@ def split_stacked(open_: list[int], stl: list[int], what: str) -> tuple[list[int
     bad = [k + 1 for k in HOURS if not 0 <= stl[k] <= open_[k]]
     if bad:
         raise ValueError(f"{what}: expected 0 <= STL <= OPEN, not so at hours {bad}")
-    return [o - s for o, s in zip(open_, stl)], list(stl)
+    return [o - s for o, s in zip(open_, stl, strict=True)], list(stl)
 
 
 def _rate_where(rates: list[float], volumes: list[float], lanes: list[int], what: str) -> float:
     """Volume-weighted mean rate over the hours in which such lanes are open."""
-    weights = [v if n > 0 else 0.0 for v, n in zip(volumes, lanes)]
+    weights = [v if n > 0 else 0.0 for v, n in zip(volumes, lanes, strict=True)]
     if sum(weights) <= 0:
         raise ValueError(f"{what}: no volume in the hours these lanes are open")
     return weighted_rate(rates, weights)

@@ -114,7 +114,7 @@ def composition_fit(series: pd.Series) -> dict[str, Any]:
     cov = np.linalg.pinv(fit.jac.T @ fit.jac) * s2
     se = np.sqrt(np.diag(cov))[ny + 11:]
     g = np.exp(fit.x[ny + 11:])
-    return {"g": dict(zip(FREE_DAYS, g.tolist())), "se_log": dict(zip(FREE_DAYS, se.tolist())),
+    return {"g": dict(zip(FREE_DAYS, g.tolist(), strict=True)), "se_log": dict(zip(FREE_DAYS, se.tolist(), strict=True)),
             "resid_sd": s2 ** 0.5, "months": len(v)}
 
 

@@ -148,7 +148,7 @@ def sim_table():
 
 
 def test_simulated_arrivals_within_poisson_noise_of_the_expected_volume(sim_table):
-    assert set(zip(sim_table["port"], sim_table["mode"])) == {
+    assert set(zip(sim_table["port"], sim_table["mode"], strict=True)) == {
         ("Otay Mesa", "vehicle"), ("Otay Mesa", "truck"), ("Otay Mesa", "pedestrian"),
         ("San Ysidro", "vehicle"), ("San Ysidro", "pedestrian"),
     }

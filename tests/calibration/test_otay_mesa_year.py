@@ -122,7 +122,7 @@ def test_month_factors_average_about_one_weighted_by_days(loaded, mode):
     """The weekday factors carry the level (BTS 2017 / the base day), so the month factors are
     seasonality plus small corrections (pedestrians: the base day is BTS 2018, 0.9 % above 2017)."""
     f = next(s.demand.month_factor for s in loaded.scenario.streams.values() if s.mode == mode)
-    mean = sum(d * f[m] for d, m in zip(DAYS_2017, MONTHS)) / sum(DAYS_2017)
+    mean = sum(d * f[m] for d, m in zip(DAYS_2017, MONTHS, strict=True)) / sum(DAYS_2017)
     assert mean == pytest.approx(1.0, abs=0.015)
 
 

@@ -71,7 +71,7 @@ def whatifs(script):
     files = ["baseline", "om_add_25_lanes_same_roster", "om_add_25_lanes_staffed", "demand_plus_10pct",
              "om_general_to_ready_2_lanes"]
     cmp = sim.compare([load_scenario(REGION / f"{f}.yaml") for f in files], replications=3, workers=2)
-    return {f: r for f, r in zip(files, cmp.runs)}
+    return {f: r for f, r in zip(files, cmp.runs, strict=True)}
 
 
 def _per_rep(run, lane_group: str) -> np.ndarray:
@@ -83,7 +83,7 @@ def _per_rep(run, lane_group: str) -> np.ndarray:
 @pytest.mark.long
 def test_lanes_without_officers_change_nothing(whatifs):
     a, b = whatifs["baseline"], whatifs["om_add_25_lanes_same_roster"]
-    for o, p in zip(a.outputs, b.outputs):
+    for o, p in zip(a.outputs, b.outputs, strict=True):
         assert o.by_hour.equals(p.by_hour) and o.ports.equals(p.ports)
 
 

@@ -160,7 +160,7 @@ def test_same_demand_model_except_the_bts_scale(derived):
         assert len(set(a.weekday_factor.values())) == 1 and len(set(b.weekday_factor.values())) == 1
         assert a.weekday_factor["tue"] == factors["pre_expansion"] and b.weekday_factor["tue"] == factors["post_expansion"]
         ra, rb = a.rates_for_weekday("wed"), b.rates_for_weekday("wed")
-        assert all(y == pytest.approx(x * factors["post_expansion"] / factors["pre_expansion"]) for x, y in zip(ra, rb))
+        assert all(y == pytest.approx(x * factors["post_expansion"] / factors["pre_expansion"]) for x, y in zip(ra, rb, strict=True))
     # BTS: the port carried more personal vehicles after the expansion than before
     assert factors["post_expansion"] > factors["pre_expansion"]
 
