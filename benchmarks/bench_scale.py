@@ -38,7 +38,8 @@ print(out.n_travellers, wall, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def year_replication() -> tuple[int, float, float, float]:
-    out = subprocess.run([sys.executable, "-c", YEAR_CHILD, str(YEAR)], capture_output=True, text=True, check=True, cwd=ROOT)
+    out = subprocess.run([sys.executable, "-c", YEAR_CHILD, str(YEAR)], capture_output=True, text=True, check=True,
+                         cwd=ROOT)
     n, wall, peak_mib, engine = out.stdout.split()
     return int(n), float(wall), float(peak_mib), float(engine)
 
@@ -70,7 +71,8 @@ def main() -> None:
     with ProcessExecutor(2) as ex:
         timed_run(2, ex)  # warm the pool
         two = timed_run(reps, ex)
-    print(f"Otay Mesa day, {reps} replications: 1 process {one:.1f} s, 2 processes {two:.1f} s, speed-up {one / two:.2f}×")
+    print(f"Otay Mesa day, {reps} replications: 1 process {one:.1f} s, 2 processes {two:.1f} s,"
+          f" speed-up {one / two:.2f}×")
 
     from dask.distributed import LocalCluster
 

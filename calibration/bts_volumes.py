@@ -186,7 +186,8 @@ def year_comparison(
     if unknown:
         raise ValueError(f"{scenario}: modes with no BTS measure: {unknown}")
     bts = repaired_counts(data_dir, port, year, tuple(MEASURE_BY_MODE[m] for m in modes))
-    monthly = exp.groupby(["mode", "month"], as_index=False).agg(days=("counted_h", "sum"), expected=("expected", "sum"))
+    monthly = exp.groupby(["mode", "month"], as_index=False).agg(days=("counted_h", "sum"),
+                                                                 expected=("expected", "sum"))
     monthly["days"] = monthly["days"] / 24.0
     df = monthly.merge(bts[["mode", "measure", "month", "days", "value", "value_used", "repaired"]].rename(
         columns={"days": "month_days", "value": "bts", "value_used": "bts_used"}), on=["mode", "month"], how="outer")
@@ -350,7 +351,8 @@ def _weekday_lines(wd: pd.DataFrame, year: int, ped_base_year: int) -> list[str]
     for r in wd.itertuples():
         bts = _n(r.bts_per_day_used) + (f" (raw {_n(r.bts_per_day)})" if r.repaired else "")
         ratio = f"{r.ratio:.3f}" + (f" (raw {r.ratio_raw:.3f})" if r.repaired else "")
-        rows.append([r.port, MODE_LABEL.get(r.mode, r.mode), _n(r.expected_per_day), bts, ratio, f"{r.ratio_base_year:.3f}"])
+        rows.append([r.port, MODE_LABEL.get(r.mode, r.mode), _n(r.expected_per_day), bts, ratio,
+                     f"{r.ratio_base_year:.3f}"])
     L = [
         f"### Weekday baselines against BTS {year} annual / 365",
         "",
@@ -359,7 +361,8 @@ def _weekday_lines(wd: pd.DataFrame, year: int, ped_base_year: int) -> list[str]
         "",
     ]
     L += _table(
-        ["Port", "Mode", "Expected per weekday", f"BTS {year} per day", "Ratio", f"Ratio to BTS {ped_base_year} per day"],
+        ["Port", "Mode", "Expected per weekday", f"BTS {year} per day", "Ratio",
+         f"Ratio to BTS {ped_base_year} per day"],
         rows, "llrrrr",
     )
     L += ["", "Findings:", ""]
@@ -367,8 +370,8 @@ def _weekday_lines(wd: pd.DataFrame, year: int, ped_base_year: int) -> list[str]
         label = f"* {r.port} {MODE_LABEL.get(r.mode, r.mode).lower()}: ratio {r.ratio:.3f}"
         if abs(r.ratio_base_year - 1) < 0.002:
             L.append(
-                f"{label}; the day equals BTS {ped_base_year} annual / 365 (ratio {r.ratio_base_year:.3f}), so the ratio is "
-                f"the {ped_base_year}/{year} change of the all-days average, not a weekday effect."
+                f"{label}; the day equals BTS {ped_base_year} annual / 365 (ratio {r.ratio_base_year:.3f}),"
+                f" so the ratio is the {ped_base_year}/{year} change of the all-days average, not a weekday effect."
             )
             continue
         where = "above" if r.ratio > 1 else "below"

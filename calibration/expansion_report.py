@@ -50,7 +50,8 @@ PRE, POST = SCENARIOS / "pre_expansion.yaml", SCENARIOS / "post_expansion.yaml"
 DEFAULT_OUT = REPO / "calibration" / "EXPANSION_PORTS.md"
 PNG_NAME = "expansion_waits.png"
 DEFAULT_REPS = 10
-COMMAND = ".venv/bin/python -m calibration.expansion_report --data ../shared/data --reps {reps} --out calibration/EXPANSION_PORTS.md"
+COMMAND = (".venv/bin/python -m calibration.expansion_report --data ../shared/data --reps {reps}"
+           " --out calibration/EXPANSION_PORTS.md")
 
 LANE_TYPES = _exp.LANE_TYPES  # base lane group -> lane type name
 TYPE_ORDER = list(LANE_TYPES.values())  # General, Ready, SENTRI
@@ -67,7 +68,8 @@ REPORTED = {
                 "issue: 3 h -> 30, '10 at some times of day'; KPBS anecdote 2-3 h -> under 10",
     },
     "Ready": {"pre": "-", "post": "'as low as 15' in the full-lanes test (GSA)"},
-    "SENTRI": {"pre": "about half of regular (2008, SDUT)", "post": "'as low as 15' in the full-lanes test (GSA); about 15 typical (2014, SDUT)"},
+    "SENTRI": {"pre": "about half of regular (2008, SDUT)",
+               "post": "'as low as 15' in the full-lanes test (GSA); about 15 typical (2014, SDUT)"},
 }
 
 
@@ -306,7 +308,8 @@ def plot(res: dict[str, Any], path: Path) -> None:
                 d = d[d.lane_type == t].sort_values("hour")
                 ax.plot(d.hour, d[m], marker="o", ms=3, color=colours[sc], label=labels[sc])
                 ax.fill_between(d.hour, d[f"{m}_lo"], d[f"{m}_hi"], color=colours[sc], alpha=0.2)
-            ref = {"General": [(180, "reported before: > 180"), (45, "reported after: ~45")]}.get(t, [(15, "reported after: ~15")])
+            ref = {"General": [(180, "reported before: > 180"), (45, "reported after: ~45")]}.get(
+                t, [(15, "reported after: ~15")])
             for y, text in ref:
                 ax.axhline(y, color="grey", ls=":", lw=1)
                 ax.text(23.5, y, text, ha="right", va="bottom", fontsize=7, color="grey")
@@ -414,7 +417,8 @@ def _supply_tables(res: dict[str, Any], counted: dict[str, dict[str, float]]) ->
                 row += [f"**{cell}**" if n["need"] > n["lanes"] + 1e-9 else cell, f"{n['throughput']:,.0f}"]
         row += [f"{gw['pre'].get(h, float('nan')):.0f}", f"{gw['post'].get(h, float('nan')):.0f}"]
         L.append("| " + " | ".join(row) + " |")
-    day = {sc: {pool: sum(need[sc][h][pool]["need"] for h in range(24)) for pool in pools[sc]} for sc in ("pre", "post")}
+    day = {sc: {pool: sum(need[sc][h][pool]["need"] for h in range(24)) for pool in pools[sc]}
+           for sc in ("pre", "post")}
     L += [
         "",
         "Lane-hours needed over the day: " + "; ".join(
@@ -433,7 +437,8 @@ def _supply_tables(res: dict[str, Any], counted: dict[str, dict[str, float]]) ->
         for pool, p in sup[sc].items():
             for grp in p["members"]:
                 c = lo[grp]
-                L.append(f"| {SCENARIO_LABEL[sc]} | `{pool}` | `{grp}` | {c.mean():.1f} | {c.min():.1f} | {c.max():.1f} |")
+                L.append(f"| {SCENARIO_LABEL[sc]} | `{pool}` | `{grp}` | {c.mean():.1f} |"
+                         f" {c.min():.1f} | {c.max():.1f} |")
     L.append("")
     return L
 
@@ -473,7 +478,8 @@ def render(res: dict[str, Any], obs: dict[str, dict[str, float]], png_name: str 
         "",
         f"Run: {res['reps']} replications of each scenario with common random numbers (seed {res['seed']}; the",
         "same travellers arrive in both, scaled by the demand level), one counted weekday after a 24 h warm-up;",
-        f"{res['runtime_s']:.0f} s. Waits are from arrival to the booth, by clock hour of arrival, pooled over the lane",
+        (f"{res['runtime_s']:.0f} s. Waits are from arrival to the booth, by clock hour of arrival,"
+         " pooled over the lane"),
         "groups of a lane type (SENTRI after the expansion: `pov_sentri` + `pov_sentri_stacked`). Brackets:",
         "95 % confidence intervals over replications; differences are paired by replication.",
         "",
@@ -482,7 +488,8 @@ def render(res: dict[str, Any], obs: dict[str, dict[str, float]], png_name: str 
     L += [
         "## Predicted waits (minutes) and the reported figures",
         "",
-        f"*Peak hour*: the clock hour with the highest mean wait. *{busiest}*: the {len(res['busiest'])} hours with the",
+        (f"*Peak hour*: the clock hour with the highest mean wait. *{busiest}*:"
+         f" the {len(res['busiest'])} hours with the"),
         "most passenger-vehicle arrivals. Mean wait unless marked p90.",
         "",
         "| lane type | period | before | after | after − before | reported before | reported after |",
@@ -503,7 +510,8 @@ def render(res: dict[str, Any], obs: dict[str, dict[str, float]], png_name: str 
             dd = _row(bp["diff"], lane_type=t, period=p)
             rows.append((p, _ci(a, "mean_wait_min"), _ci(b, "mean_wait_min"), _diff(dd, "mean_wait_min"), "", ""))
             if p == busiest:
-                rows.append((p + ", p90", _ci(a, "p90_wait_min"), _ci(b, "p90_wait_min"), _diff(dd, "p90_wait_min"), "", ""))
+                rows.append((p + ", p90", _ci(a, "p90_wait_min"), _ci(b, "p90_wait_min"), _diff(dd, "p90_wait_min"),
+                             "", ""))
         for k, (p, a, b, dd, ra, rb) in enumerate(rows):
             L.append(f"| {t if k == 0 else ''} | {p} | {a} | {b} | {dd} | {ra} | {rb} |")
     L += [
@@ -546,9 +554,11 @@ def _sentences(res: dict[str, Any], obs: dict[str, Any], busiest: str) -> list[l
     # direction
     s = []
     if len(lower) == len(TYPE_ORDER):
-        s.append(f"**Direction: agrees.** The model predicts that the expansion cuts waits in every lane type in the {busiest[8:]} peak")
+        s.append("**Direction: agrees.** The model predicts that the expansion cuts waits in every"
+                 f" lane type in the {busiest[8:]} peak")
     elif lower:
-        s.append(f"**Direction: partly.** The expansion cuts the {busiest[8:]} waits of {', '.join(lower)} (paired CIs below 0) but not of"
+        s.append(f"**Direction: partly.** The expansion cuts the {busiest[8:]} waits of"
+                 f" {', '.join(lower)} (paired CIs below 0) but not of"
                  f" {', '.join(t for t in TYPE_ORDER if t not in lower)}")
     else:
         s.append("**Direction: does not agree.** No lane type's peak wait falls with a paired CI below 0")
@@ -562,17 +572,22 @@ def _sentences(res: dict[str, Any], obs: dict[str, Any], busiest: str) -> list[l
     s = []
     ok = g["pre"] >= 180
     s.append(f"**Before: {'agrees in kind' if ok else 'too low'}.** The predicted General wait in the busiest hours is "
-             f"{g['pre']:.0f} min ({g['pre'] / 60:.1f} h; whole day {gd['pre']:.0f}) against the reported > 180 min (2-4 h).")
+             f"{g['pre']:.0f} min ({g['pre'] / 60:.1f} h; whole day {gd['pre']:.0f})"
+             " against the reported > 180 min (2-4 h).")
     if over:
         p = over[0]
         s.append(f"The {sup['pre'][p]['lanes']} single-booth lanes, shared by all lane types, would need "
-                 f"{day['pre'][p]:,.0f} lane-hours a day for the 2013 arrivals and have {avail['pre'][p]:,}: the port is")
+                 f"{day['pre'][p]:,.0f} lane-hours a day for the 2013 arrivals and have {avail['pre'][p]:,}:"
+                 " the port is")
         s.append("over capacity over the whole day, so its lines never clear (General: "
-                 f"{gh['pre'].iloc[0]:.0f} min at 00:00, {gh['pre'].max():.0f} at {int(gh['pre'].idxmax()):02d}:00, never below"
+                 f"{gh['pre'].iloc[0]:.0f} min at 00:00, {gh['pre'].max():.0f} at {int(gh['pre'].idxmax()):02d}:00,"
+                 " never below"
                  f" {gh['pre'].min():.0f}).")
-        s.append("The level then depends on the 24 h warm-up and on the model having no diversion: real drivers who face a")
+        s.append("The level then depends on the 24 h warm-up and on the model having no diversion:"
+                 " real drivers who face a")
         s.append("4 h line shift their trip, use Otay Mesa or walk. The 2013 demand is BTS *served* volume, and the")
-        s.append("pre-expansion port may have had up to 30 booths (2011 figure) rather than 24: both would lower the real")
+        s.append("pre-expansion port may have had up to 30 booths (2011 figure) rather than 24:"
+                 " both would lower the real")
         s.append("pre-expansion wait.")
         if g["pre"] > 240:
             s.append("So the prediction overshoots the reported 2-4 h; read it as 'over capacity', not as a number.")
@@ -583,23 +598,30 @@ def _sentences(res: dict[str, Any], obs: dict[str, Any], busiest: str) -> list[l
         fz = {p: frozen(res, "pre", p) for p in sup["pre"]}
         fz = {p: v for p, v in fz.items() if v}
         if fz:
-            s[-1] += (" or a full pool moves one to SENTRI, which it does only when SENTRI's line is longer for its band than"
-                      " another's by the engine's margin (25 %); every line is far above its band here, so the split hardly"
+            s[-1] += (" or a full pool moves one to SENTRI, which it does only when SENTRI's line is"
+                      " longer for its band than"
+                      " another's by the engine's margin (25 %); every line is far above its band here,"
+                      " so the split hardly"
                       " moves (" + "; ".join(", ".join(f"`{g}` {v:.0f}" for g, v in m.items()) for m in fz.values())
                       + " lanes in every hour).")
         else:
             s[-1] += "."
-        s.append("CBP kept lanes for SENTRI (March 2014, during the works: 5 standard, 6 Ready, 5 SENTRI lanes, public-figures")
-        s.append("§4.3) and SENTRI waited about half as long as regular traffic (2008, §4.6). The pooled pre-expansion port")
+        s.append("CBP kept lanes for SENTRI (March 2014, during the works: 5 standard, 6 Ready, 5 SENTRI lanes,"
+                 " public-figures")
+        s.append("§4.3) and SENTRI waited about half as long as regular traffic (2008, §4.6)."
+                 " The pooled pre-expansion port")
         s.append("is therefore not a prediction of the SENTRI wait before the works.")
     paras.append(s)
 
     # after
     band = pol.get("General")
     off = _row(bp["post"], lane_type="General", period="off-peak 00-05")["mean_wait_min"]
-    s = [(f"**After, General: {'agrees' if gd['post'] <= 60 else 'too high'}.** The predicted General wait after the expansion is "
-         f"{gd['post']:.0f} min over the day, {g['post']:.0f} in the busiest hours (highest hour {gh['post'].max():.0f} at "
-         f"{int(gh['post'].idxmax()):02d}:00) and {off:.0f} at night (00-05), against about 45 reported for the full-lanes"),
+    s = [(f"**After, General: {'agrees' if gd['post'] <= 60 else 'too high'}.** The predicted General"
+          " wait after the expansion is "
+         f"{gd['post']:.0f} min over the day, {g['post']:.0f} in the busiest hours (highest hour"
+         f" {gh['post'].max():.0f} at "
+         f"{int(gh['post'].idxmax()):02d}:00) and {off:.0f} at night (00-05),"
+         " against about 45 reported for the full-lanes"),
          "test, 'frequently as little as 40' after Phase 1B and the issue's 30 (10 at some times of day)."]
     for p, hours in short["post"].items():
         if not hours:
@@ -610,23 +632,28 @@ def _sentences(res: dict[str, Any], obs: dict[str, Any], busiest: str) -> list[l
         types = sorted(set(v["members"].values()), key=TYPE_ORDER.index)
         s.append(f"Capacity is short: the {v['lanes']} {'stacked' if v['booths_per_lane'] > 1 else 'single-booth'}"
                  f" lanes (`{p}`, shared by {', '.join(types)}) would need more lanes than they have in {len(hours)} of"
-                 f" 24 hours ({_runs(hours)}), most at {worst:02d}:00: {n['need']:.1f} lanes for the {n['demand']:,.0f} veh/h"
+                 f" 24 hours ({_runs(hours)}), most at {worst:02d}:00: {n['need']:.1f} lanes for the"
+                 f" {n['demand']:,.0f} veh/h"
                  f" arriving for them, which they clear at {n['throughput']:,.0f} veh/h with every lane open"
                  f" ({n['demand'] / n['throughput'] - 1:.0%} more arrive than leave).")
         frac = day["post"][p] / avail["post"][p]
         s.append(f"Over the day they need {day['post'][p]:,.0f} of their {avail['post'][p]:,} lane-hours ({frac:.0%})"
                  + (", so the line built in the short hours hardly drains: the General wait is never below"
-                    f" {gh['post'].min():.0f} min (at {int(gh['post'].idxmin()):02d}:00) and reaches {gh['post'].max():.0f} at"
+                    f" {gh['post'].min():.0f} min (at {int(gh['post'].idxmin()):02d}:00)"
+                    f" and reaches {gh['post'].max():.0f} at"
                     f" {int(gh['post'].idxmax()):02d}:00." if frac >= 0.95 else
                     ", so the lines built in the short hours drain in the others."))
-        s.append("(An optimistic bound: it assumes every driver uses a lane of their own type; Ready and SENTRI drivers in")
+        s.append("(An optimistic bound: it assumes every driver uses a lane of their own type;"
+                 " Ready and SENTRI drivers in")
         s.append("General lanes are served at General's slower rate.)")
         fz = frozen(res, "post", p)
         if fz:
             bhr = res["busiest_rate"]["post"]["hour"]
             nb = need["post"][bhr][p]["by_group"]
-            s.append(f"The {v['lanes']} lanes are all open all day and their split hardly moves: a full pool moves a lane")
-            s.append("only to a line that is longer for its band than another's by the engine's margin (25 %), and every")
+            s.append(f"The {v['lanes']} lanes are all open all day and their split hardly moves:"
+                     " a full pool moves a lane")
+            s.append("only to a line that is longer for its band than another's by the engine's margin (25 %),"
+                     " and every")
             s.append("line is above its band by a similar share: " + ", ".join(f"`{g}` {x:.1f}" for g, x in fz.items())
                      + f" lanes in every hour, against the {bhr:02d}:00 arrivals' need of "
                      + ", ".join(f"{nb[g]:.1f}" for g in fz) + ".")
@@ -634,21 +661,27 @@ def _sentences(res: dict[str, Any], obs: dict[str, Any], busiest: str) -> list[l
             arrivals = {lane_type_of(n) or n: float(r.sum()) for n, r in res["type_rates"]["post"].items()}
             spill = [t for t in TYPE_ORDER if counted[t] < 0.95 * arrivals[t]]
             if spill:
-                s.append(" ".join(f"{t} lanes served {counted[t]:,.0f} vehicles a day for {arrivals[t]:,.0f} {t} arrivals;"
-                                  for t in spill))
-                s.append("the rest queue for other types' lanes and are served there at those lanes' slower rate, which lowers")
+                s.append(" ".join(f"{t} lanes served {counted[t]:,.0f} vehicles a day"
+                                  f" for {arrivals[t]:,.0f} {t} arrivals;" for t in spill))
+                s.append("the rest queue for other types' lanes and are served there at those lanes' slower rate,"
+                         " which lowers")
                 s.append("what the port clears.")
     if band:
         in_band = [h for h, w in gh["post"].items() if w <= band[1] + 5]
         if not in_band:
-            s.append(f"The General wait is above the officers' target band ({band[0]:g}-{band[1]:g} min) in every hour: lanes")
+            s.append(f"The General wait is above the officers' target band ({band[0]:g}-{band[1]:g} min) in every hour:"
+                     " lanes")
             s.append("are not closed for lack of a line, so the band does not set the level here; capacity does.")
         else:
-            s.append(f"The officers' target band for General is {band[0]:g}-{band[1]:g} min. Where capacity suffices, lanes")
-            s.append("close whenever the line is shorter than the band, so the wait settles in the band rather than falling")
+            s.append(f"The officers' target band for General is {band[0]:g}-{band[1]:g} min. Where capacity suffices,"
+                     " lanes")
+            s.append("close whenever the line is shorter than the band, so the wait settles in the"
+                     " band rather than falling")
             s.append(f"to what the booths could do with every lane open (here at {_runs(in_band)}).")
-        s.append("The band and the service times come from the baseline, fitted to 2017 observed waits and open lanes (a")
-        s.append(f"post-expansion year: General {obs['General']['mean']:.0f} min, Ready {obs['Ready']['mean']:.0f}, SENTRI "
+        s.append("The band and the service times come from the baseline,"
+                 " fitted to 2017 observed waits and open lanes (a")
+        s.append(f"post-expansion year: General {obs['General']['mean']:.0f} min, Ready {obs['Ready']['mean']:.0f},"
+                 " SENTRI "
                  f"{obs['SENTRI']['mean']:.0f} over the day); the 2014-15 reported figures are independent of them.")
     opened = [sum(obs[t]["open_lanes"][h] for t in TYPE_ORDER) for h in range(24)]
     lanes_post = sum(v["lanes"] for v in sup["post"].values())
@@ -658,16 +691,20 @@ def _sentences(res: dict[str, Any], obs: dict[str, Any], busiest: str) -> list[l
         stack_types = [t for t in TYPE_ORDER if all(t in sup["post"][p]["members"].values() for p in stk)
                        and not any(t in v["members"].values() for q, v in sup["post"].items() if q not in stk)]
         obs_stk = max(sum(obs[t]["open_lanes"][h] for t in stack_types) for h in range(24)) if stack_types else None
-        s.append("Why the lanes fall short: the baseline's per-booth service times are fitted so that the model opens the")
-        s.append(f"lanes CBP observed in 2017 (`open_lanes`), and those add up to more than the port's {lanes_post} lanes in"
+        s.append("Why the lanes fall short: the baseline's per-booth service times are fitted so that"
+                 " the model opens the")
+        s.append("lanes CBP observed in 2017 (`open_lanes`), and those add up to more than the port's"
+                 f" {lanes_post} lanes in"
                  f" {len(n_over)} of 24 hours (up to {max(opened):.0f}"
                  + (f"; {' + '.join(stack_types)}, the types SANDAG stacks, up to {obs_stk:.0f} against "
                     f"{sum(sup['post'][p]['lanes'] for p in stk)} stacked lanes" if stack_types else "")
                  + "".join(f"; {t} up to {max(obs[t]['open_lanes']):.0f} against {v['lanes']} single-booth lanes"
                            for q, v in sup["post"].items() if q not in stk
                            for t in sorted(set(v["members"].values()), key=TYPE_ORDER.index))
-                 + f"), and the 2015 demand is {res['factor']['post'] - 1:+.0%} on 2017's. So the 25 shared lanes as modelled")
-        s.append("cannot carry the peak: either CBP's open_lanes count something other than physical lanes (e.g. booths),")
+                 + f"), and the 2015 demand is {res['factor']['post'] - 1:+.0%} on 2017's."
+                   " So the 25 shared lanes as modelled")
+        s.append("cannot carry the peak: either CBP's open_lanes count something other than physical lanes"
+                 " (e.g. booths),")
         s.append("or the fitted service times are too slow for 2015; the public record does not say which.")
     paras.append(s)
 
@@ -692,8 +729,8 @@ def _sentences(res: dict[str, Any], obs: dict[str, Any], busiest: str) -> list[l
     night = {t: _row(bp["post"], lane_type=t, period="off-peak 00-05")["mean_wait_min"] for t in ("Ready", "SENTRI")}
     calm = [t for t in ("Ready", "SENTRI") if pol.get(t) and night[t] <= pol[t][1] + 5]
     if calm:
-        s.append("Where lanes suffice the wait sits near the band: " + ", ".join(f"{t} {night[t]:.0f} min at night (00-05)"
-                                                                               for t in calm) + ".")
+        s.append("Where lanes suffice the wait sits near the band: "
+                 + ", ".join(f"{t} {night[t]:.0f} min at night (00-05)" for t in calm) + ".")
     s.append("The reported 'as low as 15' for Ready and SENTRI is a best case from the test, with every lane staffed.")
     paras.append(s)
 
@@ -704,22 +741,30 @@ def _sentences(res: dict[str, Any], obs: dict[str, Any], busiest: str) -> list[l
     post_full = day["post"][post_p] >= 0.95 * avail["post"][post_p]
     s = ["**What to take from it.** The robust output is the difference, with common random numbers: the"]
     if pre_over and not post_full:
-        s.append(f"expansion turns a port that cannot clear a day's traffic ({day['pre'][pre_p]:,.0f} of {avail['pre'][pre_p]:,}"
-                 f" lane-hours needed) into one that can (`{post_p}` {day['post'][post_p]:,.0f} of {avail['post'][post_p]:,}),"
+        s.append(f"expansion turns a port that cannot clear a day's traffic ({day['pre'][pre_p]:,.0f}"
+                 f" of {avail['pre'][pre_p]:,}"
+                 f" lane-hours needed) into one that can (`{post_p}` {day['post'][post_p]:,.0f} of"
+                 f" {avail['post'][post_p]:,}),"
                  " though not through the peak hours.")
     elif pre_over:
-        s.append(f"expansion turns a port that needs {day['pre'][pre_p]:,.0f} of its {avail['pre'][pre_p]:,} lane-hours into"
-                 f" one whose `{post_p}` need {day['post'][post_p]:,.0f} of {avail['post'][post_p]:,}: from far over capacity to at"
-                 " capacity, so the predicted waits fall by the amounts in the table but stay far above the reported 30-45 min.")
+        s.append(f"expansion turns a port that needs {day['pre'][pre_p]:,.0f} of its"
+                 f" {avail['pre'][pre_p]:,} lane-hours into"
+                 f" one whose `{post_p}` need {day['post'][post_p]:,.0f} of {avail['post'][post_p]:,}:"
+                 " from far over capacity to at"
+                 " capacity, so the predicted waits fall by the amounts in the table but stay far"
+                 " above the reported 30-45 min.")
     else:
         s.append("expansion cuts waits by the amounts in the table.")
     fz_post = [p for p in sup["post"] if frozen(res, "post", p)]
     if any(short["post"].values()) and fz_post:
         s.append("The lanes of a full pool hardly moved between the types here "
-                 f"({', '.join(f'`{p}`' for p in fz_post)}): every line was above its officers' band by a similar share.")
+                 f"({', '.join(f'`{p}`' for p in fz_post)}): every line was above its officers' band"
+                 " by a similar share.")
     if any(short["post"].values()):
-        s.append("The absolute post-expansion waits here are set by capacity, not by the officers' band: they depend on the")
-        s.append("per-booth service times fitted to 2017 (see above), on the demand having no diversion or peak spreading,")
+        s.append("The absolute post-expansion waits here are set by capacity, not by the officers' band:"
+                 " they depend on the")
+        s.append("per-booth service times fitted to 2017 (see above), on the demand having no"
+                 " diversion or peak spreading,")
         s.append("and on the 24 h warm-up. Predicting the 30-45 min reported after the opening would need the 2015")
         s.append("service rates and staffing, which the public record does not give.")
     else:

@@ -90,8 +90,10 @@ def observations(data_dir: str | Path) -> pd.DataFrame:
 # --- derivation -------------------------------------------------------------------------
 
 
-def _passenger_vehicles(data_dir: Path, params: dict[str, float], rates: dict[str, list[float]],
-                        obs: dict[tuple[str, str], list[float]], checks: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, list[int]]]:
+def _passenger_vehicles(
+    data_dir: Path, params: dict[str, float], rates: dict[str, list[float]],
+    obs: dict[tuple[str, str], list[float]], checks: dict[str, Any],
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, list[int]]]:
     """Passenger streams and lane groups (the fitted lane policy), and SANDAG's open lanes by group."""
     lane_min = sandag.min_lanes(data_dir, PORT)
     pov_raw = {s: obs[("Passenger", t)] for s, t in POV_LANE_TYPES.items()}
@@ -219,7 +221,8 @@ def derive(data_dir: str | Path = DEFAULT_DATA, parameters: dict[str, float] | N
         {"pov_secondary": ("vehicle", POV_SECONDARY), "truck_secondary": ("truck", TRUCK_SECONDARY)},
     )
     observed_pov = sandag.observed_passenger(data_dir, PORT)
-    observed_lanes = {g: whole(observed_pov[t]["open_lanes"], f"{OBSERVED} open_lanes") for g, t in POV_LANE_TYPES.items()}
+    observed_lanes = {g: whole(observed_pov[t]["open_lanes"], f"{OBSERVED} open_lanes")
+                      for g, t in POV_LANE_TYPES.items()}
     return {"scenario": scenario, "checks": checks, "observed_lanes": observed_lanes, "sandag_open": pov_open}
 
 
@@ -277,7 +280,8 @@ def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str
         f"{ck['truck_daily_total']:,} trucks/day vs {ck['commercial_observed_daily']:,}/day in",
         f"  # {OBSERVED} (vehicle_type=Commercial, traveler_type=_All_, column volume,",
         "  # no lane split): the daily totals agree (the trip file looks scaled to that total), the hourly",
-        f"  # shapes differ (SANDAG hours 1..24; trip file: hours {ck['truck_trip_hours'][0]}-{ck['truck_trip_hours'][1]}, "
+        "  # shapes differ (SANDAG hours 1..24; trip file: hours "
+        f"{ck['truck_trip_hours'][0]}-{ck['truck_trip_hours'][1]}, "
         f"peak at hour {ck['truck_trips_peak_hour']}; observed: hours "
         f"{ck['commercial_observed_hours'][0]}-{ck['commercial_observed_hours'][1]}, peak at hour "
         f"{ck['commercial_observed_peak_hour']}).",
@@ -308,7 +312,8 @@ def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str
         f"  # Passenger vehicles: {PHYSICAL_POV_LANES} physical lanes (OM_GP_MAX = OM_RE_MAX = OM_SE_MAX = "
         f"{ck['pov_general_max_col']}; public-figures §4.3)",
         "  # shared among General, Ready and SENTRI. The schema has no shared lane pool, so each group may",
-        f"  # open up to all {PHYSICAL_POV_LANES} (as in SANDAG's model); CBP's observed open_lanes reach 14-15 in total.",
+        (f"  # open up to all {PHYSICAL_POV_LANES} (as in SANDAG's model);"
+         " CBP's observed open_lanes reach 14-15 in total."),
         "  # Officers open a lane when the estimated wait of a driver joining now is above the band and close",
         "  # one below it (the observed waits are flat all day while demand varies threefold).",
         "  # Service: SANDAG's hourly processing rate (OM_*_VEH, veh/h/lane), weighted by that lane type's",
@@ -320,7 +325,9 @@ def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str
     for g, prefix in POV_RATE_PREFIX.items():
         rate = ck[f"{g}_rate_veh_h_lane"]
         L += group_lines(
-            g, lg[g], policy_comments(prefix, POV_LANE_TYPES[g], ck, rate, f"{prefix}_MAX = {ck[g + '_max_col']} physical lanes.")
+            g, lg[g],
+            policy_comments(prefix, POV_LANE_TYPES[g], ck, rate,
+                            f"{prefix}_MAX = {ck[g + '_max_col']} physical lanes."),
         )
     L += [
         "",
@@ -340,7 +347,8 @@ def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str
             lg[g],
             {
                 "lanes": [f"max of {prefix}_OPEN ({prefix}_MAX = {ck[g + '_max_col']})."],
-                "lanes_open": [f"{RATES} column {prefix}_OPEN, rows TIME 1..24", "(SANDAG keeps lanes open overnight, when no trucks arrive)."],
+                "lanes_open": [f"{RATES} column {prefix}_OPEN, rows TIME 1..24",
+                               "(SANDAG keeps lanes open overnight, when no trucks arrive)."],
                 "service": [f"{prefix}_VEH weighted by Lane={TRUCK_LANES[g]} truck volume: {num(rate)} veh/h/lane."],
             },
         )

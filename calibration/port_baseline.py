@@ -156,7 +156,9 @@ def pedestrians(daily: float, profile: list[float], booths: int) -> tuple[dict[s
     return streams, group
 
 
-def policy_comments(prefix: str, lane_type: str, ck: dict[str, Any], rate: float, max_note: str) -> dict[str, list[str]]:
+def policy_comments(
+    prefix: str, lane_type: str, ck: dict[str, Any], rate: float, max_note: str
+) -> dict[str, list[str]]:
     """The comments of a passenger lane group under a fitted lane policy."""
     key = lane_type.lower()
     target = ck["parameters"][f"{key}_target_wait_min"]
@@ -184,7 +186,8 @@ def calibration_header(port_file: str) -> list[str]:
     return [
         f"# Calibrated: `poesim calibrate calibration/{port_file}.yaml --data ../shared/data` fits, per passenger",
         "# lane type, the officers' target wait (to CBP's observed hourly wait_time) and a scale on SANDAG's",
-        f"# service time (to CBP's observed open_lanes); values and residuals: calibration/parameters/{port_file}.json.",
+        "# service time (to CBP's observed open_lanes); values and residuals:"
+        f" calibration/parameters/{port_file}.json.",
         "# Trucks and pedestrians are derived, not fitted (no observed waits in the SANDAG data).",
     ]
 

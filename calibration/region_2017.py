@@ -311,11 +311,13 @@ def render_om_add_25_lanes_staffed(derived: dict[str, Any], record: dict[str, An
 
 def render_om_officers_plus_6_from_7am(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str:
     """Six more officers on duty at Otay Mesa from 07:00 to 19:00 (no new lanes)."""
-    roster = [n + (6 if 7 <= h < 19 else 0) for h, n in enumerate(derived["scenario"]["staffing"]["om_officers"]["officers"])]
+    roster = [n + (6 if 7 <= h < 19 else 0)
+              for h, n in enumerate(derived["scenario"]["staffing"]["om_officers"]["officers"])]
     return _whatif(
         "Region 2017: Otay Mesa 6 more booths staffed 07:00-19:00",
         "Otay Mesa's 2017 roster + 6 officers on primary duty from 07:00 to 19:00 (a 12-hour shift); lanes unchanged.",
-        {"staffing": {"om_officers": {"officers": roster, "description": "2017 observed open booths + 6 from 07:00 to 19:00"}}})
+        {"staffing": {"om_officers": {"officers": roster,
+                                      "description": "2017 observed open booths + 6 from 07:00 to 19:00"}}})
 
 
 OME_LANES = 5  # SANDAG SR11_OME_IG docs/lane_update_logic.md: Otay Mesa East POV NB "3 (or 5 or 10)" lanes
@@ -341,7 +343,8 @@ def render_ome_opens_5_lanes(derived: dict[str, Any], record: dict[str, Any] | N
                        "reaction_min": om["policy"]["reaction_min"], "priority": om["policy"]["priority"]},
             "staffed_by": "ome_officers", "port": "otay_mesa_east", "toll_usd": OME_TOLL_USD, "choice_bias": 0.0,
         }
-    access = {n: {"lane_choice": {"access_min": {"otay_mesa_east": OME_ACCESS_FROM_OM_MIN + (ACCESS_MIN if n.startswith("sy_") else 0.0)}}}
+    access = {n: {"lane_choice": {"access_min": {
+                  "otay_mesa_east": OME_ACCESS_FROM_OM_MIN + (ACCESS_MIN if n.startswith("sy_") else 0.0)}}}
               for n in sc["streams"]}
     return _whatif(
         f"Region 2017: Otay Mesa East opens ({OME_LANES} passenger lanes, ${OME_TOLL_USD:g} toll)",
@@ -365,7 +368,8 @@ def render_om_general_to_ready_2_lanes(derived: dict[str, Any], record: dict[str
     ready_min = int(derived["scenario"]["lane_groups"]["om_pov_ready"]["policy"]["min_lanes"]) + CONVERTED_LANES
     return _whatif(
         f"Region 2017: Otay Mesa {CONVERTED_LANES} General lanes converted to Ready, 2017 officers",
-        f"Otay Mesa keeps CBP's observed 2017 roster. CBP had at most {gen_max + CONVERTED_LANES} General lanes open in "
+        "Otay Mesa keeps CBP's observed 2017 roster. CBP had at most "
+        f"{gen_max + CONVERTED_LANES} General lanes open in "
         f"2017; {CONVERTED_LANES} of them become Ready lanes, so General may use at most {gen_max} and Ready always "
         f"keeps {ready_min} staffed.",
         {"lane_groups": {"om_pov_general": {"policy": {"max_lanes": gen_max}},

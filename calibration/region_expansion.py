@@ -7,8 +7,9 @@ Usage (from the repository root)::
         --out calibration/EXPANSION.md
 
 Writes ``scenarios/region/sy_pre_expansion.yaml``, ``sy_post_expansion.yaml``,
-``sy_post_expansion_full_staffing.yaml``, ``sy_trial_2012_before.yaml`` and ``sy_trial_2012.yaml`` (each ``extends: baseline.yaml``, the calibrated 2017
-region), runs them with common random numbers and writes the report and a plot. What changes:
+``sy_post_expansion_full_staffing.yaml``, ``sy_trial_2012_before.yaml`` and ``sy_trial_2012.yaml`` (each
+``extends: baseline.yaml``, the calibrated 2017 region), runs them with common random numbers and writes the
+report and a plot. What changes:
 
 * **San Ysidro's lanes** (public-figures §4.3): before, 24 lanes with one booth each, shared by
   General, Ready and SENTRI (a lane pool); after (Phase 1B, Nov 2014), 25 lanes with 46 booths:
@@ -64,12 +65,13 @@ REPORTED = {  # public-figures §4.3 and §4.6 (GSA node/83976 and 200055; SDUT 
     "sy_pre_expansion": {"General": (180.0, 240.0, "peak", "peak > 180 min, 2-4 h (GSA)")},
     "sy_post_expansion": _AFTER,
     "sy_post_expansion_full_staffing": _AFTER,
-    "sy_trial_2012_before": {"General": (200.0, 200.0, "peak", "Sunday 6-7 pm > 200 min; weekend average 200 (SDUT 2012)")},
+    "sy_trial_2012_before": {"General": (200.0, 200.0, "peak",
+                                         "Sunday 6-7 pm > 200 min; weekend average 200 (SDUT 2012)")},
     "sy_trial_2012": {"General": (10.0, 60.0, "peak", "Sunday 6-7 pm < 60 min; range 10-60 (SDUT 2012)")},
 }
 LABEL = {"baseline": "2017 (baseline)", "sy_pre_expansion": "before (2013)", "sy_post_expansion": "after (2015)",
-         "sy_post_expansion_full_staffing": "after, every booth staffed", "sy_trial_2012_before": "2012, before the trial",
-         "sy_trial_2012": "2012 trial, every booth staffed"}
+         "sy_post_expansion_full_staffing": "after, every booth staffed",
+         "sy_trial_2012_before": "2012, before the trial", "sy_trial_2012": "2012 trial, every booth staffed"}
 
 
 def bts_ratio(data_dir: Path, port: str, year: int) -> float:
@@ -112,7 +114,8 @@ def derive(data_dir: Path, reconstructed: dict[str, float] | None = None) -> dic
         "lane_pools": {"sy_lanes": PRE_LANES},
         "lane_groups": {n: group(n, PRE_LANES, 1, "sy_lanes") for n in SY_GROUPS},
         "staffing": {"sy_officers": {"officers": [min(n, PRE_LANES) for n in roster],
-                                     "description": f"2017 observed open booths, at most the {PRE_LANES} booths that existed"}},
+                                     "description": (f"2017 observed open booths, at most the {PRE_LANES}"
+                                                     " booths that existed")}},
     }
     def stacked_port(lanes: int, booths: int) -> tuple[dict[str, Any], dict[str, Any]]:
         """Lane pools and groups of a San Ysidro with ``booths - lanes`` double-stacked lanes shared by all
@@ -134,16 +137,21 @@ def derive(data_dir: Path, reconstructed: dict[str, float] | None = None) -> dic
 
     pools, post_groups = stacked_port(POST_LANES, POST_BOOTHS)
     post = {
-        "name": f"Region: San Ysidro after the 2014 expansion ({POST_LANES} lanes / {POST_BOOTHS} booths, {POST_YEAR} demand)",
+        "name": (f"Region: San Ysidro after the 2014 expansion ({POST_LANES} lanes / {POST_BOOTHS} booths,"
+                 f" {POST_YEAR} demand)"),
         "streams": _scaled_streams(region, ratios[POST_YEAR], reconstructed.get("sy_post_expansion", 1.0)),
         "lane_pools": pools,
         "lane_groups": post_groups,
         "staffing": {"sy_officers": {"officers": [min(n, POST_BOOTHS) for n in roster],
                                      "description": f"2017 observed open booths, at most the {POST_BOOTHS} booths"}},
     }
-    full = {**post, "streams": _scaled_streams(region, ratios[POST_YEAR], reconstructed.get("sy_post_expansion_full_staffing", 1.0)),
-            "name": f"Region: San Ysidro after the expansion, every booth staffed ({POST_BOOTHS} officers, {POST_YEAR} demand)",
-            "staffing": {"sy_officers": {"officers": [POST_BOOTHS] * 24, "description": "GSA full-lanes test: every booth staffed"}}}
+    full = {**post,
+            "streams": _scaled_streams(region, ratios[POST_YEAR],
+                                       reconstructed.get("sy_post_expansion_full_staffing", 1.0)),
+            "name": (f"Region: San Ysidro after the expansion, every booth staffed ({POST_BOOTHS} officers,"
+                     f" {POST_YEAR} demand)"),
+            "staffing": {"sy_officers": {"officers": [POST_BOOTHS] * 24,
+                                         "description": "GSA full-lanes test: every booth staffed"}}}
     trial_streams = _scaled_streams(region, ratios[TRIAL_YEAR], reconstructed.get("sy_trial_2012_before", 1.0))
     trial_before = {
         "name": f"Region: San Ysidro in 2012 before the trial ({PRE_LANES} single-booth lanes, {TRIAL_YEAR} demand)",
@@ -151,7 +159,8 @@ def derive(data_dir: Path, reconstructed: dict[str, float] | None = None) -> dic
         "lane_pools": {"sy_lanes": PRE_LANES},
         "lane_groups": {n: group(n, PRE_LANES, 1, "sy_lanes") for n in SY_GROUPS},
         "staffing": {"sy_officers": {"officers": [min(n, PRE_LANES) for n in roster],
-                                     "description": f"2017 observed open booths, at most the {PRE_LANES} booths that existed"}},
+                                     "description": (f"2017 observed open booths, at most the {PRE_LANES}"
+                                                     " booths that existed")}},
     }
     tpools, tgroups = stacked_port(TRIAL_LANES, TRIAL_BOOTHS)
     trial = {
@@ -161,7 +170,8 @@ def derive(data_dir: Path, reconstructed: dict[str, float] | None = None) -> dic
         "lane_pools": tpools,
         "lane_groups": tgroups,
         "staffing": {"sy_officers": {"officers": [TRIAL_BOOTHS] * 24,
-                                     "description": f"the trial: all {TRIAL_BOOTHS} booths staffed (SDUT 2012), every hour"}},
+                                     "description": (f"the trial: all {TRIAL_BOOTHS} booths staffed (SDUT 2012),"
+                                                     " every hour")}},
     }
     return {"scenarios": {"sy_pre_expansion": pre, "sy_post_expansion": post, "sy_post_expansion_full_staffing": full,
                           "sy_trial_2012_before": trial_before, "sy_trial_2012": trial},
@@ -173,7 +183,8 @@ def _crossings(doc: dict[str, Any], reps: int, seed: int) -> float:
     from sim.scenario.loader import scenario_from_dict
 
     p = run(scenario_from_dict(doc, name="<reconstruction>"), replications=reps, seed=seed).ports
-    return float(p[(p["stream"] == ALL) & (p["hour"] == ALL) & (p["port"] == "san_ysidro")]["travellers_per_day"].iloc[0])
+    return float(p[(p["stream"] == ALL) & (p["hour"] == ALL) & (p["port"] == "san_ysidro")]
+                 ["travellers_per_day"].iloc[0])
 
 
 def reconstruct(data_dir: Path, reps: int = 4) -> dict[str, float]:
@@ -219,7 +230,8 @@ HEADER = """\
 # single, SDUT 2012). Officers: {staffing}
 # Demand: the baseline's (before drivers respond) x BTS Personal Vehicles {year} / 2017 per port
 # (bts_border_crossing/...: San Ysidro {sy:.4f}, Otay Mesa {om:.4f}); San Ysidro's further x {extra:g}, FITTED so
-# that the model crosses what BTS implies crossed (for the 2012 trial: on the 24 lanes before it) (SANDAG's 2017 weekday volume x the BTS ratio: crossed + diverted
+# that the model crosses what BTS implies crossed (for the 2012 trial: on the 24 lanes before it) \
+(SANDAG's 2017 weekday volume x the BTS ratio: crossed + diverted
 # + given up = demand; calibration/region_expansion.py reconstruct). Nothing here is chosen from reported waits.
 
 """
@@ -304,8 +316,10 @@ def report(cmp, derived: dict[str, Any], args, runtime_s: float) -> str:
         "|---|---|---|---|",
     ]
     lanes_of = {"baseline": "25 (2017) / stacked", "sy_pre_expansion": f"{PRE_LANES} / {PRE_LANES}",
-                "sy_post_expansion": f"{POST_LANES} / {POST_BOOTHS}", "sy_post_expansion_full_staffing": f"{POST_LANES} / {POST_BOOTHS}",
-                "sy_trial_2012_before": f"{PRE_LANES} / {PRE_LANES}", "sy_trial_2012": f"{TRIAL_LANES} / {TRIAL_BOOTHS}"}
+                "sy_post_expansion": f"{POST_LANES} / {POST_BOOTHS}",
+                "sy_post_expansion_full_staffing": f"{POST_LANES} / {POST_BOOTHS}",
+                "sy_trial_2012_before": f"{PRE_LANES} / {PRE_LANES}",
+                "sy_trial_2012": f"{TRIAL_LANES} / {TRIAL_BOOTHS}"}
     lanes = [lanes_of[k] for k in keys]
     for i, r in enumerate(cmp.runs):
         st = r.staffing
@@ -322,7 +336,8 @@ def report(cmp, derived: dict[str, Any], args, runtime_s: float) -> str:
             d = w[w["lane_type"] == t]
             if d.empty:
                 continue
-            day = d.groupby("replication").apply(lambda x: (x["total"].sum() / x["n"].sum()), include_groups=False).to_numpy()
+            day = d.groupby("replication").apply(lambda x: (x["total"].sum() / x["n"].sum()),
+                                                 include_groups=False).to_numpy()
             hourly = d.groupby("hour")["mean_wait_min"].mean()
             peak_h = hourly.idxmax()
             peak = d[d["hour"] == peak_h]["mean_wait_min"].to_numpy()
@@ -348,19 +363,22 @@ def report(cmp, derived: dict[str, Any], args, runtime_s: float) -> str:
             if port not in p.index:
                 return "0"
             x = p.loc[port]
-            return f"{x['travellers_per_day']:,.0f} ± {(x['travellers_per_day_hi'] - x['travellers_per_day_lo']) / 2:,.0f}"
+            return (f"{x['travellers_per_day']:,.0f}"
+                    f" ± {(x['travellers_per_day_hi'] - x['travellers_per_day_lo']) / 2:,.0f}")
 
         if i == 0:
             bts = "(2017 counts: the fit)"
         else:
             ratio = derived["ratios"][YEAR[keys[i]]]["sy"]
-            bts = f"{ratio * SY_OBSERVED_2017:,.0f}" + (" (not fitted: the demand of 2012, before)" if keys[i] == "sy_trial_2012" else "")
+            bts = f"{ratio * SY_OBSERVED_2017:,.0f}" + (
+                " (not fitted: the demand of 2012, before)" if keys[i] == "sy_trial_2012" else "")
         lines.append(f"| {names[i]} | {cell('san_ysidro')} | {cell('otay_mesa')} | {cell('gave_up')} | {bts} |")
     lines += ["",
               "BTS-implied: SANDAG's observed 2017 San Ysidro weekday volume (39,395 vehicles, all lane types) × BTS "
-              "Personal Vehicles of the year over 2017 — what crossed on an average weekday if the weekday share did not "
-              "change. San Ysidro's demand before drivers respond is reconstructed in each scenario but the trial (which keeps "
-              "the demand of 2012 before it) so that the model crosses that many (crossed + diverted + given up = demand; the factor is in each file's header), so "
+              "Personal Vehicles of the year over 2017 — what crossed on an average weekday if the weekday share "
+              "did not change. San Ysidro's demand before drivers respond is reconstructed in each scenario but the "
+              "trial (which keeps the demand of 2012 before it) so that the model crosses that many (crossed + "
+              "diverted + given up = demand; the factor is in each file's header), so "
               "'gave up' is the demand the model needs beyond what crossed.",
               ""]
     lines += reading(cmp, derived, per)
@@ -371,7 +389,8 @@ def reading(cmp, derived: dict[str, Any], per: list[pd.DataFrame]) -> list[str]:
     """What the prediction says against the record, with its figures (regenerated with them)."""
     def day(i: int, t: str) -> float:  # as in the table: the mean over replications of each one's day
         d = per[i][per[i]["lane_type"] == t]
-        return float(d.groupby("replication").apply(lambda x: x["total"].sum() / x["n"].sum(), include_groups=False).mean())
+        return float(d.groupby("replication").apply(lambda x: x["total"].sum() / x["n"].sum(),
+                                                    include_groups=False).mean())
 
     def peak(i: int, t: str) -> float:
         d = per[i][per[i]["lane_type"] == t]
@@ -392,7 +411,8 @@ def reading(cmp, derived: dict[str, Any], per: list[pd.DataFrame]) -> list[str]:
     before_ok = within(peak(1, "General"), 180.0, 240.0)
     trial_ok = within(peak(4, "General"), 200.0, 200.0) and within(peak(5, "General"), 10.0, 60.0)
     after_ok = within(day(2, "General"), 40.0, 45.0)
-    full_ok = {t: within(day(3, t), *REPORTED["sy_post_expansion_full_staffing"][t][:2]) for t in ("General", "Ready", "SENTRI")}
+    full_ok = {t: within(day(3, t), *REPORTED["sy_post_expansion_full_staffing"][t][:2])
+               for t in ("General", "Ready", "SENTRI")}
 
     def officer_hours(i: int) -> float:
         st = cmp.runs[i].staffing
@@ -400,16 +420,20 @@ def reading(cmp, derived: dict[str, Any], per: list[pd.DataFrame]) -> list[str]:
     return [
         "## Reading the prediction",
         "",
-        f"**Before: {'within a factor 1.5 at the peak' if before_ok else 'missed'}.** The busiest-hour General wait before "
-        f"the expansion is {peak(1, 'General'):.0f} min against the reported 180-240 (whole day {day(1, 'General'):.0f}). "
-        f"To cross what BTS implies ({crossed(1, 'san_ysidro'):,.0f} a day against {bts_pre:,.0f}), San Ysidro's demand "
+        f"**Before: {'within a factor 1.5 at the peak' if before_ok else 'missed'}.**"
+        " The busiest-hour General wait before "
+        f"the expansion is {peak(1, 'General'):.0f} min against the reported 180-240"
+        f" (whole day {day(1, 'General'):.0f}). "
+        f"To cross what BTS implies ({crossed(1, 'san_ysidro'):,.0f} a day against {bts_pre:,.0f}),"
+        " San Ysidro's demand "
         f"before drivers respond had to be {rec.get('sy_pre_expansion', 1.0):g} × the BTS-scaled level, and "
         f"{crossed(1, 'gave_up'):,.0f} drivers a day give up: the 24 single-booth lanes are at capacity all day and "
         "their lines are held where drivers give up. Drivers here give up when the posted wait is well above the "
         f"reservation wait fitted to 2017 ({w:.0f} min; at a posted 180 min only "
         f"{100 / (1 + np.exp(0.0625 * (180 - w))):.1f} % would still join), so the lines cannot reach the 2-4 h of "
         "2013 for long: that needs drivers who, with no better option then (Ready lanes were new, Otay Mesa was "
-        "congested too), waited longer than 2017's drivers do. One reservation wait fitted on 2017 does not carry to 2013.",
+        "congested too), waited longer than 2017's drivers do."
+        " One reservation wait fitted on 2017 does not carry to 2013.",
         "",
         f"**After, every booth staffed (the GSA test's condition): General "
         f"{'within a factor 1.5' if full_ok['General'] else 'missed'}, SENTRI "
@@ -424,9 +448,11 @@ def reading(cmp, derived: dict[str, Any], per: list[pd.DataFrame]) -> list[str]:
         f"**After, on 2017's roster: General {'within a factor 1.5' if after_ok else 'too high'}.** Capped at the "
         f"{POST_BOOTHS} booths, 2017's roster staffs {officer_hours(2):.0f} booth-hours a day against "
         f"{officer_hours(3):.0f} with every booth staffed, and the whole-day General wait is {day(2, 'General'):.0f} "
-        f"min (Ready {day(2, 'Ready'):.0f}, SENTRI {day(2, 'SENTRI'):.0f}). To cross the {crossed(2, 'san_ysidro'):,.0f} "
+        f"min (Ready {day(2, 'Ready'):.0f}, SENTRI {day(2, 'SENTRI'):.0f})."
+        f" To cross the {crossed(2, 'san_ysidro'):,.0f} "
         f"a day that BTS implies on the smaller roster, San Ysidro's demand had to be "
-        f"{rec.get('sy_post_expansion', 1.0):g} × the BTS-scaled level (× {rec.get('sy_post_expansion_full_staffing', 1.0):g} "
+        f"{rec.get('sy_post_expansion', 1.0):g} × the BTS-scaled level"
+        f" (× {rec.get('sy_post_expansion_full_staffing', 1.0):g} "
         "with every booth staffed), and the lines settle where drivers give up. So close to capacity, "
         f"{100 * (1 - officer_hours(2) / officer_hours(3)):.0f} % fewer staffed booth-hours make the General wait "
         f"{day(2, 'General') / day(3, 'General'):.1f} times as long: which roster CBP ran in 2015 matters more than "
@@ -435,12 +461,15 @@ def reading(cmp, derived: dict[str, Any], per: list[pd.DataFrame]) -> list[str]:
         f"**Direction: right.** Before to after (every booth staffed), the busiest-hour General wait goes "
         f"{peak(1, 'General'):.0f} -> {peak(3, 'General'):.0f} min and the whole-day one {day(1, 'General'):.0f} -> "
         f"{day(3, 'General'):.0f}, while crossings grow "
-        f"{100 * (derived['ratios'][POST_YEAR]['sy'] / derived['ratios'][PRE_YEAR]['sy'] - 1):.0f} % (BTS 2013 to 2015); "
+        f"{100 * (derived['ratios'][POST_YEAR]['sy'] / derived['ratios'][PRE_YEAR]['sy'] - 1):.0f} %"
+        " (BTS 2013 to 2015); "
         "the record has waits from 2-4 h to about 45 min with that growth.",
         "",
         f"**The 2012 trial: {'within a factor 1.5' if trial_ok else 'missed'} at the peak.** With the demand of 2012 "
-        f"(reconstructed on the {PRE_LANES} single-booth lanes like 2013's: × {rec.get('sy_trial_2012_before', 1.0):g}), the "
-        f"busiest-hour General wait is {peak(4, 'General'):.0f} min before the trial and {peak(5, 'General'):.0f} min with "
+        f"(reconstructed on the {PRE_LANES} single-booth lanes like 2013's:"
+        f" × {rec.get('sy_trial_2012_before', 1.0):g}), the "
+        f"busiest-hour General wait is {peak(4, 'General'):.0f} min before the trial"
+        f" and {peak(5, 'General'):.0f} min with "
         f"{TRIAL_LANES} lanes / {TRIAL_BOOTHS} booths all staffed (whole day {day(4, 'General'):.0f} -> "
         f"{day(5, 'General'):.0f}); reported for Sunday 6-7 pm: > 200 -> under 60 (range 10-60). The trial's change "
         "is predicted, not fitted: nothing in the trial file comes from a wait. ASSUMPTIONS, each a source of error: "

@@ -218,7 +218,8 @@ def _physical_lanes(rates: dict[str, list[float]], checks: dict[str, Any]) -> tu
     checks["max_col"] = physical
     total_open = [sum(int(rates[f"{p}_OPEN"][k]) for p in POV_RATE_PREFIX.values()) for k in HOURS]
     booths_open = [
-        sum(int(rates[f"{p}_OPEN"][k]) + (STACKED_BOOTHS - 1) * int(rates[f"{p}_STL"][k]) for p in POV_RATE_PREFIX.values())
+        sum(int(rates[f"{p}_OPEN"][k]) + (STACKED_BOOTHS - 1) * int(rates[f"{p}_STL"][k])
+            for p in POV_RATE_PREFIX.values())
         for k in HOURS
     ]
     if max(total_open) > physical:
@@ -240,7 +241,8 @@ def _apply_policy(groups: dict[str, Any], facts: dict[str, Any], rates: dict[str
         key = LANE_TYPE_KEY[g]
         grp = groups[g]
         col = facts[g]["rate_col"]
-        grp["service_by_hour"] = service_by_hour(rates[col], _rate_where(rates[col], volumes[g], grp["lanes_open"], col))
+        grp["service_by_hour"] = service_by_hour(rates[col],
+                                                 _rate_where(rates[col], volumes[g], grp["lanes_open"], col))
         del grp["lanes_open"]
         grp["lanes"] = physical
         grp["policy"] = lane_policy(params[f"{key}_target_wait_min"], lane_min[t], physical)
@@ -410,7 +412,8 @@ def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str
         L += stream_lines(s, st[s], [])
     L += ["", "lane_groups:"]
     L += [
-        f"  # Passenger vehicles: SY_GP_MAX = SY_RE_MAX = SY_SE_MAX = {ck['max_col']} physical lanes (public-figures §4.3:",
+        (f"  # Passenger vehicles: SY_GP_MAX = SY_RE_MAX = SY_SE_MAX = {ck['max_col']} physical lanes"
+         " (public-figures §4.3:"),
         "  # 25 northbound lanes and 46 primary booths after Phase 1B, 2014) shared among General, Ready and",
         "  # SENTRI. The schema has no shared lane pool, so each group may open up to all of them (as in",
         f"  # SANDAG's model); SANDAG's schedule opens at most {ck['pov_max_total_open']} lanes "
@@ -426,7 +429,8 @@ def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str
         "  # lane type is one group.",
         f"  # CBP's observed open_lanes ({OBSERVED}: General {_range(ck['pov_general_observed_open'])}, "
         f"Ready {_range(ck['pov_ready_observed_open'])},",
-        f"  # SENTRI {_range(ck['pov_sentri_observed_open'])} over the day) are what the service-time scales are fitted to.",
+        (f"  # SENTRI {_range(ck['pov_sentri_observed_open'])} over the day)"
+         " are what the service-time scales are fitted to."),
         "  # Service: SANDAG's hourly processing rate (veh/h/lane), weighted by that lane type's hourly volume",
         f"  # ({OBSERVED} column volume), gives one daily mean rate (the schema has one",
         "  # service distribution per lane group and program).",

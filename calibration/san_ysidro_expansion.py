@@ -140,7 +140,9 @@ def lane_pools(n_lanes: int, n_booths: int, stack: dict[str, bool]) -> dict[str,
     return out
 
 
-def pool_need(pools: dict[str, dict[str, Any]], demand: dict[str, float], per_lane: dict[str, float]) -> dict[str, dict[str, float]]:
+def pool_need(
+    pools: dict[str, dict[str, Any]], demand: dict[str, float], per_lane: dict[str, float]
+) -> dict[str, dict[str, float]]:
     """Lanes each pool needs for an hour's arrivals if every lane is used as well as possible.
 
     ``pools`` as ``lane_pools`` returns; ``demand``: lane type's group -> veh/h; ``per_lane``: lane
@@ -233,7 +235,9 @@ def per_lane_by_hour(service: dict[str, Any], booths: int, by_hour: list[float] 
     return [c / (by_hour[h] if by_hour else 1.0) for h in range(24)]
 
 
-def derive(data_dir: str | Path = DEFAULT_DATA, baseline: str | Path = DEFAULT_OUT_DIR / "baseline.yaml") -> dict[str, Any]:
+def derive(
+    data_dir: str | Path = DEFAULT_DATA, baseline: str | Path = DEFAULT_OUT_DIR / "baseline.yaml"
+) -> dict[str, Any]:
     """Read the public data and the resolved baseline; return ``{"scenarios": ..., "checks": ...}``."""
     data_dir = Path(data_dir)
     base, _, _ = resolve(Path(baseline))
@@ -258,7 +262,8 @@ def derive(data_dir: str | Path = DEFAULT_DATA, baseline: str | Path = DEFAULT_O
     for s, v in pov_streams.items():
         d = v["demand"]
         if "by_weekday" in d or "month_factor" in d:
-            raise ValueError(f"baseline: streams.{s}.demand has by_weekday/month_factor; a weekday_factor alone would not scale it")
+            raise ValueError(f"baseline: streams.{s}.demand has by_weekday/month_factor;"
+                             " a weekday_factor alone would not scale it")
         if "rate_per_h" in d:
             rates[s] = list(d["rate_per_h"])
         else:
@@ -341,7 +346,8 @@ def derive(data_dir: str | Path = DEFAULT_DATA, baseline: str | Path = DEFAULT_O
             "description": desc,
             "streams": streams,
             # a pool the baseline declares and this file does not use is dropped (null deletes a key)
-            "lane_pools": {**{p: v["lanes"] for p, v in pools.items()}, **{p: None for p in base_pools if p not in pools}},
+            "lane_pools": {**{p: v["lanes"] for p, v in pools.items()},
+                           **{p: None for p in base_pools if p not in pools}},
             "lane_groups": groups,
         }
         scenarios[sc] = body
@@ -470,23 +476,28 @@ def render(derived: dict[str, Any]) -> dict[str, str]:
             nostack = [g for g, ok in ck["stackable"].items() if not ok]
             may = [g for g, ok in ck["stackable"].items() if ok]
             L += [
-                "  # booths_per_lane is one value per lane group, so the stacked and the single-booth lanes are two pools.",
+                ("  # booths_per_lane is one value per lane group, so the stacked and the single-booth lanes"
+                 " are two pools."),
                 (f"  # SANDAG stacks {' and '.join(_type(g) for g in may)} at {PORT} and never "
                 f"{' or '.join(_type(g) for g in nostack)} ({PORT_CONFIG} allow_stack),"),
-                (f"  # so the {2 * n_lanes - n_booths} single-booth lanes serve {' and '.join(_type(g) for g in nostack)} "
-                f"(ASSUMPTION), which may also take stacked lanes"),
+                (f"  # so the {2 * n_lanes - n_booths} single-booth lanes serve"
+                 f" {' and '.join(_type(g) for g in nostack)} "
+                 f"(ASSUMPTION), which may also take stacked lanes"),
                 ("  # (group " + ", ".join(g + STACKED_SUFFIX for g in nostack)
                  + "; the booths exist, so we assume both are used). General and Ready keep to the stacked lanes."),
             ]
-        L.append("  # Per pool: booths; saturated throughput (veh/h) with all its lanes given to one lane type, for that type's")
-        L.append("  # own drivers, at the per-booth mean service time (range over the hours with the baseline's service_by_hour):")
+        L.append("  # Per pool: booths; saturated throughput (veh/h) with all its lanes given to one lane type,"
+                 " for that type's")
+        L.append("  # own drivers, at the per-booth mean service time (range over the hours with the baseline's"
+                 " service_by_hour):")
         for pname, p in pools.items():
             thr = "; ".join(f"{_type(g)} {v:,} ({p['throughput_by_hour'][g][0]:,}-{p['throughput_by_hour'][g][1]:,})"
                             for g, v in p["throughput"].items())
-            L.append(f"  #   {pname}: {p['lanes']} lanes x {p['booths_per_lane']} = {p['lanes'] * p['booths_per_lane']} "
-                     f"booths; {thr}.")
+            L.append(f"  #   {pname}: {p['lanes']} lanes x {p['booths_per_lane']}"
+                     f" = {p['lanes'] * p['booths_per_lane']} booths; {thr}.")
         L.append(f"  # Demand in the busiest hour ({bh:02d}:00) and over the day: "
-                 + ", ".join(f"{_type(g)} {t['peak_demand_per_h']:,}/h, {t['daily']:,}/day" for g, t in sup["types"].items())
+                 + ", ".join(f"{_type(g)} {t['peak_demand_per_h']:,}/h, {t['daily']:,}/day"
+                             for g, t in sup["types"].items())
                  + ".")
         L.append("  # Lanes needed for the busiest hour's arrivals if every lane is used as well as possible: "
                  + ", ".join(f"{p} {v:.1f} of {pools[p]['lanes']}" for p, v in sup["need_busiest"].items()) + ";")
@@ -501,12 +512,14 @@ def render(derived: dict[str, Any]) -> dict[str, str]:
             "",
             "lane_groups:",
             "  # Every passenger lane group joins a pool (pool:) and may open all of its lanes; min_lanes inherited",
-            "  # (their sum fits in the pool: " + ", ".join(f"{p} {v['min_lanes']} of {v['lanes']}" for p, v in pools.items())
+            "  # (their sum fits in the pool: "
+            + ", ".join(f"{p} {v['min_lanes']} of {v['lanes']}" for p, v in pools.items())
             + ").",
         ]
         if sc == "post_expansion":
             L += [
-                "  # A new group copies its lane type's baseline group (programs, service, service_by_hour, lane-policy",
+                ("  # A new group copies its lane type's baseline group (programs, service, service_by_hour,"
+                 " lane-policy"),
                 "  # targets) with its own lane limits and min_lanes at least 1 (travellers never choose a group with",
                 "  # no lane open, so its policy would never open one).",
             ]

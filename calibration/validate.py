@@ -49,7 +49,8 @@ DEFAULT_REPS = 10
 LANE_TYPES = _om.POV_LANE_TYPES  # base lane group name -> SANDAG traveler_type (lane type)
 STACKED_SUFFIX = "_stacked"
 MISSES_HEADING = "## Where the model misses and why"
-COMMAND = ".venv/bin/python -m calibration.validate --data ../shared/data --reps {reps} --out calibration/VALIDATION_PORTS.md"
+COMMAND = (".venv/bin/python -m calibration.validate --data ../shared/data --reps {reps}"
+           " --out calibration/VALIDATION_PORTS.md")
 
 # port name in SANDAG's files -> (slug for the PNG, baseline scenario, SANDAG rate-file prefixes)
 PORTS: dict[str, dict[str, Any]] = {
@@ -127,7 +128,9 @@ def errors(pairs: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 # --- volumes ----------------------------------------------------------------------------
 
 
-def volumes(summary: pd.DataFrame, groups: dict[str, str], obs: pd.DataFrame, capacity: dict[str, float]) -> pd.DataFrame:
+def volumes(
+    summary: pd.DataFrame, groups: dict[str, str], obs: pd.DataFrame, capacity: dict[str, float]
+) -> pd.DataFrame:
     """Per lane type and day: observed volume (sum over hours), simulated arrivals of the program of
     that name (``n`` at hour "all" over the passenger groups, + ``n_unserved``), simulated
     travellers served by that lane type's group(s) (all programs), and SANDAG's daily capacity."""
@@ -281,7 +284,8 @@ def plot_port(res: dict[str, Any], path: Path) -> None:
         o = res["cases"][("own", "policy")]["obs"]
         o = o[o["lane_type"] == t].sort_values("hour")
         used = (o["open_lanes"] > 0) & o["obs_wait_min"].notna()
-        ax.plot(o["hour"].astype(int)[used], o["obs_wait_min"][used], "o", color="black", ms=4, label="observed (CBP via SANDAG)")
+        ax.plot(o["hour"].astype(int)[used], o["obs_wait_min"][used], "o", color="black", ms=4,
+                label="observed (CBP via SANDAG)")
         axl.plot(o["hour"].astype(int), o["open_lanes"], "o", color="black", ms=3, label="observed open lanes")
         e = res["cases"][("other", "policy")]["errors"]
         e = e[e["lane_group"] == g].iloc[0]
@@ -373,10 +377,12 @@ def render(results: list[dict[str, Any]], reps: int, today: str, png_names: dict
             for e in case["errors"].itertuples():
                 bold = "**" if key == ("other", "policy") else ""
                 L.append(
-                    f"| {res['port']} | {e.lane_type} | {CASE_LABEL[key]} | {case['fitted_on']} | {bold}{e.mae_min:.1f}{bold} "
+                    f"| {res['port']} | {e.lane_type} | {CASE_LABEL[key]} | {case['fitted_on']} "
+                    f"| {bold}{e.mae_min:.1f}{bold} "
                     f"| {e.bias_min:+.1f} | {e.hours} | {e.lanes_mae:.2f} | {e.lanes_bias:+.2f} |"
                 )
-    oos = pd.concat([r["cases"][("other", "policy")]["errors"].assign(port=r["port"]) for r in results], ignore_index=True)
+    oos = pd.concat([r["cases"][("other", "policy")]["errors"].assign(port=r["port"]) for r in results],
+                    ignore_index=True)
     worst = oos.loc[oos["mae_min"].idxmax()] if len(oos) else None
     L += [
         "",
@@ -399,8 +405,9 @@ def render(results: list[dict[str, Any]], reps: int, today: str, png_names: dict
     for res in results:
         for v in res["volumes"].itertuples():
             L.append(
-                f"| {res['port']} | {v.lane_type} | {v.observed:,.0f} | {v.sim_program:,.0f} | {v.sim_program_pct:+.1f} "
-                f"| {v.sim_lane:,.0f} | {v.sim_lane_pct:+.1f} | {v.sandag_capacity:,.0f} | {v.sandag_capacity_pct:+.1f} |"
+                f"| {res['port']} | {v.lane_type} | {v.observed:,.0f} | {v.sim_program:,.0f} "
+                f"| {v.sim_program_pct:+.1f} | {v.sim_lane:,.0f} | {v.sim_lane_pct:+.1f} "
+                f"| {v.sandag_capacity:,.0f} | {v.sandag_capacity_pct:+.1f} |"
             )
     L += ["", "## Plots", ""]
     for res in results:
@@ -424,7 +431,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="shared data directory (default: %(default)s)")
     ap.add_argument("--reps", type=int, default=DEFAULT_REPS, help="replications per case (default: %(default)s)")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report to write (default: %(default)s)")
-    ap.add_argument("--no-bts", action="store_true", help="leave out the BTS volume section (calibration/bts_volumes.py)")
+    ap.add_argument("--no-bts", action="store_true",
+                    help="leave out the BTS volume section (calibration/bts_volumes.py)")
     args = ap.parse_args(argv)
     results, pngs = [], {}
     for port in PORTS:

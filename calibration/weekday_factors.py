@@ -114,7 +114,8 @@ def composition_fit(series: pd.Series) -> dict[str, Any]:
     cov = np.linalg.pinv(fit.jac.T @ fit.jac) * s2
     se = np.sqrt(np.diag(cov))[ny + 11:]
     g = np.exp(fit.x[ny + 11:])
-    return {"g": dict(zip(FREE_DAYS, g.tolist(), strict=True)), "se_log": dict(zip(FREE_DAYS, se.tolist(), strict=True)),
+    return {"g": dict(zip(FREE_DAYS, g.tolist(), strict=True)),
+            "se_log": dict(zip(FREE_DAYS, se.tolist(), strict=True)),
             "resid_sd": s2 ** 0.5, "months": len(v)}
 
 
@@ -167,7 +168,8 @@ def derive(data_dir: str | Path = DEFAULT_DATA) -> dict[str, dict[str, Any]]:
         modes = list(dict.fromkeys(stream_modes.values()))
         measures = tuple(MEASURE_BY_MODE[m] for m in modes)
         extra = (PVP,) if "vehicle" in modes else ()
-        wide = bts.series(data_dir, port, measures + extra, (min(FIT_YEARS[0], LEVEL_YEAR), max(FIT_YEARS[1], LEVEL_YEAR)))
+        wide = bts.series(data_dir, port, measures + extra,
+                          (min(FIT_YEARS[0], LEVEL_YEAR), max(FIT_YEARS[1], LEVEL_YEAR)))
         repaired: list[tuple[int, int]] = []
         if "vehicle" in modes:
             wide["Personal Vehicles"], repaired = bts.repaired_series(wide)
@@ -234,7 +236,8 @@ def render(port_dir: str, derived: dict[str, Any]) -> str:
         "#",
         "# Data (relative to the shared data directory, see its README.md):",
         f"#   {BTS}",
-        f"#   rows Port Name={port}, Measure " + " / ".join(m["measure"] for m in ck["modes"].values()) + ", column Value.",
+        f"#   rows Port Name={port}, Measure "
+        + " / ".join(m["measure"] for m in ck["modes"].values()) + ", column Value.",
         "# No data set at hand has dated daily volumes (checked: cascade_gateway/query_PeaceArch_South_Cars.csv",
         "# is hourly DELAY at Peace Arch, another border, no volumes; texas_bridge_crossings/ and BTS are monthly;",
         "# cbp_bwt/ day-of-week histories are waits, not volumes). So:",
@@ -245,7 +248,8 @@ def render(port_dir: str, derived: dict[str, Any]) -> str:
         "#   the month has, g = 1 on Tue/Wed/Thu): a month with five Sundays has one Sunday more than one with four.",
     ]
     if ck["repaired"]:
-        L.append("# BTS Personal Vehicles repaired as in calibration/otay_mesa_year.py (occupancy off the year's median)"
+        L.append("# BTS Personal Vehicles repaired as in calibration/otay_mesa_year.py"
+                 " (occupancy off the year's median)"
                  " for " + ", ".join(f"{calendar.month_abbr[m]} {y}" for y, m in ck["repaired"]) + ".")
     L += [
         "",
@@ -257,7 +261,8 @@ def render(port_dir: str, derived: dict[str, Any]) -> str:
         "# midnight, see baseline.yaml); counted: Tue 2017-03-07 .. Mon 2017-03-13, no US or Mexican holiday.",
         "# (US daylight time starts Sun 2017-03-12; the simulator's clock is local time without a jump.)",
         *window_lines(w),
-        f"# {sc['replications']} replications (assumption: a replication simulates 4 x the baseline's 48 h and counts 7 days).",
+        (f"# {sc['replications']} replications (assumption: a replication simulates 4 x the baseline's 48 h"
+         " and counts 7 days)."),
         f"replications: {sc['replications']}",
         "",
         "streams:",
@@ -268,13 +273,16 @@ def render(port_dir: str, derived: dict[str, Any]) -> str:
         m = ck["modes"][mode]
         if mode != last:
             last = mode
-            head = f"  # {mode}: Measure={m['measure']}. BTS {LEVEL_YEAR}: {m['bts_per_day']:,.0f}/day; baseline day {m['baseline_per_day']:,.0f}"
+            head = (f"  # {mode}: Measure={m['measure']}. BTS {LEVEL_YEAR}: {m['bts_per_day']:,.0f}/day;"
+                    f" baseline day {m['baseline_per_day']:,.0f}")
             L.append(head + (f"; level {m['level']:.3f}." if m["method"] != "flat" else "."))
-            L.append(f"  # Regression ({m['fit']['months']} months, residual SD {m['fit']['resid_sd']:.3f}), g and SE of log g:")
+            L.append(f"  # Regression ({m['fit']['months']} months, residual SD {m['fit']['resid_sd']:.3f}),"
+                     " g and SE of log g:")
             L.append(f"  #   {_fit_text(m['fit'])}.")
             if m["method"] == "regression":
                 L += [
-                    f"  # Used: the Mon/Fri/Sat/Sun deficits 1 - g are scaled by {m['k']:.3f} so the factors average the level: light",
+                    (f"  # Used: the Mon/Fri/Sat/Sun deficits 1 - g are scaled by {m['k']:.3f}"
+                     " so the factors average the level: light"),
                     "  # weekends, almost no trucks on Sundays. BTS annual / 365 includes holidays, so a holiday-free",
                     "  # week may be slightly heavier than this. The weekend hourly shape (shorter cargo hours,",
                     "  # public-figures §4.8) is not modelled: the weekday profile is scaled.",
@@ -282,14 +290,16 @@ def render(port_dir: str, derived: dict[str, Any]) -> str:
             elif m["method"] == "equal":
                 L += [
                     "  # NOT used: standard errors that large say nothing about the shape. ASSUMPTION: Mon, Fri, Sat",
-                    f"  # and Sun get one equal factor, (7 x {m['level']:.3f} - 3) / 4, that meets the weekly level. CBP's",
+                    (f"  # and Sun get one equal factor, (7 x {m['level']:.3f} - 3) / 4,"
+                     " that meets the weekly level. CBP's"),
                     "  # San Ysidro General-lane waits by day (public-figures §4.5) are highest on Sun and Sat, but",
                     "  # waits are not volumes (staffing differs by day), so they are not used either.",
                 ]
             else:
                 L += [
                     "  # NOT used. ASSUMPTION: every factor 1 -- the baseline's pedestrian day is already an all-days",
-                    "  # average (BTS 2018 annual / 365, see baseline.yaml) and no day-of-week pedestrian counts exist.",
+                    ("  # average (BTS 2018 annual / 365, see baseline.yaml)"
+                     " and no day-of-week pedestrian counts exist."),
                 ]
             L.append(f"  # Mean of the rounded factors: {m['mean']:.4f}.")
         L += [

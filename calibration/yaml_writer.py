@@ -29,7 +29,8 @@ def quote(s: str) -> str:
 
 def window_lines(w: dict[str, Any]) -> list[str]:
     """The ``window:`` block of a generated scenario."""
-    return ["window:"] + [f"  {k}: {w[k] if k == 'start' else num(w[k])}" for k in ("start", "duration_h", "warmup_h", "drain_h")]
+    return ["window:"] + [f"  {k}: {w[k] if k == 'start' else num(w[k])}"
+                          for k in ("start", "duration_h", "warmup_h", "drain_h")]
 
 
 def flow_list(key: str, values: list[Any], indent: int, per_line: int = 12) -> list[str]:
@@ -95,7 +96,8 @@ def secondary_lines(sec: dict[str, Any]) -> list[str]:
     """YAML lines for the ``secondary:`` facilities."""
     L: list[str] = []
     for name, f in sec.items():
-        L += [f"  {name}:", f"    mode: {f['mode']}", f"    positions: {f['positions']}", f"    service: {service(f['service'])}"]
+        L += [f"  {name}:", f"    mode: {f['mode']}", f"    positions: {f['positions']}",
+              f"    service: {service(f['service'])}"]
     return L
 
 

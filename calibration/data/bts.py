@@ -31,7 +31,9 @@ OCCUPANCY_TOLERANCE = 0.25
 MONTH_ABBR = tuple(calendar.month_abbr[1:])  # "Jan" .. "Dec", as in the Date column
 
 
-def read(data_dir: str | Path, port: str, measures: Iterable[str], years: Iterable[int]) -> dict[str, dict[tuple[int, int], float]]:
+def read(
+    data_dir: str | Path, port: str, measures: Iterable[str], years: Iterable[int]
+) -> dict[str, dict[tuple[int, int], float]]:
     """Every monthly value of the given measures of one port in the given years:
     ``{measure: {(year, month): value}}``. Rows are those with ``Border`` = US-Mexico Border. Fails on
     a duplicate row, a Date that is not "Mon YYYY" or a missing month."""
@@ -46,7 +48,8 @@ def read(data_dir: str | Path, port: str, measures: Iterable[str], years: Iterab
             continue
         mon = r["Date"][:-5]
         if mon not in MONTH_ABBR:
-            raise ValueError(f"{BTS}: unexpected Date {r['Date']!r} ({port} {r['Measure']}); expected e.g. 'May {year}'")
+            raise ValueError(f"{BTS}: unexpected Date {r['Date']!r} ({port} {r['Measure']});"
+                             f" expected e.g. 'May {year}'")
         key = (year, MONTH_ABBR.index(mon) + 1)
         values = found[r["Measure"]]
         if key in values:

@@ -25,7 +25,8 @@ def assert_generated(path: Path, expected: str, regenerate: str) -> None:
     the diff and the command that regenerates it."""
     actual = path.read_text(encoding="utf-8")
     if actual != expected:
-        diff = "".join(list(difflib.unified_diff(actual.splitlines(True), expected.splitlines(True), "committed", "script"))[:40])
+        diff = "".join(list(difflib.unified_diff(actual.splitlines(True), expected.splitlines(True),
+                                                 "committed", "script"))[:40])
         pytest.fail(f"{path.name} is out of date with its script; regenerate with `{regenerate}`\n{diff}")
 
 

@@ -42,7 +42,8 @@ def derive(data_dir, parameters):
         "replications": 2, "seed": 1,
         "streams": {"cars": {"mode": "vehicle", "program": "general", "demand": {"rate_per_h": [30.0] * 24}}},
         "lane_groups": {"booths": {"mode": "vehicle", "programs": ["general"], "lanes": 1,
-                                   "service": {"general": {"dist": "exponential", "mean_s": 60.0 * parameters["scale"]}}}},
+                                   "service": {"general": {"dist": "exponential",
+                                                           "mean_s": 60.0 * parameters["scale"]}}}},
     }}
 
 def observations(data_dir):

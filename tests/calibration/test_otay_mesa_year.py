@@ -103,7 +103,8 @@ def volumes():
 @pytest.mark.parametrize("mode", ["vehicle", "truck", "pedestrian"])
 def test_annual_expected_volume_within_1_percent_of_bts_2017(derived, volumes, mode):
     """BTS 2017 as calibration/bts_volumes.py reads it (Personal Vehicles with the March repair)."""
-    c = calibration_module("bts_volumes").repaired_counts(DATA_DIR, "Otay Mesa", 2017, (_script().MEASURE_BY_MODE[mode],))
+    c = calibration_module("bts_volumes").repaired_counts(DATA_DIR, "Otay Mesa", 2017,
+                                                          (_script().MEASURE_BY_MODE[mode],))
     bts = c.sort_values("month")["value_used"].to_numpy()
     expected = volumes[mode]
     assert list(expected.index) == list(range(1, 13)) and len(bts) == 12
@@ -138,7 +139,8 @@ def test_compiled_arrival_rates_follow_the_weekday_and_month_factors(loaded):
         for day in range(366):  # 2017-01-01 .. 2018-01-01: hour k of day is base hour x weekday x month factor
             date = sc.window.start.date() + dt.timedelta(days=day)
             factor = wf[WEEKDAYS[date.weekday()]] * mf[MONTHS[date.month - 1]]
-            np.testing.assert_allclose(rates[24 * day : 24 * day + 24], base * factor, rtol=1e-12, err_msg=f"{name} {date}")
+            np.testing.assert_allclose(rates[24 * day : 24 * day + 24], base * factor, rtol=1e-12,
+                                       err_msg=f"{name} {date}")
     # 2018-01-01, the last counted day, is a Monday with the jan factor
     assert (sc.window.start + dt.timedelta(hours=8783)).date() == dt.date(2018, 1, 1)
 
@@ -169,7 +171,8 @@ def test_duplicate_month_fails_clearly(tmp_path):
 
 
 def test_month_factors_formula(tmp_path):
-    data = _bts_file(tmp_path, [(f"{calendar.month_abbr[k]} 2017", "Trucks", 10 * DAYS_2017[k - 1]) for k in range(1, 13)])
+    data = _bts_file(tmp_path, [(f"{calendar.month_abbr[k]} 2017", "Trucks", 10 * DAYS_2017[k - 1])
+                                for k in range(1, 13)])
     monthly = _script().bts_monthly(data, ("Trucks",))["Trucks"]
     assert _script().month_factors(monthly) == pytest.approx([1.0] * 12)  # same volume per day in every month
 

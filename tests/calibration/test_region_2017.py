@@ -63,7 +63,8 @@ def test_service_rates_are_what_saturated_lanes_cleared(script, derived):
     for h in range(24):
         if obs["open_lanes"][h] > 0 and obs["wait_time"][h] >= script.SATURATED_WAIT_MIN:
             rate = 3600.0 / (mean_s * g["service_by_hour"][h])
-            assert rate == pytest.approx(obs["volume"][h] / obs["open_lanes"][h], rel=2e-3)  # mean_s and factors rounded
+            # mean_s and factors rounded
+            assert rate == pytest.approx(obs["volume"][h] / obs["open_lanes"][h], rel=2e-3)
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +130,8 @@ def test_converting_general_lanes_to_ready_cuts_ready_waits_and_general_drivers_
     gen = ports[(ports["stream"] == "om_pov_general") & (ports["hour"] == ALL)].set_index("port")
     assert gen.loc["otay_mesa", "travellers_per_day_diff_hi"] < 0
     assert gen.loc["san_ysidro", "travellers_per_day_diff_lo"] > 0
-    reservation = load_scenario(REGION / "om_general_to_ready_2_lanes.yaml").scenario.streams["om_pov_general"].lane_choice
+    reservation = (load_scenario(REGION / "om_general_to_ready_2_lanes.yaml")
+                   .scenario.streams["om_pov_general"].lane_choice)
     assert whole.loc["om_pov_general", "mean_wait_min_b"] < reservation.give_up_above_min
 
 
@@ -151,7 +153,8 @@ def test_a_new_tolled_port_draws_drivers_from_both_ports_and_fewer_at_a_higher_t
     base = load_scenario(REGION / "baseline.yaml")
     ome = load_scenario(REGION / "ome_opens_5_lanes.yaml")
     doc = dict(ome.resolved)
-    doc["lane_groups"] = {n: ({**g, "toll_usd": 10.0} if n.startswith("ome_") else g) for n, g in doc["lane_groups"].items()}
+    doc["lane_groups"] = {n: ({**g, "toll_usd": 10.0} if n.startswith("ome_") else g)
+                          for n, g in doc["lane_groups"].items()}
     dear = scenario_from_dict(doc, name="ome_toll_10")
     a, b, c = sim.compare([base, ome, dear], replications=3, workers=2).runs
     d = paired_differences(a.per_replication("by_hour"), b.per_replication("by_hour"))

@@ -67,7 +67,8 @@ def test_baseline_key_figures():
         "pov_sentri": 1,
     }
     # a lane policy per lane type, up to SANDAG's 25 physical lanes (SY_*_MAX), SANDAG's min_lanes
-    assert {n: (g.lanes, g.policy.max_lanes, g.policy.min_lanes) for n, g in sc.lane_groups.items() if n.startswith("pov_")} == {
+    assert {n: (g.lanes, g.policy.max_lanes, g.policy.min_lanes)
+            for n, g in sc.lane_groups.items() if n.startswith("pov_")} == {
         "pov_general": (25, 25, 4), "pov_ready": (25, 25, 6), "pov_sentri": (25, 25, 1)}
     assert all(g.policy is not None for g in vehicle)
     # pedestrians: BTS 2018 ≈ 25.9 k/day (public-figures §4.4) through 15 booths (SANDAG config)

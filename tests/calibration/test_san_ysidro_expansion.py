@@ -158,9 +158,11 @@ def test_same_demand_model_except_the_bts_scale(derived):
             assert a == b  # pedestrians: unchanged
             continue
         assert len(set(a.weekday_factor.values())) == 1 and len(set(b.weekday_factor.values())) == 1
-        assert a.weekday_factor["tue"] == factors["pre_expansion"] and b.weekday_factor["tue"] == factors["post_expansion"]
+        assert a.weekday_factor["tue"] == factors["pre_expansion"]
+        assert b.weekday_factor["tue"] == factors["post_expansion"]
         ra, rb = a.rates_for_weekday("wed"), b.rates_for_weekday("wed")
-        assert all(y == pytest.approx(x * factors["post_expansion"] / factors["pre_expansion"]) for x, y in zip(ra, rb, strict=True))
+        assert all(y == pytest.approx(x * factors["post_expansion"] / factors["pre_expansion"])
+                   for x, y in zip(ra, rb, strict=True))
     # BTS: the port carried more personal vehicles after the expansion than before
     assert factors["post_expansion"] > factors["pre_expansion"]
 
@@ -171,7 +173,8 @@ def test_expansion_shortens_the_general_line_at_the_peak_hour():
     has a paired 95 % CI below zero (3 replications)."""
     pre = load_scenario(PRE)
     sc = pre.scenario
-    total = [sum(s.demand.rates_for_weekday("wed")[h] for s in sc.streams.values() if s.mode == "vehicle") for h in range(24)]
+    total = [sum(s.demand.rates_for_weekday("wed")[h] for s in sc.streams.values() if s.mode == "vehicle")
+             for h in range(24)]
     peak = f"{max(range(24), key=total.__getitem__):02d}"
     cmp = sim.compare([pre, POST], replications=3)
     d = cmp.by_hour
@@ -186,7 +189,8 @@ def test_expansion_shortens_the_general_line_at_the_peak_hour():
 def test_lane_pools_of_single_and_stacked_ports():
     pools = _script().lane_pools
     stack = {"g": True, "r": True, "s": False}
-    assert pools(24, 24, stack) == {"pov_lanes": {"lanes": 24, "booths_per_lane": 1, "members": {"g": "g", "r": "r", "s": "s"}}}
+    assert pools(24, 24, stack) == {
+        "pov_lanes": {"lanes": 24, "booths_per_lane": 1, "members": {"g": "g", "r": "r", "s": "s"}}}
     assert pools(25, 46, stack) == {
         "stacked_lanes": {"lanes": 21, "booths_per_lane": 2, "members": {"g": "g", "r": "r", "s_stacked": "s"}},
         "single_lanes": {"lanes": 4, "booths_per_lane": 1, "members": {"s": "s"}},
@@ -200,7 +204,8 @@ def test_lane_pools_of_single_and_stacked_ports():
 
 def test_pool_need_fills_the_single_type_pool_first_and_sends_the_rest_to_the_shared_pool():
     need = _script().pool_need
-    pools = {"stacked": {"lanes": 10, "members": {"g": "g", "s_stacked": "s"}}, "single": {"lanes": 2, "members": {"s": "s"}}}
+    pools = {"stacked": {"lanes": 10, "members": {"g": "g", "s_stacked": "s"}},
+             "single": {"lanes": 2, "members": {"s": "s"}}}
     per_lane = {"g": 50.0, "s_stacked": 150.0, "s": 100.0}
     out = need(pools, {"g": 400.0, "s": 500.0}, per_lane)
     assert out["single"] == {"lanes": 2, "need": 2.0, "demand": 200.0, "throughput": 200.0, "by_group": {"s": 2.0}}
@@ -217,5 +222,6 @@ def test_a_partly_stacked_lane_type_becomes_two_valid_groups(derived):
     stacked = post["lane_groups"]["pov_sentri_stacked"]
     assert stacked["pool"] == "stacked_lanes" and stacked["policy"]["min_lanes"] >= 1
     base, _, _ = resolve(BASELINE)
-    doc = {**base, "lane_pools": {"stacked_lanes": 21}, "lane_groups": {**base["lane_groups"], "pov_sentri_stacked": stacked}}
+    doc = {**base, "lane_pools": {"stacked_lanes": 21},
+           "lane_groups": {**base["lane_groups"], "pov_sentri_stacked": stacked}}
     scenario_from_dict(doc)  # the new group is complete on its own

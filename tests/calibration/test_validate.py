@@ -64,7 +64,8 @@ def _frames():
 def test_paired_skips_closed_missing_and_empty_hours():
     v = _v()
     p = v.paired(*_frames())
-    assert list(zip(p["lane_group"], p["hour"], strict=True)) == [("pov_general", "00"), ("pov_general", "01"), ("pov_ready_stacked", "00")]
+    assert list(zip(p["lane_group"], p["hour"], strict=True)) == [
+        ("pov_general", "00"), ("pov_general", "01"), ("pov_ready_stacked", "00")]
 
 
 def test_errors_mae_and_bias():
