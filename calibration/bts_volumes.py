@@ -42,7 +42,9 @@ import calendar
 import datetime as dt
 import math
 import sys
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Protocol, cast
 
 import numpy as np
 import pandas as pd
@@ -213,7 +215,7 @@ def year_comparison(
 
 
 def weekday_comparison(
-    data_dir: str | Path, scenarios: dict[str, str | Path] = WEEKDAY_SCENARIOS, year: int = YEAR,
+    data_dir: str | Path, scenarios: Mapping[str, str | Path] = WEEKDAY_SCENARIOS, year: int = YEAR,
     ped_base_year: int = PED_BASE_YEAR,
 ) -> pd.DataFrame:
     """Expected arrivals per counted day of each port's weekday baseline against BTS ``year``
@@ -234,7 +236,7 @@ def weekday_comparison(
             b = bts[bts["mode"] == mode]
             raw, used = b["value"].sum() / n_days, b["value_used"].sum() / n_days
             rows.append({
-                "port": port, "scenario": _rel(Path(path)), "mode": mode, "measure": MEASURE_BY_MODE[mode],
+                "port": port, "scenario": _rel(Path(path)), "mode": mode, "measure": MEASURE_BY_MODE[cast(str, mode)],
                 "counted_days": days, "expected_per_day": e, "bts_per_day": raw, "bts_per_day_used": used,
                 "repaired": bool(b["repaired"].any()), "ratio": e / used, "ratio_raw": e / raw,
                 "ratio_base_year": e / (base.loc[base["mode"] == mode, "value"].sum() / n_base),
@@ -243,7 +245,7 @@ def weekday_comparison(
 
 
 def simulated_check(
-    scenarios: dict[str, str | Path] = WEEKDAY_SCENARIOS, replications: int = REPLICATIONS, workers: int = 1
+    scenarios: Mapping[str, str | Path] = WEEKDAY_SCENARIOS, replications: int = REPLICATIONS, workers: int = 1
 ) -> pd.DataFrame:
     """Run each scenario (its own seed) and compare counted arrivals per mode per counted day with
     the expected value. Arrivals are ``n`` of the per-replication ``by_hour`` rows with lane_group,
@@ -279,6 +281,34 @@ def simulated_check(
 # --- report -----------------------------------------------------------------------------
 
 MODE_LABEL = {"vehicle": "Vehicles", "truck": "Trucks", "pedestrian": "Pedestrians"}
+
+
+# The rows of the frames the report tables iterate over (itertuples: the stubs cannot know a frame's columns).
+class _WeekdayRow(Protocol):
+    """A row of ``weekday_comparison``."""
+
+    port: str
+    mode: str
+    expected_per_day: float
+    bts_per_day: float
+    bts_per_day_used: float
+    repaired: bool
+    ratio: float
+    ratio_raw: float
+    ratio_base_year: float
+
+
+class _SimRow(Protocol):
+    """A row of ``simulated_check``."""
+
+    port: str
+    mode: str
+    expected_per_day: float
+    simulated_per_day: float
+    per_replication: tuple[int, ...]
+    diff_pct: float
+    sd: float
+    z: float
 
 
 def _n(x: float) -> str:
@@ -348,7 +378,7 @@ def _year_lines(yc: pd.DataFrame, wd: pd.DataFrame | None, port: str, scenario: 
 
 def _weekday_lines(wd: pd.DataFrame, year: int, ped_base_year: int) -> list[str]:
     rows = []
-    for r in wd.itertuples():
+    for r in cast("Iterable[_WeekdayRow]", wd.itertuples()):
         bts = _n(r.bts_per_day_used) + (f" (raw {_n(r.bts_per_day)})" if r.repaired else "")
         ratio = f"{r.ratio:.3f}" + (f" (raw {r.ratio_raw:.3f})" if r.repaired else "")
         rows.append([r.port, MODE_LABEL.get(r.mode, r.mode), _n(r.expected_per_day), bts, ratio,
@@ -366,7 +396,7 @@ def _weekday_lines(wd: pd.DataFrame, year: int, ped_base_year: int) -> list[str]
         rows, "llrrrr",
     )
     L += ["", "Findings:", ""]
-    for r in wd.itertuples():
+    for r in cast("Iterable[_WeekdayRow]", wd.itertuples()):
         label = f"* {r.port} {MODE_LABEL.get(r.mode, r.mode).lower()}: ratio {r.ratio:.3f}"
         if abs(r.ratio_base_year - 1) < 0.002:
             L.append(
@@ -386,7 +416,7 @@ def _sim_lines(sc: pd.DataFrame) -> list[str]:
     rows = [
         [r.port, MODE_LABEL.get(r.mode, r.mode), _n(r.expected_per_day), _n(r.simulated_per_day),
          ", ".join(_n(x) for x in r.per_replication), f"{r.diff_pct:+.2f}", f"{r.sd:.0f}", f"{r.z:+.2f}"]
-        for r in sc.itertuples()
+        for r in cast("Iterable[_SimRow]", sc.itertuples())
     ]
     reps = sorted(set(sc["replications"]))
     L = [
@@ -399,7 +429,7 @@ def _sim_lines(sc: pd.DataFrame) -> list[str]:
     ]
     L += _table(["Port", "Mode", "Expected per day", "Simulated per day", "Per replication", "Δ %", "sd", "z"], rows,
                 "llrrrrrr")
-    worst = sc.loc[sc["z"].abs().idxmax()]
+    worst = sc.loc[cast(int, sc["z"].abs().idxmax())]  # sc has a RangeIndex
     ok = bool((sc["z"].abs() <= POISSON_SD).all())
     L += [
         "",

@@ -33,7 +33,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -44,6 +44,7 @@ from calibration import san_ysidro_expansion as _exp
 from calibration.data import DEFAULT_DATA, REPO
 from sim import statistics as st
 from sim.executors import make_executor
+from sim.scenario.schema import Program
 
 SCENARIOS = REPO / "scenarios" / "san_ysidro"
 PRE, POST = SCENARIOS / "pre_expansion.yaml", SCENARIOS / "post_expansion.yaml"
@@ -55,7 +56,8 @@ COMMAND = (".venv/bin/python -m calibration.expansion_report --data ../shared/da
 
 LANE_TYPES = _exp.LANE_TYPES  # base lane group -> lane type name
 TYPE_ORDER = list(LANE_TYPES.values())  # General, Ready, SENTRI
-PROGRAM = {"General": "general", "Ready": "ready", "SENTRI": "sentri"}  # a lane type's own drivers
+# a lane type's own drivers
+PROGRAM: dict[str, Program] = {"General": "general", "Ready": "ready", "SENTRI": "sentri"}
 METRICS = ["mean_wait_min", "p90_wait_min"]
 OFF_PEAK = {"00-05": (0, 5), "20-24": (20, 24)}
 N_BUSIEST = 4  # the busiest hours: the 4 clock hours with the highest passenger-vehicle demand
@@ -149,7 +151,7 @@ def busiest_rate(loaded: sim.LoadedScenario) -> dict[str, Any]:
     """The busiest hour: its clock hour, total arrival rate and rate per lane type (stream name ->
     lane type as the lane groups are named)."""
     rates = vehicle_rates(loaded)
-    total = sum(rates.values())
+    total = cast(np.ndarray, sum(rates.values()))  # a sum of arrays (the stubs allow sum()'s start, 0)
     h = int(np.argmax(total))
     return {"hour": h, "rate": float(total[h]),
             "by_type": {lane_type_of(n) or n: float(r[h]) for n, r in rates.items()}}
@@ -256,7 +258,7 @@ def lanes_needed(supply: dict[str, dict[str, Any]], rates: dict[str, np.ndarray]
                            {g: v[h] for p in supply.values() for g, v in p["per_lane"].items()}) for h in range(24)]
 
 
-def observed_2017(data_dir: Path) -> dict[str, dict[str, float]]:
+def observed_2017(data_dir: Path) -> dict[str, dict[str, Any]]:
     """SANDAG/CBP 2017 Tue-Thu observed waits per lane type: volume-weighted daily mean, max hour;
     and the open lanes by hour."""
     obs = _sy.observed(Path(data_dir))
@@ -356,7 +358,7 @@ def _supply_tables(res: dict[str, Any], counted: dict[str, dict[str, float]]) ->
     for sc in ("pre", "post"):
         for pool, p in sup[sc].items():
             thr = {g: p["lanes"] * x for g, x in p["per_lane_mean"].items()}
-            lo, hi = min(thr, key=thr.get), max(thr, key=thr.get)
+            lo, hi = min(thr, key=thr.__getitem__), max(thr, key=thr.__getitem__)
             byh = [p["lanes"] * x for v in p["per_lane"].values() for x in v]
             rng = (f"{thr[lo]:,.0f} (all {p['members'][lo]}) to {thr[hi]:,.0f} (all {p['members'][hi]})"
                    if lo != hi else f"{thr[lo]:,.0f} ({p['members'][lo]})")
@@ -453,7 +455,7 @@ def frozen(res: dict[str, Any], sc: str, pool: str, tol: float = 0.25) -> dict[s
     return {g: float(v) for g, v in lo.mean().items()}
 
 
-def render(res: dict[str, Any], obs: dict[str, dict[str, float]], png_name: str = PNG_NAME) -> str:
+def render(res: dict[str, Any], obs: dict[str, dict[str, Any]], png_name: str = PNG_NAME) -> str:
     bp, bh = res["by_period"], res["by_hour"]
     busiest = f"busiest {_hours(res['busiest'])}"
     counted = {sc: {t: _row(bp[sc], lane_type=t, period="whole day")["n"] for t in TYPE_ORDER}
@@ -512,8 +514,8 @@ def render(res: dict[str, Any], obs: dict[str, dict[str, float]], png_name: str 
             if p == busiest:
                 rows.append((p + ", p90", _ci(a, "p90_wait_min"), _ci(b, "p90_wait_min"), _diff(dd, "p90_wait_min"),
                              "", ""))
-        for k, (p, a, b, dd, ra, rb) in enumerate(rows):
-            L.append(f"| {t if k == 0 else ''} | {p} | {a} | {b} | {dd} | {ra} | {rb} |")
+        for k, (p, ca, cb, cd, ra, rb) in enumerate(rows):
+            L.append(f"| {t if k == 0 else ''} | {p} | {ca} | {cb} | {cd} | {ra} | {rb} |")
     L += [
         "",
         "2017 observed (SANDAG's summary of CBP data, Tue-Thu, `sandag_sr11_ome/OME_Observed_Data.csv`, column",
@@ -595,14 +597,15 @@ def _sentences(res: dict[str, Any], obs: dict[str, Any], busiest: str) -> list[l
     if sd >= 0.8 * gd["pre"]:
         s.append(f"SENTRI waits as long as General here ({sd:.0f} min over the day): with every lane shared and all of")
         s.append("them taken, a SENTRI lane opens only when another type's lane closes")
-        fz = {p: frozen(res, "pre", p) for p in sup["pre"]}
-        fz = {p: v for p, v in fz.items() if v}
-        if fz:
+        fz_all = {p: frozen(res, "pre", p) for p in sup["pre"]}
+        fz_pre = {p: v for p, v in fz_all.items() if v}
+        if fz_pre:
             s[-1] += (" or a full pool moves one to SENTRI, which it does only when SENTRI's line is"
                       " longer for its band than"
                       " another's by the engine's margin (25 %); every line is far above its band here,"
                       " so the split hardly"
-                      " moves (" + "; ".join(", ".join(f"`{g}` {v:.0f}" for g, v in m.items()) for m in fz.values())
+                      " moves ("
+                      + "; ".join(", ".join(f"`{g}` {v:.0f}" for g, v in m.items()) for m in fz_pre.values())
                       + " lanes in every hour).")
         else:
             s[-1] += "."

@@ -48,7 +48,7 @@ def _parameters(fit_port: str | None) -> list[Parameter]:
         groups = tuple(p.lane_groups)
         if name == "give_up_above_min" and fit_port is not None:
             groups = tuple(g for g in groups if g.startswith(_region.SHORT[fit_port] + "_"))
-        out.append(Parameter(name, p.start, tuple(p.bounds), p.metric, groups, p.xtol, p.decimals))
+        out.append(Parameter(name, p.start, p.bounds, p.metric, groups, p.xtol, p.decimals))
     return out
 
 

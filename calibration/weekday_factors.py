@@ -46,7 +46,7 @@ import argparse
 import calendar
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -111,7 +111,9 @@ def composition_fit(series: pd.Series) -> dict[str, Any]:
     fit = least_squares(resid, p0, xtol=1e-12, ftol=1e-12, gtol=1e-12)
     dof = len(v) - len(p0)
     s2 = float(fit.fun @ fit.fun) / dof
-    cov = np.linalg.pinv(fit.jac.T @ fit.jac) * s2
+    # least_squares with its default dense 2-point Jacobian returns it as an ndarray (the stubs allow sparse too)
+    jac = cast(np.ndarray, fit.jac)
+    cov = np.linalg.pinv(jac.T @ jac) * s2
     se = np.sqrt(np.diag(cov))[ny + 11:]
     g = np.exp(fit.x[ny + 11:])
     return {"g": dict(zip(FREE_DAYS, g.tolist(), strict=True)),
@@ -125,7 +127,7 @@ def composition_fit(series: pd.Series) -> dict[str, Any]:
 def baseline_per_day(baseline: Path) -> tuple[dict[str, str], dict[str, float]]:
     """Stream -> mode of the resolved baseline (file order), and expected arrivals per base day by mode."""
     sc = load_scenario(baseline).scenario
-    modes = {name: s.mode for name, s in sc.streams.items()}
+    modes: dict[str, str] = {name: s.mode for name, s in sc.streams.items()}
     per_day: dict[str, float] = {}
     for name, s in sc.streams.items():
         if s.demand.weekday_factor or s.demand.by_weekday or s.demand.month_factor:
@@ -178,7 +180,8 @@ def derive(data_dir: str | Path = DEFAULT_DATA) -> dict[str, dict[str, Any]]:
         per_mode: dict[str, Any] = {}
         for mode in modes:
             measure = MEASURE_BY_MODE[mode]
-            bts_day = float(wide.loc[LEVEL_YEAR, measure].sum()) / days_in_year
+            # a year of the (year, month) index selects that year's 12 months: a Series
+            bts_day = float(cast(pd.Series, wide.loc[LEVEL_YEAR, measure]).sum()) / days_in_year
             level = bts_day / per_day[mode]
             fit = composition_fit(fit_rows[measure])
             factors, how = factors_for(mode, level, fit)
