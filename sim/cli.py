@@ -19,7 +19,7 @@ from tqdm import tqdm
 from sim import __version__, checkpoints, delay_cost_report, regression, reports, rundir, runner, sweeps
 from sim.checkpoints import atomic_write_bytes
 from sim.errors import PoesimError
-from sim.executors import make_executor
+from sim.executors import DASK_ENV, make_executor
 from sim.scenario import LoadedScenario, json_schema, load_scenario
 
 # rich_markup_mode=None: plain help, where a switch shows as --records / --no-records with no value type
@@ -100,7 +100,7 @@ def _progress(total: int | None, desc: str) -> Iterator:
 
 
 DaskOpt = typer.Option(
-    None, "--dask",
+    None, "--dask", envvar=DASK_ENV, show_envvar=True,  # the one place the environment chooses a cluster
     help="Run on this Dask scheduler (tcp://host:port); default: $DASK_SCHEDULER_ADDRESS, else local processes.")
 WorkersOpt = typer.Option(
     None, "--workers", "-w", help="Local worker processes, 1 to 256 (default: all cores).")
@@ -184,13 +184,15 @@ def run(
                     raise PoesimError("--records cannot be combined with --precision")
                 with _progress(None, loaded.scenario.name) as tick:
                     result = runner.run_to_precision(
-                        loaded, _percent(precision), metric.value, lane_group, max_replications=max_reps, seed=seed,
-                        progress=tick, executor=ex, checkpoint_dir=ckpt_dir, resume=resume)
+                        loaded, _percent(precision), seed=seed,
+                        target=runner.Precision(metric.value, lane_group, max_replications=max_reps),
+                        execution=runner.Execution(executor=ex, progress=tick, checkpoint_dir=ckpt_dir, resume=resume))
             else:
                 n = 1 if replication is not None else (reps if reps is not None else loaded.scenario.replications)
                 with _progress(n, loaded.scenario.name) as tick:
-                    result = runner.run(loaded, n, seed, keep_records=records, progress=tick, executor=ex,
-                                        checkpoint_dir=ckpt_dir, resume=resume, stats=stats.value, only=replication)
+                    result = runner.run(
+                        loaded, request=runner.RunRequest(n, seed, records, stats.value, only=replication),
+                        execution=runner.Execution(executor=ex, progress=tick, checkpoint_dir=ckpt_dir, resume=resume))
         try:
             files = reports.write_run(result, out_dir, records=records, plots=plots)
         except OSError as exc:
@@ -506,10 +508,6 @@ def schema(
         typer.echo(schema_markdown())
     else:
         typer.echo(json.dumps(json_schema(), indent=2))
-
-
-def main() -> None:  # pragma: no cover - console entry point
-    app()
 
 
 if __name__ == "__main__":  # pragma: no cover

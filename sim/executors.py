@@ -14,11 +14,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Any
 
 from sim.errors import PoesimError
 
-DASK_ENV = "DASK_SCHEDULER_ADDRESS"
+DASK_ENV = "DASK_SCHEDULER_ADDRESS"  # read by the command line only (cli.DaskOpt)
 MAX_WORKERS = 256  # local worker processes
 
 
@@ -175,15 +176,26 @@ class DaskExecutor(Executor):
 
 
 def make_executor(workers: int | None = None, dask: str | None = None, jobs: int | None = None) -> Executor:
-    """The executor a run asked for: Dask if an address is given (option or the
-    ``DASK_SCHEDULER_ADDRESS`` environment variable), else local processes, or serial for a
-    single worker or a single job."""
+    """The executor a run asked for: Dask if an address is given, else local processes, or serial
+    for a single worker or a single job. The environment is not consulted: only the command line
+    reads ``DASK_SCHEDULER_ADDRESS`` (``DASK_ENV``), so a library call never moves to a cluster unasked."""
     if workers is not None and not 1 <= workers <= MAX_WORKERS:
         raise PoesimError(f"--workers: expected 1 to {MAX_WORKERS} worker processes, got {workers}")
-    address = dask or os.environ.get(DASK_ENV)
-    if address:
-        return DaskExecutor(address)
+    if dask:
+        return DaskExecutor(dask)
     n = workers if workers is not None else (os.cpu_count() or 1)
     if jobs is not None:
         n = min(n, jobs)
     return SerialExecutor() if n <= 1 else ProcessExecutor(n)
+
+
+@contextmanager
+def executor_scope(executor: Executor | None = None, workers: int | None = None, dask: str | None = None,
+                   jobs: int | None = None) -> Iterator[Executor]:
+    """``executor`` if given (borrowed: left open), else a new one from ``make_executor`` (owned:
+    closed on the way out, also on errors)."""
+    if executor is not None:
+        yield executor
+        return
+    with make_executor(workers, dask, jobs) as ex:
+        yield ex

@@ -12,8 +12,10 @@ import datetime as dt
 import os
 import time
 import traceback
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, fields, replace
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -23,7 +25,7 @@ from sim import statistics as st
 from sim.checkpoints import Checkpoints
 from sim.engine import Engine, simulate_replication
 from sim.errors import PoesimError
-from sim.executors import Executor, make_executor
+from sim.executors import Executor, executor_scope
 from sim.model import Model, build_model
 from sim.records import Records
 from sim.results import Comparison, ReplicationOutput, RunResult, busiest_lane_group
@@ -32,7 +34,10 @@ from sim.scenario.schema import MAX_REPLICATIONS, MAX_SEED
 from sim.streaming import ReplicationAccumulator
 from sim.travellers import TravellerSource, sample_travellers
 
-__all__ = ["Comparison", "ReplicationError", "RunResult", "compare", "run", "run_replication", "run_to_precision"]
+__all__ = ["Comparison", "Execution", "Precision", "ReplicationError", "RunRequest", "RunResult", "compare", "run",
+           "run_replication", "run_to_precision"]
+
+ScenarioLike = LoadedScenario | str | os.PathLike  # a loaded scenario or its file
 
 
 class ReplicationError(PoesimError):
@@ -50,6 +55,73 @@ STREAMING_AFTER_H = 7 * 24.0  # "auto" statistics stream for windows longer than
 STREAMING_AFTER_TRAVELLERS = 2_000_000  # ... or with more arrivals than this (exact records take ~1 kB each)
 RETIRE_AT_HELD = 500_000  # a streaming run folds finished travellers at least this often
 STATS_MODES = ("auto", "exact", "streaming")
+
+_T = TypeVar("_T")
+
+
+class _Options:
+    """A frozen dataclass of options that can also be given as loose keywords."""
+
+    @classmethod
+    def of(cls: type[_T], given: _T | None, options: dict[str, Any], **explicit: Any) -> _T:
+        """``given`` (or the defaults) with the fields named in ``options`` (taken out of it) and the
+        ``explicit`` ones that are not None."""
+        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        changes = {name: options.pop(name) for name in list(options) if name in names}
+        changes.update({k: v for k, v in explicit.items() if v is not None})
+        base = given if given is not None else cls()
+        return replace(base, **changes) if changes else base  # type: ignore[type-var]
+
+
+def _no_more(options: dict[str, Any], where: str) -> None:
+    if options:
+        raise TypeError(f"{where}() got unexpected keyword arguments: {', '.join(sorted(options))}")
+
+
+@dataclass(frozen=True)
+class RunRequest(_Options):
+    """What to simulate beyond the scenario itself."""
+
+    replications: int | None = None  # default: the scenario's
+    seed: int | None = None  # default: the scenario's
+    keep_records: bool = False  # keep every traveller's record (RunResult.records())
+    stats: str = "auto"  # "exact", "streaming", or "auto" (see run_replication)
+    only: int | None = None  # run this one replication number alone (to replay one that failed)
+
+
+@dataclass(frozen=True)
+class Precision(_Options):
+    """When ``run_to_precision`` stops: the metric and lane group whose CI it watches, and bounds."""
+
+    metric: str = "mean_wait_min"
+    lane_group: str | None = None  # default: the busiest
+    min_replications: int = 5
+    max_replications: int = 1000
+
+
+@dataclass(frozen=True)
+class Execution(_Options):
+    """Where and how replications run. ``executor`` is used as given and left open; without one,
+    each call makes its own (``workers`` local processes, or the Dask scheduler at ``dask``) and
+    closes it. Library calls never read ``DASK_SCHEDULER_ADDRESS``; the command line does."""
+
+    workers: int | None = None  # local processes (default: all cores, at most one per replication)
+    dask: str | None = None  # address of a Dask scheduler, tcp://host:port
+    executor: Executor | None = None
+    progress: Callable[[int], None] | None = None  # called with 1 as each replication finishes
+    checkpoint_dir: str | os.PathLike | None = None  # save finished replications here (run only)
+    resume: bool = False  # ... and reuse those of an interrupted run
+
+    @contextmanager
+    def executor_scope(self, jobs: int | None = None) -> Iterator[Executor]:
+        with executor_scope(self.executor, self.workers, self.dask, jobs) as ex:
+            yield ex
+
+    def borrowing(self, executor: Executor) -> Execution:
+        """These options, with ``executor`` for several runs in a row (no checkpoints)."""
+        if self.checkpoint_dir is not None:
+            raise PoesimError("checkpoints are for one run: give checkpoint_dir to run() or run_to_precision()")
+        return replace(self, executor=executor)
 
 
 def _streams(model: Model, stats: str, keep_records: bool) -> bool:
@@ -208,91 +280,72 @@ def _checkpoint_key(loaded: LoadedScenario, seed: int, keep_records: bool) -> di
     return {"scenario_sha256": loaded.sha256, "seed": seed, "keep_records": keep_records, "poesim_version": __version__}
 
 
-def run(
-    scenario: LoadedScenario | str | os.PathLike,
-    replications: int | None = None,
-    seed: int | None = None,
-    workers: int | None = None,
-    keep_records: bool = False,
-    progress: Callable[[int], None] | None = None,
-    executor: Executor | None = None,
-    checkpoint_dir: str | os.PathLike | None = None,
-    resume: bool = False,
-    stats: str = "auto",
-    only: int | None = None,
-) -> RunResult:
+def _load(scenario: ScenarioLike) -> LoadedScenario:
+    return scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
+
+
+def run(scenario: ScenarioLike, replications: int | None = None, seed: int | None = None, *,
+        request: RunRequest | None = None, execution: Execution | None = None, **options: Any) -> RunResult:
     """Run a scenario (a file path or a loaded scenario); replications and seed default to the file's.
 
-    ``executor`` chooses where replications run (default: local processes, ``workers`` of
-    them). With ``checkpoint_dir`` each finished replication is saved there, and ``resume``
-    reuses those of an interrupted run with the same scenario and seed. ``only`` runs that
-    one replication number alone (to replay one that failed)."""
-    loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
+    What to run is a ``RunRequest`` (records kept, statistics mode, one replication alone), where and
+    how an ``Execution`` (workers, Dask, executor, progress, checkpoints); their fields may also be
+    given as keywords, e.g. ``run(path, 5, workers=1, keep_records=True)``. With
+    ``execution.checkpoint_dir`` each finished replication is saved there, and ``resume`` reuses
+    those of an interrupted run with the same scenario and seed."""
+    req, exe = RunRequest.of(request, options, replications=replications, seed=seed), Execution.of(execution, options)
+    _no_more(options, "run")
+    loaded = _load(scenario)
     sc = loaded.scenario
-    reps = replications if replications is not None else sc.replications
-    seed = sc.seed if seed is None else seed
+    reps = req.replications if req.replications is not None else sc.replications
+    seed = sc.seed if req.seed is None else req.seed
     _check_run_size(reps, seed)
-    if only is not None and only < 0:
-        raise PoesimError(f"--replication: expected a replication number ≥ 0, got {only}")
-    numbers = [only] if only is not None else list(range(reps))
-    reps = len(numbers)
+    if req.only is not None and req.only < 0:
+        raise PoesimError(f"--replication: expected a replication number ≥ 0, got {req.only}")
+    numbers = [req.only] if req.only is not None else list(range(reps))
     model = build_model(sc)
-    streams = _streams(model, stats, keep_records)
-    key = {**_checkpoint_key(loaded, seed, keep_records), "streaming": streams}
-    ckpt = Checkpoints(checkpoint_dir, key, resume) if checkpoint_dir else None
+    streams = _streams(model, req.stats, req.keep_records)
+    key = {**_checkpoint_key(loaded, seed, req.keep_records), "streaming": streams}
+    ckpt = Checkpoints(exe.checkpoint_dir, key, exe.resume) if exe.checkpoint_dir else None
     started = dt.datetime.now(dt.timezone.utc)
-    own = executor is None
-    ex = executor or make_executor(workers, jobs=reps)
-    try:
-        outputs = run_replications(model, seed, numbers, ex, keep_records, progress, str(loaded.path), ckpt,
+    with exe.executor_scope(jobs=len(numbers)) as ex:
+        outputs = run_replications(model, seed, numbers, ex, req.keep_records, exe.progress, str(loaded.path), ckpt,
                                    "streaming" if streams else "exact")
-    finally:
-        if own:
-            ex.close()
-    return RunResult(loaded, seed, reps, outputs, started, dt.datetime.now(dt.timezone.utc), ex.describe())
+    return RunResult(loaded, seed, len(numbers), outputs, started, dt.datetime.now(dt.timezone.utc), ex.describe())
 
 
-def run_to_precision(
-    scenario: LoadedScenario | str | os.PathLike,
-    rel_halfwidth: float,
-    metric: str = "mean_wait_min",
-    lane_group: str | None = None,
-    min_replications: int = 5,
-    max_replications: int = 1000,
-    seed: int | None = None,
-    workers: int | None = None,
-    progress: Callable[[int], None] | None = None,
-    executor: Executor | None = None,
-    checkpoint_dir: str | os.PathLike | None = None,
-    resume: bool = False,
-) -> RunResult:
-    """Add replications until the 95 % CI half-width of ``metric`` (whole window, all programs)
-    for ``lane_group`` (default: the busiest) is within ``rel_halfwidth`` of its value.
+def run_to_precision(scenario: ScenarioLike, rel_halfwidth: float, *, target: Precision | None = None,
+                     execution: Execution | None = None, seed: int | None = None, **options: Any) -> RunResult:
+    """Add replications until the 95 % CI half-width of ``target.metric`` (whole window, all
+    programs) for ``target.lane_group`` (default: the busiest) is within ``rel_halfwidth`` of its
+    value. ``Precision`` and ``Execution`` fields may be given as keywords.
 
     Each round asks for as many more replications as the current variance says are needed
     (n·(h/target)²), at least one per worker and at most doubling the count. Replications are
     numbered 0, 1, 2, …, so the result equals a plain run with the same final count."""
+    goal, exe = Precision.of(target, options), Execution.of(execution, options)
+    _no_more(options, "run_to_precision")
     if not 0 < rel_halfwidth < 1:
         raise PoesimError(f"--precision: expected a fraction between 0 and 1 (e.g. 5%), got {rel_halfwidth}")
+    metric = goal.metric
     if metric not in st.WAIT_METRICS:
         raise PoesimError(f"--metric: expected one of {', '.join(st.WAIT_METRICS)}, got {metric!r}")
-    loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
+    loaded = _load(scenario)
     seed = loaded.scenario.seed if seed is None else seed
-    _check_run_size(max_replications, seed)
+    _check_run_size(goal.max_replications, seed)
     model = build_model(loaded.scenario)
-    ckpt = Checkpoints(checkpoint_dir, _checkpoint_key(loaded, seed, False), resume) if checkpoint_dir else None
-    own = executor is None
-    ex = executor or make_executor(workers)
+    key = _checkpoint_key(loaded, seed, False)
+    ckpt = Checkpoints(exe.checkpoint_dir, key, exe.resume) if exe.checkpoint_dir else None
     started = dt.datetime.now(dt.timezone.utc)
     outputs: list[ReplicationOutput] = []
-    n_next = max(min_replications, 2)
-    try:
+    n_next = max(goal.min_replications, 2)
+    with exe.executor_scope() as ex:
         while True:
-            new = list(range(len(outputs), min(n_next, max_replications)))
-            outputs += run_replications(model, seed, new, ex, False, progress, str(loaded.path), ckpt)
+            new = list(range(len(outputs), min(n_next, goal.max_replications)))
+            outputs += run_replications(model, seed, new, ex, False, exe.progress, str(loaded.path), ckpt)
             result = RunResult(loaded, seed, len(outputs), outputs, started, dt.datetime.now(dt.timezone.utc),
                                ex.describe())
-            mode, group = (None, lane_group) if lane_group else busiest_lane_group(result)
+            mode, group = (None, goal.lane_group) if goal.lane_group else busiest_lane_group(result)
             s = result.summary
             cell = s[(s["lane_group"] == group) & (s["program"] == st.ALL) & (s["hour"] == st.ALL)]
             if mode:
@@ -302,9 +355,9 @@ def run_to_precision(
             c = cell.iloc[0]
             half = ((c[f"{metric}_hi"] - c[f"{metric}_lo"]) / 2 if c[f"{metric}_lo"] > 0
                     else c[f"{metric}_hi"] - c[metric])
-            target = rel_halfwidth * abs(c[metric])
-            reached = bool(target > 0 and half <= target) or (c[metric] == 0 and half == 0)
-            if reached or len(outputs) >= max_replications:
+            wanted = rel_halfwidth * abs(c[metric])
+            reached = bool(wanted > 0 and half <= wanted) or (c[metric] == 0 and half == 0)
+            if reached or len(outputs) >= goal.max_replications:
                 result.precision = {
                     "metric": metric, "lane_group": group, "target_rel_halfwidth": rel_halfwidth,
                     "value": float(c[metric]), "halfwidth": float(half),
@@ -312,12 +365,9 @@ def run_to_precision(
                     "replications_needed": len(outputs), "reached": reached,
                 }
                 return result
-            needed = int(np.ceil(len(outputs) * (half / target) ** 2)) if target > 0 else 2 * len(outputs)
+            needed = int(np.ceil(len(outputs) * (half / wanted) ** 2)) if wanted > 0 else 2 * len(outputs)
             # at most double: early variances are noisy
             n_next = max(min(needed, 2 * len(outputs)), len(outputs) + ex.workers)
-    finally:
-        if own:
-            ex.close()
 
 
 def _diffs(runs: list[RunResult], table: str, metrics: Sequence[str] = st.WAIT_METRICS,
@@ -335,27 +385,19 @@ def _diffs(runs: list[RunResult], table: str, metrics: Sequence[str] = st.WAIT_M
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
-def compare(
-    scenarios: Sequence[LoadedScenario | str | os.PathLike],
-    replications: int | None = None,
-    seed: int | None = None,
-    workers: int | None = None,
-    progress: Callable[[int], None] | None = None,
-    executor: Executor | None = None,
-    stats: str = "auto",
-) -> Comparison:
-    """Run every scenario with the same seed and replication numbers; differences are vs the first."""
-    loaded = [s if isinstance(s, LoadedScenario) else load_scenario(s) for s in scenarios]
+def compare(scenarios: Sequence[ScenarioLike], replications: int | None = None, seed: int | None = None, *,
+            request: RunRequest | None = None, execution: Execution | None = None, **options: Any) -> Comparison:
+    """Run every scenario with the same seed and replication numbers (default: the first
+    scenario's); differences are vs the first. Options as for ``run`` (no checkpoints)."""
+    req, exe = RunRequest.of(request, options, replications=replications, seed=seed), Execution.of(execution, options)
+    _no_more(options, "compare")
+    loaded = [_load(s) for s in scenarios]
     if len(loaded) < 2:
         raise PoesimError("compare: expected at least two scenarios")
-    reps = replications if replications is not None else loaded[0].scenario.replications
-    seed = loaded[0].scenario.seed if seed is None else seed
-    own = executor is None
-    ex = executor or make_executor(workers, jobs=reps)
-    try:
-        runs = [run(s, reps, seed, progress=progress, executor=ex, stats=stats) for s in loaded]
-    finally:
-        if own:
-            ex.close()
+    first = loaded[0].scenario
+    req = replace(req, replications=req.replications if req.replications is not None else first.replications,
+                  seed=first.seed if req.seed is None else req.seed)
+    with exe.executor_scope(jobs=req.replications) as ex:
+        runs = [run(s, request=req, execution=exe.borrowing(ex)) for s in loaded]
     return Comparison(runs=runs, by_band=_diffs(runs, "by_band"), by_hour=_diffs(runs, "by_hour"),
                       ports=_diffs(runs, "ports", st.PORT_METRICS, st.PORT_KEYS))

@@ -70,7 +70,7 @@ from scipy import stats
 from sim import runner
 from sim import statistics as st
 from sim.errors import PoesimError
-from sim.executors import Executor, make_executor
+from sim.executors import Executor, executor_scope
 from sim.results import RunResult
 from sim.scenario import LoadedScenario, scenario_from_dict
 from sim.scenario.schema import MAX_REPLICATIONS, MAX_SEED
@@ -543,9 +543,7 @@ def search(problem: Problem, replications: int = 10, seed: int | None = None, co
                           "replications the search never saw")
     say = log or (lambda _msg: None)
     t_start = time.perf_counter()
-    own = executor is None
-    ex = executor or make_executor(workers)
-    try:
+    with executor_scope(executor, workers) as ex:
         ev = Evaluator(problem, replications, seed, search_confidence, ex, progress)
         trace: list[Step] = []
 
@@ -669,9 +667,6 @@ def search(problem: Problem, replications: int = 10, seed: int | None = None, co
             say(f"repair {k + 1}: +1 in {len(add)} hours; fresh check (seed {check.seed}): "
                 + ("meets every target" if check.feasible(excluded) else f"{len(check.failing(excluded))} cells miss"))
         base_check = ev.run(problem.baseline, check.seed, verify_replications, keep=True, confidence=confidence)
-    finally:
-        if own:
-            ex.close()
     return StaffingResult(
         problem=problem, found=current, search_seed=seed, search_replications=replications, confidence=confidence,
         search_confidence=search_confidence,

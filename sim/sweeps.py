@@ -10,18 +10,16 @@ from __future__ import annotations
 import copy
 import itertools
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 import yaml
 
-from sim import statistics as st
 from sim.errors import PoesimError
-from sim.executors import Executor, make_executor
 from sim.results import Sweep
-from sim.runner import run
+from sim.runner import Execution, RunRequest, run
 from sim.scenario import LoadedScenario, load_scenario, scenario_from_dict
 
 Setting = tuple[str, list[Any]]
@@ -75,21 +73,19 @@ def apply_settings(loaded: LoadedScenario, settings: Sequence[tuple[str, Any]]) 
     return replace(changed, path=loaded.path, chain=loaded.chain)
 
 
-def run_sweep(
-    base: LoadedScenario | str | os.PathLike,
-    settings: Sequence[Setting],
-    replications: int | None = None,
-    seed: int | None = None,
-    workers: int | None = None,
-    progress: Callable[[int], None] | None = None,
-    executor: Executor | None = None,
-) -> Sweep:
-    """Run every grid point of ``settings`` over ``base`` with common random numbers."""
+def run_sweep(base: LoadedScenario | str | os.PathLike, settings: Sequence[Setting], replications: int | None = None,
+              seed: int | None = None, *, request: RunRequest | None = None, execution: Execution | None = None,
+              **options: Any) -> Sweep:
+    """Run every grid point of ``settings`` over ``base`` with common random numbers (replications
+    and seed default to the base's). Options as for ``runner.run`` (no checkpoints)."""
+    req, exe = RunRequest.of(request, options, replications=replications, seed=seed), Execution.of(execution, options)
+    if options:
+        raise TypeError(f"run_sweep() got unexpected keyword arguments: {', '.join(sorted(options))}")
     loaded = base if isinstance(base, LoadedScenario) else load_scenario(base)
     if not settings:
         raise PoesimError("sweep: expected at least one --set FIELD=VALUES")
-    reps = replications if replications is not None else loaded.scenario.replications
-    seed = loaded.scenario.seed if seed is None else seed
+    req = replace(req, replications=req.replications if req.replications is not None else loaded.scenario.replications,
+                  seed=loaded.scenario.seed if req.seed is None else req.seed)
     paths = [p for p, _ in settings]
     points = [dict(zip(paths, combo, strict=True)) for combo in itertools.product(*(v for _, v in settings))]
     variants = []
@@ -100,13 +96,8 @@ def run_sweep(
         label = ", ".join(f"{p}={v}" for p, v in point.items())
         doc = {**doc, "name": f"{loaded.scenario.name} [{label}]"}
         variants.append(scenario_from_dict(doc, name=f"{loaded.path} [{label}]"))
-    own = executor is None
-    ex = executor or make_executor(workers, jobs=reps)
-    try:
-        runs = [run(v, reps, seed, progress=progress, executor=ex) for v in variants]
-    finally:
-        if own:
-            ex.close()
+    with exe.executor_scope(jobs=req.replications) as ex:
+        runs = [run(v, request=req, execution=exe.borrowing(ex)) for v in variants]
     parts = []
     for point, r in zip(points, runs, strict=True):
         t = r.by_band.copy()
@@ -114,8 +105,3 @@ def run_sweep(
             t.insert(0, path, value)
         parts.append(t)
     return Sweep(list(settings), points, runs, pd.concat(parts, ignore_index=True))
-
-
-def whole_window(table: pd.DataFrame) -> pd.DataFrame:
-    """The sweep table's whole-window, all-program rows."""
-    return table[(table["hour"] == st.ALL) & (table["program"] == st.ALL)]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 import sim
 from sim import executors
@@ -43,14 +44,24 @@ def test_a_dead_local_worker_is_replaced_and_its_job_rerun(tmp_path):
     assert results == {0: 0, 1: 10, 2: 20, 3: 30}
 
 
-def test_the_dask_address_can_come_from_the_environment(monkeypatch):
+def test_only_the_command_line_reads_the_dask_address_from_the_environment(monkeypatch, tmp_path):
     seen = []
     monkeypatch.setattr(executors, "DaskExecutor", lambda address: seen.append(address) or SerialExecutor())
     monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", "tcp://scheduler:8786")
-    executors.make_executor()
-    assert seen == ["tcp://scheduler:8786"]
-    executors.make_executor(dask="tcp://other:8786")  # the option wins over the environment
-    assert seen[-1] == "tcp://other:8786"
+    executors.make_executor()  # a library call stays local whatever the environment says
+    assert seen == []
+    executors.make_executor(dask="tcp://other:8786")
+    assert seen == ["tcp://other:8786"]
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    scenario = tmp_path / "small.yaml"
+    scenario.write_text(yaml.safe_dump(single_queue(rate_per_h=60, lanes=2, hours=3, warmup_h=1)))
+    result = CliRunner().invoke(app, ["run", str(scenario), "--reps", "1", "--out", str(tmp_path / "out"),
+                                      "--no-plots"])
+    assert result.exit_code == 0, result.output
+    assert seen[-1] == "tcp://scheduler:8786"  # the command line does
 
 
 def test_an_unreachable_dask_scheduler_is_a_clear_error():
@@ -84,6 +95,5 @@ def test_a_run_that_opens_its_own_dask_executor_describes_it_after_closing_it(mo
     distributed = pytest.importorskip("dask.distributed")
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
                                   dashboard_address=None) as cluster:
-        monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", cluster.scheduler_address)
-        result = sim.run(small(), replications=1, seed=3)
+        result = sim.run(small(), replications=1, seed=3, dask=cluster.scheduler_address)
     assert result.executor == f"DaskExecutor({cluster.scheduler_address}, 1 workers)"
