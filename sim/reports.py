@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -284,24 +285,24 @@ def _diff(r: pd.Series, m: str) -> str:
 # --- plots --------------------------------------------------------------------------------
 
 
-def _pyplot():
-    import matplotlib
+def _subplots(rows: int, cols: int, figsize: tuple[float, float], **kw: Any):
+    """A figure and its axes, drawn off-screen: a bare ``Figure`` saves to PNG without pyplot, so
+    writing plots never switches the process's matplotlib backend (a notebook's keeps working)."""
+    from matplotlib.figure import Figure  # imported when plotting only: it takes a while
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(rows, cols, **kw)
 
 
-def _panels(plt, n: int):
+def _panels(n: int):
     """A grid of up to three panels per row for ``n`` lane groups."""
     cols = min(3, n)
     rows = int(np.ceil(n / cols))
-    return plt.subplots(rows, cols, figsize=(max(7, 5 * cols), 3.4 * rows), squeeze=False)
+    return _subplots(rows, cols, figsize=(max(7, 5 * cols), 3.4 * rows), squeeze=False)
 
 
-def _finish_panels(plt, fig, axes, n: int, title: str, path: Path) -> None:
-    """Hide unused panels, put one legend below the panels, title, save and close. The file is cut
+def _finish_panels(fig, axes, n: int, title: str, path: Path) -> None:
+    """Hide unused panels, put one legend below the panels, title and save. The file is cut
     to what is drawn (``bbox_inches='tight'``), so a wide legend widens the image instead of being cut."""
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
@@ -317,7 +318,6 @@ def _finish_panels(plt, fig, axes, n: int, title: str, path: Path) -> None:
         fig.legend(list(handles.values()), labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=ncol,
                    fontsize=8, frameon=False, handlelength=4)
     fig.savefig(path, dpi=110, bbox_inches="tight", pad_inches=0.15)
-    plt.close(fig)
 
 
 # one look per scenario (baseline first): line style, marker and width differ, so that curves lying
@@ -367,14 +367,13 @@ def _panel_order(key: tuple[str, str]) -> tuple[int, bool, str]:
 
 def plot_wait_by_hour(results: list[RunResult], path: Path) -> None:
     """Mean wait by clock hour of arrival with 95 % CI band, one panel per lane group."""
-    plt = _pyplot()
     keys = _panel_keys(
         k for r in results
         for k in r.summary[(r.summary["program"] == ALL) & (r.summary["hour"] != ALL)][["mode", "lane_group"]]
         .itertuples(index=False)
     )
     n = len(keys)
-    fig, axes = _panels(plt, n)
+    fig, axes = _panels(n)
     for ax, (mode, lg) in zip(axes.flat, keys, strict=False):
         for k, r in enumerate(results):
             s = r.summary
@@ -396,18 +395,17 @@ def plot_wait_by_hour(results: list[RunResult], path: Path) -> None:
         ax.grid(alpha=0.3)
         ax.set_xlabel("hour of arrival")
         ax.set_ylabel("wait (min)")
-    _finish_panels(plt, fig, axes, n, "Mean wait by hour of arrival (band: 95 % CI of the mean; thin line: p90)", path)
+    _finish_panels(fig, axes, n, "Mean wait by hour of arrival (band: 95 % CI of the mean; thin line: p90)", path)
 
 
 def plot_difference_by_hour(cmp: Comparison, path: Path, metric: str = "mean_wait_min") -> None:
     """B − A of the mean wait by hour of arrival, one panel per lane group and one curve per what-if,
     with the paired 95 % CI band (common random numbers) and the zero line."""
-    plt = _pyplot()
     d = cmp.by_hour
     d = d[(d["program"] == ALL) & (d["hour"] != ALL)]
     keys = _panel_keys(d[["mode", "lane_group"]].itertuples(index=False))
     n = len(keys)
-    fig, axes = _panels(plt, n)
+    fig, axes = _panels(n)
     whatifs = list(dict.fromkeys(d["scenario"]))
     total = len(cmp.runs)
     for ax, (mode, lg) in zip(axes.flat, keys, strict=False):
@@ -432,20 +430,19 @@ def plot_difference_by_hour(cmp: Comparison, path: Path, metric: str = "mean_wai
         ax.set_xlabel("hour of arrival")
         ax.set_ylabel("Δ wait B − A (min)")
     what = metric.replace("_wait_min", "")
-    _finish_panels(plt, fig, axes, n, f"Difference in {what} wait by hour of arrival, B − A (band: paired 95 % CI; "
+    _finish_panels(fig, axes, n, f"Difference in {what} wait by hour of arrival, B − A (band: paired 95 % CI; "
                                       "below 0: B shorter)", path)
 
 
 def plot_queue_by_hour_compared(results: list[RunResult], path: Path) -> None:
     """Per lane group and hour, for every scenario: booths open (the staffing that served it) and the
     time-average line, one column of panels per lane group."""
-    plt = _pyplot()
     keys = _panel_keys(k for r in results
                        for k in r.queue[r.queue["hour"] != ALL][["mode", "lane_group"]].itertuples(index=False))
     keys = [k for k in keys if k[1] != ALL]
     cols = min(4, max(1, len(keys)))
     blocks = int(np.ceil(len(keys) / cols))
-    fig, axes = plt.subplots(2 * blocks, cols, figsize=(max(7, 4.2 * cols), 5.6 * blocks), squeeze=False)
+    fig, axes = _subplots(2 * blocks, cols, figsize=(max(7, 4.2 * cols), 5.6 * blocks), squeeze=False)
     for i, (mode, lg) in enumerate(keys):
         top, bottom = axes[2 * (i // cols), i % cols], axes[2 * (i // cols) + 1, i % cols]
         for k, r in enumerate(results):
@@ -472,17 +469,16 @@ def plot_queue_by_hour_compared(results: list[RunResult], path: Path) -> None:
     for j in range(len(keys), blocks * cols):
         axes[2 * (j // cols), j % cols].set_visible(False)
         axes[2 * (j // cols) + 1, j % cols].set_visible(False)
-    _finish_panels(plt, fig, axes, axes.size, "Booths open (top) and time-average line (bottom, band: 95 % CI) "
+    _finish_panels(fig, axes, axes.size, "Booths open (top) and time-average line (bottom, band: 95 % CI) "
                                               "by hour", path)
 
 
 def plot_wait_ecdf(results: list[RunResult], path: Path) -> None:
     """Distribution of waits (empirical CDF, averaged over replications) per lane group."""
-    plt = _pyplot()
     qs = [(r, r.per_replication("quantiles")) for r in results]
     keys = _panel_keys(k for _, q in qs for k in q[["mode", "lane_group"]].itertuples(index=False))
     n = len(keys)
-    fig, axes = _panels(plt, n)
+    fig, axes = _panels(n)
     for ax, (mode, lg) in zip(axes.flat, keys, strict=False):
         for k, (r, q) in enumerate(qs):
             d = q[(q["mode"] == mode) & (q["lane_group"] == lg)]
@@ -499,14 +495,13 @@ def plot_wait_ecdf(results: list[RunResult], path: Path) -> None:
         ax.set_ylim(-0.02, 1.02)
         _floor_zero(ax, "x")
         ax.grid(alpha=0.3)
-    _finish_panels(plt, fig, axes, n, "Wait distribution (line: mean over replications; band: their range)", path)
+    _finish_panels(fig, axes, n, "Wait distribution (line: mean over replications; band: their range)", path)
 
 
 def plot_queue_by_hour(result: RunResult, path: Path) -> None:
     """Time-average queue length by hour with 95 % CI, and booth utilisation, per lane group."""
-    plt = _pyplot()
     q = result.queue[result.queue["hour"] != ALL]
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.8))
+    fig, (ax1, ax2) = _subplots(1, 2, figsize=(11, 3.8))
     for (_mode, lg), d in q.groupby(["mode", "lane_group"]):
         d = d.assign(h=d["hour"].astype(int)).sort_values("h")
         line = ax1.plot(d["h"] + 0.5, d["mean_queue"], label=f"{lg}")[0]
@@ -524,7 +519,6 @@ def plot_queue_by_hour(result: RunResult, path: Path) -> None:
     ax2.legend(fontsize=7, ncol=2)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 # --- files --------------------------------------------------------------------------------
@@ -677,14 +671,13 @@ def write_comparison(cmp: Comparison, out_dir: str | Path, plots: bool = True) -
 def plot_sweep(sweep: Sweep, path: Path) -> None:
     """Mean wait (95 % CI band) and p90 against the first swept field, one panel per lane group;
     one line per combination of any further fields."""
-    plt = _pyplot()
     first = sweep.settings[0][0]
     others = [p for p, _ in sweep.settings[1:]]
     t = sweep.table
     t = t[(t["hour"] == ALL) & (t["program"] == ALL)]
     keys = _panel_keys(zip(t["mode"], t["lane_group"], strict=True))
     n = len(keys)
-    fig, axes = _panels(plt, n)
+    fig, axes = _panels(n)
     for ax, (mode, lg) in zip(axes.flat, keys, strict=False):
         d = t[(t["mode"] == mode) & (t["lane_group"] == lg)]
         for combo, dd in (d.groupby(others) if others else [((), d)]):
@@ -700,7 +693,7 @@ def plot_sweep(sweep: Sweep, path: Path) -> None:
         ax.set_ylabel("wait (min)")
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
-    _finish_panels(plt, fig, axes, n, "Wait against the swept value (band: 95 % CI of the mean; dashed: p90)", path)
+    _finish_panels(fig, axes, n, "Wait against the swept value (band: 95 % CI of the mean; dashed: p90)", path)
 
 
 def sweep_table(sweep: Sweep) -> str:
