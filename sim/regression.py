@@ -383,6 +383,3 @@ def baseline_problems(doc: Any) -> list[str]:
         problems.append(f"cells: no cell holds all {n} replications (a partial baseline)")
     return problems
 
-
-def findings_frame(checks: list[ScenarioCheck]) -> pd.DataFrame:
-    return pd.DataFrame([{"scenario": c.scenario, **f.__dict__} for c in checks for f in c.findings])

@@ -60,13 +60,6 @@ class PoissonArrivals:
         return self.edges[k] + (unit - self.cum[k]) / self.rate_per_s[k]
 
 
-def nhpp_arrival_times_s(
-    rate_per_s: np.ndarray, horizon_s: float, rng: np.random.Generator, bin_s: float = 3600.0
-) -> np.ndarray:
-    """Arrival times in [0, horizon_s) of a Poisson process with rate ``rate_per_s[k]`` in bin k."""
-    return PoissonArrivals(rate_per_s, horizon_s, rng, bin_s).until(horizon_s)
-
-
 @dataclass
 class Travellers:
     """One replication's travellers, sorted by arrival time. Row i is traveller i."""
