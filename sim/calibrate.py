@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveFloat
 
 from sim.checkpoints import atomic_write_bytes
 from sim.errors import PoesimError
-from sim.executors import make_executor
+from sim.executors import executor_scope
 from sim.fitting import FitResult, Parameter, fit, residuals
 
 
@@ -181,12 +181,9 @@ def replay(
                           f"run `poesim calibrate {config_path}`")
     rec = json.loads(path.read_text(encoding="utf-8"))
     problems = [f"data file {f}: SHA-256 differs from the record" for f in hashes if rec["data"].get(f) != hashes[f]]
-    executor = make_executor(workers, jobs=cfg.replications)
-    try:
+    with executor_scope(workers=workers, jobs=cfg.replications) as executor:
         table = residuals(lambda v: script.derive(data_dir, v)["scenario"], _parameters(cfg), rec["parameters"],
                           observed, cfg.replications, cfg.seed, executor)
-    finally:
-        executor.close()
     got = _residual_records(table)
     problems += [f"residual of {n}: recorded {rec['residuals'].get(n)}, replayed {r}" for n, r in got.items()
                  if rec["residuals"].get(n) != r]
@@ -211,11 +208,8 @@ def calibrate(
     def build(values: dict[str, float]) -> dict:
         return script.derive(data_dir, values)["scenario"]
 
-    executor = make_executor(workers, jobs=cfg.replications)
-    try:
+    with executor_scope(workers=workers, jobs=cfg.replications) as executor:
         result = fit(build, _parameters(cfg), observed, cfg.replications, cfg.seed, executor, cfg.passes, log)
-    finally:
-        executor.close()
     rec = record(cfg, config_path, hashes, result)
     derived = script.derive(data_dir, result.values)
     texts = {base / cfg.parameters_out: json.dumps(rec, indent=2, ensure_ascii=False) + "\n"}
