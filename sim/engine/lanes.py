@@ -117,12 +117,6 @@ class Group:
         """Would a traveller joining now go straight to a booth?"""
         raise NotImplementedError
 
-    def _queue_up(self, line: deque[int], i: int) -> None:
-        line.append(i)
-        self.waiting += 1
-        if self.waiting > self.peak:
-            self.peak = self.waiting
-
     def enter(self, lane: Lane, i: int, now: float) -> None:
         """Traveller i reaches a booth of ``lane``: the wait ends, inspection starts; the
         service-done callback gets ``[i, False, lane, time done]``."""
@@ -239,11 +233,16 @@ class PerLaneGroup(Group):
                 if n < best_n:
                     best, best_n = lane, n
         if best is None:  # no lane open: wait in the group's holding line for the next opening
-            self._queue_up(self.queue, i)
+            line = self.queue
         elif not best.queue and best.rear < self.k - 1:
             self.enter(best, i, now)
+            return
         else:
-            self._queue_up(best.queue, i)
+            line = best.queue
+        line.append(i)
+        self.waiting += 1
+        if self.waiting > self.peak:
+            self.peak = self.waiting
 
     def fill(self, lane: Lane, now: float) -> None:
         k1 = self.k - 1
