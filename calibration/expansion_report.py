@@ -191,7 +191,7 @@ def study(pre: Path = PRE, post: Path = POST, reps: int = DEFAULT_REPS, seed: in
     out["type_rates"] = {sc: vehicle_rates(ld) for sc, ld in zip(("pre", "post"), loaded, strict=True)}
     out["factor"] = {sc: _demand_factor(ld) for sc, ld in zip(("pre", "post"), loaded, strict=True)}
     out["need"] = {sc: lanes_needed(out["supply"][sc], out["type_rates"][sc]) for sc in ("pre", "post")}
-    out["lanes_open"] = {sc: lanes_open(r, ld) for sc, r, ld in zip(("pre", "post"), runs, loaded, strict=True)}
+    out["lanes_open"] = {sc: lanes_open(r) for sc, r in zip(("pre", "post"), runs, strict=True)}
     return out
 
 
@@ -240,14 +240,13 @@ def _supply(loaded: sim.LoadedScenario) -> dict[str, dict[str, Any]]:
     return out
 
 
-def lanes_open(result: sim.RunResult, loaded: sim.LoadedScenario) -> pd.DataFrame:
+def lanes_open(result: sim.RunResult) -> pd.DataFrame:
     """Mean lanes open (over replications) by clock hour (rows, int) and passenger lane group (columns)."""
     q = result.queue
     q = q[(q["mode"] == "vehicle") & (q.hour != "all") & (q.lane_group != "all")]
     q = q[q.lane_group.astype(str).map(lane_type_of).notna()]
-    k = {n: g.booths_per_lane for n, g in loaded.scenario.lane_groups.items()}
-    out = q.assign(hour=q.hour.astype(int), lanes=q.booths_open / q.lane_group.astype(str).map(k))
-    return out.pivot_table(index="hour", columns="lane_group", values="lanes", observed=True)
+    out = q.assign(hour=q.hour.astype(int))
+    return out.pivot_table(index="hour", columns="lane_group", values="lanes_open", observed=True)
 
 
 def lanes_needed(supply: dict[str, dict[str, Any]], rates: dict[str, np.ndarray]) -> list[dict[str, dict[str, float]]]:

@@ -311,7 +311,8 @@ def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str
     L += [
         f"  # Passenger vehicles: {PHYSICAL_POV_LANES} physical lanes (OM_GP_MAX = OM_RE_MAX = OM_SE_MAX = "
         f"{ck['pov_general_max_col']}; public-figures §4.3)",
-        "  # shared among General, Ready and SENTRI. The schema has no shared lane pool, so each group may",
+        "  # shared among General, Ready and SENTRI. These per-port baselines use no lane pool (the region",
+        "  # model does: scenarios/region/), so each group may",
         (f"  # open up to all {PHYSICAL_POV_LANES} (as in SANDAG's model);"
          " CBP's observed open_lanes reach 14-15 in total."),
         "  # Officers open a lane when the estimated wait of a driver joining now is above the band and close",

@@ -415,7 +415,8 @@ def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str
         (f"  # Passenger vehicles: SY_GP_MAX = SY_RE_MAX = SY_SE_MAX = {ck['max_col']} physical lanes"
          " (public-figures §4.3:"),
         "  # 25 northbound lanes and 46 primary booths after Phase 1B, 2014) shared among General, Ready and",
-        "  # SENTRI. The schema has no shared lane pool, so each group may open up to all of them (as in",
+        "  # SENTRI. These per-port baselines use no lane pool (the region model does: scenarios/region/),",
+        "  # so each group may open up to all of them (as in",
         f"  # SANDAG's model); SANDAG's schedule opens at most {ck['pov_max_total_open']} lanes "
         f"({ck['pov_max_booths_open']} booths) together.",
         "  # Officers open a lane when the estimated wait of a driver joining now is above the band and close",

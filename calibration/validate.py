@@ -33,6 +33,7 @@ import datetime as _dt
 import json
 import math
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -199,13 +200,10 @@ def scenario_for(port: str, data_dir: Path, fitted_on: str, lanes: str) -> dict[
     return data
 
 
-def simulated_lanes(queue: pd.DataFrame, booths_per_lane: dict[str, int]) -> pd.DataFrame:
-    """Mean lanes open per passenger lane group and clock hour (booths open ÷ booths per lane)."""
-    q = queue[queue["lane_group"].isin(list(booths_per_lane)) & (queue["hour"] != "all")].copy()
-    k = q["lane_group"].map(booths_per_lane)
-    q["sim_lanes"] = q["booths_open"] / k
-    q["sim_lanes_lo"] = q["booths_open_lo"] / k
-    q["sim_lanes_hi"] = q["booths_open_hi"] / k
+def simulated_lanes(queue: pd.DataFrame, groups: Iterable[str]) -> pd.DataFrame:
+    """Mean lanes open per passenger lane group and clock hour, with its CI (queue.csv's lanes_open)."""
+    q = queue[queue["lane_group"].isin(list(groups)) & (queue["hour"] != "all")]
+    q = q.rename(columns={"lanes_open": "sim_lanes", "lanes_open_lo": "sim_lanes_lo", "lanes_open_hi": "sim_lanes_hi"})
     return q[["lane_group", "hour", "sim_lanes", "sim_lanes_lo", "sim_lanes_hi"]].reset_index(drop=True)
 
 
@@ -228,8 +226,7 @@ def validate_case(port: str, data_dir: Path, reps: int, fitted_on: str, lanes: s
     obs = observed(data_dir, port)
     sim_w = simulated_waits(result.summary, groups)
     pairs = paired(sim_w, obs)
-    booths = {g: loaded.scenario.lane_groups[g].booths_per_lane for g in groups}
-    sim_l = simulated_lanes(result.queue, booths)
+    sim_l = simulated_lanes(result.queue, groups)
     err = errors(pairs, ["lane_group", "lane_type"]).merge(lane_errors(sim_l, obs, groups), on="lane_group", how="left")
     return {
         "port": port, "fitted_on": fitted_on, "lanes": lanes, "seed": loaded.scenario.seed, "groups": groups,

@@ -63,18 +63,18 @@ class FitResult:
     evaluations: int
 
 
-def simulated_metrics(result, booths_per_lane: dict[str, int]) -> pd.DataFrame:
+def simulated_metrics(result) -> pd.DataFrame:
     """Per lane group and clock hour: the mean wait (min, all programs), the mean number of lanes
-    open (booths open ÷ booths per lane) and the travellers served per hour, averaged over
-    replications. Long format: ``lane_group, hour, metric, simulated``."""
+    open (queue.csv's lanes_open) and the travellers served per hour, averaged over replications.
+    Long format: ``lane_group, hour, metric, simulated``."""
     s = result.summary
     s = s[(s["program"] == ALL) & (s["hour"] != ALL) & (s["lane_group"] != ALL)]
     waits = s[["lane_group", "hour", "mean_wait_min"]].rename(columns={"mean_wait_min": "simulated"})
     waits["metric"] = "mean_wait_min"
     q = result.queue
-    q = q[(q["hour"] != ALL) & (q["lane_group"].isin(list(booths_per_lane)))]
+    q = q[(q["hour"] != ALL) & (q["lane_group"] != ALL)]
     lanes = q[["lane_group", "hour"]].copy()
-    lanes["simulated"] = q["booths_open"].to_numpy() / q["lane_group"].map(booths_per_lane).to_numpy()
+    lanes["simulated"] = q["lanes_open"].to_numpy()
     lanes["metric"] = "lanes_open"
     served = q[["lane_group", "hour"]].copy()
     served["simulated"] = q["throughput_per_h"].to_numpy()
@@ -106,9 +106,8 @@ def _evaluate(build: Callable[[dict[str, float]], dict], values: dict[str, float
               replications: int, seed: int, executor: Executor | None) -> pd.DataFrame:
     """Run the scenario built for ``values`` and pair its hourly metrics with the observations."""
     data = build(dict(values))
-    booths = {g: int(spec.get("booths_per_lane", 1)) for g, spec in data["lane_groups"].items()}
     result = run(scenario_from_dict(data, name="<fit>"), replications=replications, seed=seed, executor=executor)
-    return compare_to_observed(simulated_metrics(result, booths), observed)
+    return compare_to_observed(simulated_metrics(result), observed)
 
 
 def _residual_table(both: pd.DataFrame, parameters: list[Parameter]) -> pd.DataFrame:
