@@ -6,21 +6,44 @@ no traceback. Output directories are written completely or not at all.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from enum import Enum
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import typer
 from tqdm import tqdm
 
-from sim import __version__, checkpoints, delay_cost_report, regression, reports, rundir, runner, sweeps
-from sim.checkpoints import atomic_write_bytes
+from sim import __version__, rundir
 from sim.errors import PoesimError
 from sim.executors import DASK_ENV, make_executor
 from sim.scenario import LoadedScenario, json_schema, load_scenario
+
+
+def _lazy(name: str) -> ModuleType:
+    """``name`` imported on first attribute access (importlib's LazyLoader): `poesim validate`,
+    `schema` and `--help` start without loading pandas, SciPy and matplotlib."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.loader is not None
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+if TYPE_CHECKING:
+    from sim import checkpoints, delay_cost_report, regression, reports, runner, sweeps
+else:
+    checkpoints, delay_cost_report, regression, reports, runner, sweeps = (
+        _lazy(f"sim.{m}") for m in ("checkpoints", "delay_cost_report", "regression", "reports", "runner", "sweeps"))
 
 # rich_markup_mode=None: plain help, where a switch shows as --records / --no-records with no value type
 app = typer.Typer(
@@ -434,7 +457,7 @@ def baseline_save(
                 result = runner.run(ls, reps, progress=None, executor=ex)
                 doc = regression.baseline_document(result, path.as_posix())
                 target = directory / f"{regression.baseline_name(path)}.json"
-                atomic_write_bytes(target, (json.dumps(doc, indent=1) + "\n").encode())
+                checkpoints.atomic_write_bytes(target, (json.dumps(doc, indent=1) + "\n").encode())
                 typer.echo(f"saved {target}: {result.name}, {result.replications} replications, seed {result.seed}, "
                            f"{len(doc['cells'])} cells")
 
@@ -467,9 +490,10 @@ def regress(
                 checks.append(regression.check(doc, result, f.as_posix(), alpha))
         typer.echo(regression.report_text(checks))
         if json_out:
-            atomic_write_bytes(json_out, json.dumps(regression.report_json(checks), indent=1, default=float).encode())
+            report = json.dumps(regression.report_json(checks), indent=1, default=float)
+            checkpoints.atomic_write_bytes(json_out, report.encode())
         if junit_out:
-            atomic_write_bytes(junit_out, regression.report_junit(checks).encode())
+            checkpoints.atomic_write_bytes(junit_out, regression.report_junit(checks).encode())
         if not all(c.passed for c in checks):
             raise typer.Exit(1)
 
