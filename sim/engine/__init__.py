@@ -162,20 +162,17 @@ class Engine:
 
     def _arrive(self, i: int, now: float) -> None:
         self.in_system += 1
-        g = self._choose(i, now)
-        if g is None:
-            return
-        self._group_of[i] = g.index
-        if g.waiting >= self._max_in_line:
-            self._spill(g, i)
-        else:
-            g.admit(i, now)
+        self._join(i, now)
 
     def _on_return(self, ev: Call) -> None:
         """A driver who shifted their departure arrives again (and decides again, without shifting)."""
         i = ev._value[0]
         now = self.loop.now
         self.ledger.arrival[i] = now
+        self._join(i, now)
+
+    def _join(self, i: int, now: float) -> None:
+        """Traveller i chooses a lane group and joins its line (or is set aside at a full one)."""
         g = self._choose(i, now)
         if g is None:
             return
