@@ -8,7 +8,7 @@ Run its generators from the repository root as modules, e.g.
 * ``calibration.yaml_writer``: the commented-YAML helpers and the generators' command line;
 * per-port modules that derive a scenario and render it (``otay_mesa_baseline``, ``san_ysidro_baseline``,
   ``otay_mesa_year``, ``san_ysidro_expansion``, ``region_2017``, ``region_expansion``,
-  ``delay_cost_parameters``);
-* studies that run and report them (``validate``, ``region_validate``, ``expansion_report``,
-  ``bts_volumes``, ``weekday_factors``).
+  ``weekday_factors``, ``delay_cost_parameters``): each writes scenario or parameter files;
+* ``calibration.studies``: studies that run those scenarios against observations and write reports only
+  (``validate``, ``region_validate``, ``expansion_report``, ``bts_volumes``).
 """

@@ -253,7 +253,7 @@ def render(derived: dict[str, Any]) -> str:
         "# (vehicle streams Personal Vehicles, truck streams Trucks, pedestrian streams Pedestrians):",
         "#   month_factor[m] = BTS volume[m] / (base day of the mode x W[m]), rounded to 3 decimals,",
         "# so every month's expected volume, and so the year's, equals BTS per mode up to that rounding",
-        "# (quoted per mode below; calibration/bts_volumes.py checks it). Why not BTS's seasonal shape",
+        "# (quoted per mode below; calibration/studies/bts_volumes.py checks it). Why not BTS's seasonal shape",
         "# (volume[m] / days in m) / (annual / 365) times the weekday factors: a month's BTS volume per day",
         "# already holds its weekday mix (a month with five Sundays has fewer trucks per day), so that",
         "# would count the mix twice, and the year would miss BTS by the months' mix and the rounding of",

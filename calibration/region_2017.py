@@ -28,7 +28,7 @@ from data:
 
 Fitted (``poesim calibrate calibration/region_2017.yaml``): the drivers' reservation wait, to the
 mean observed wait; everything else is data or a stated assumption. Validation fits it on one
-port's waits and predicts the other port's (``region_validate.py``).
+port's waits and predicts the other port's (``studies/region_validate.py``).
 """
 
 from __future__ import annotations

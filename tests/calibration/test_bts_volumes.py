@@ -1,4 +1,4 @@
-"""The BTS volume check (calibration/bts_volumes.py): expected arrivals are the integral of the
+"""The BTS volume check (calibration/studies/bts_volumes.py): expected arrivals are the integral of the
 demand over the counted window, the year scenario's volumes match BTS 2017 where they should,
 and simulated arrivals agree with the expected values within Poisson noise.
 
@@ -19,7 +19,7 @@ MODES = ("vehicle", "truck", "pedestrian")
 
 
 def _mod():
-    return calibration_module("bts_volumes")
+    return calibration_module("studies.bts_volumes")
 
 
 def _need_data():

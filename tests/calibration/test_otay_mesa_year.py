@@ -93,17 +93,17 @@ def test_every_baseline_stream_has_weekday_and_month_factors(loaded):
 
 @pytest.fixture(scope="module")
 def volumes():
-    """Expected volume per mode and calendar month of the counted window (calibration/bts_volumes.py:
+    """Expected volume per mode and calendar month of the counted window (calibration/studies/bts_volumes.py:
     the compiled rates integrated over the counted hours; 2018-01-01 counts as January)."""
-    e = calibration_module("bts_volumes").expected_volumes(YEAR_FILE, by="mode")
+    e = calibration_module("studies.bts_volumes").expected_volumes(YEAR_FILE, by="mode")
     e["month"] = [d.month for d in e["date"]]
     return e.groupby(["mode", "month"])["expected"].sum()
 
 
 @pytest.mark.parametrize("mode", ["vehicle", "truck", "pedestrian"])
 def test_annual_expected_volume_within_1_percent_of_bts_2017(derived, volumes, mode):
-    """BTS 2017 as calibration/bts_volumes.py reads it (Personal Vehicles with the March repair)."""
-    c = calibration_module("bts_volumes").repaired_counts(DATA_DIR, "Otay Mesa", 2017,
+    """BTS 2017 as calibration/studies/bts_volumes.py reads it (Personal Vehicles with the March repair)."""
+    c = calibration_module("studies.bts_volumes").repaired_counts(DATA_DIR, "Otay Mesa", 2017,
                                                           (_script().MEASURE_BY_MODE[mode],))
     bts = c.sort_values("month")["value_used"].to_numpy()
     expected = volumes[mode]

@@ -1,4 +1,4 @@
-"""The pure pieces of calibration/validate.py: hour mapping, lane-type mapping, pairing and the
+"""The pure pieces of calibration/studies/validate.py: hour mapping, lane-type mapping, pairing and the
 MAE/bias function. No simulation is run; the data-dependent test is skipped without the data."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from tests.calibration.scripts import DATA_DIR, REPO, calibration_module
 
 
 def _v():
-    return calibration_module("validate")
+    return calibration_module("studies.validate")
 
 
 def test_clock_hour():
