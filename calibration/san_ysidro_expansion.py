@@ -235,15 +235,11 @@ def per_lane_by_hour(service: dict[str, Any], booths: int, by_hour: list[float] 
     return [c / (by_hour[h] if by_hour else 1.0) for h in range(24)]
 
 
-def derive(
-    data_dir: str | Path = DEFAULT_DATA, baseline: str | Path = DEFAULT_OUT_DIR / "baseline.yaml"
-) -> dict[str, Any]:
-    """Read the public data and the resolved baseline; return ``{"scenarios": ..., "checks": ...}``."""
-    data_dir = Path(data_dir)
-    base, _, _ = resolve(Path(baseline))
-    checks: dict[str, Any] = {}
-
-    # demand ----------------------------------------------------------------------------------
+def _demand(
+    data_dir: Path, base: dict[str, Any], checks: dict[str, Any]
+) -> tuple[dict[str, float], dict[str, Any], dict[str, list[float]]]:
+    """The demand scale of each scenario (BTS volume of its year on 2017's), the baseline's vehicle
+    streams and their hourly rates; the figures the comments quote go into ``checks``."""
     annual = {y: bts_pov_annual(data_dir, y) for y in (PRE_YEAR, 2014, POST_YEAR, BASE_YEAR)}
     monthly_2014 = bts.monthly(data_dir, (MEASURE,), 2014, PORT)[MEASURE]
     before = sum(monthly_2014[: OPENING_MONTH - 1]) / (OPENING_MONTH - 1)
@@ -268,12 +264,76 @@ def derive(
             rates[s] = list(d["rate_per_h"])
         else:
             rates[s] = [d["daily_volume"] * w / sum(d["profile"]) for w in d["profile"]]
-    base_factor = {s: v["demand"].get("weekday_factor") for s, v in pov_streams.items()}
     daily = {s: sum(r) for s, r in rates.items()}
     checks["daily_2017"] = {s: round(v) for s, v in daily.items()}
     checks["share"] = {s: daily[s] / sum(daily.values()) for s in daily}
     total = [sum(rates[s][k] for s in rates) for k in range(24)]
-    bh = checks["busiest_hour"] = max(range(24), key=lambda k: total[k])
+    checks["busiest_hour"] = max(range(24), key=lambda k: total[k])
+    return factor, pov_streams, rates
+
+
+def _pool_groups(
+    sc: str, base: dict[str, Any], pools: dict[str, Any], pov_streams: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, list[float]]]:
+    """The lane groups of each pool (the baseline's, with the pool's lanes and booths, or new ones), each
+    group's lane throughput by hour (veh/h); the pools get their ``min_lanes`` floor and throughputs."""
+    groups: dict[str, Any] = {}
+    per_lane: dict[str, list[float]] = {}
+    mean_lane: dict[str, float] = {}
+    for pname, p in pools.items():
+        n, k = p["lanes"], p["booths_per_lane"]
+        for name, g in p["members"].items():
+            if name in base["lane_groups"]:
+                groups[name] = _group_override(base, name, n, k, pname)
+            else:
+                groups[name] = _new_group(base, g, n, k, pname)
+            own = base["lane_groups"][g]["service"][pov_streams[g]["program"]]  # the type's own drivers
+            per_lane[name] = per_lane_by_hour(own, k, base["lane_groups"][g].get("service_by_hour"))
+            mean_lane[name] = _capacity_per_h(own, k)
+        floor = sum(groups[m]["policy"]["min_lanes"] if "min_lanes" in groups[m]["policy"]
+                    else _policy_of(base, m).get("min_lanes", 0) for m in p["members"])
+        if floor > n:
+            raise ValueError(f"{sc}: the policy.min_lanes of {sorted(p['members'])} add up to {floor}, "
+                             f"more than pool {pname}'s {n} lanes")
+        p["min_lanes"] = floor
+        p["throughput"] = {g: round(n * mean_lane[m]) for m, g in p["members"].items()}
+        p["throughput_by_hour"] = {g: (round(n * min(per_lane[m])), round(n * max(per_lane[m])))
+                                   for m, g in p["members"].items()}
+    return groups, per_lane
+
+
+def _title(sc: str, n_lanes: int, n_booths: int) -> tuple[str, str]:
+    """A scenario's name and description."""
+    year = YEAR_OF[sc]
+    if sc == "pre_expansion":
+        name = f"San Ysidro NB before the 2014 expansion ({n_lanes} single-booth lanes, {year} demand)"
+        desc = (
+            f"San Ysidro northbound before Phase 1B: {n_lanes} passenger lanes with one booth each, shared "
+            f"by General, Ready and SENTRI; 2017 weekday demand profile scaled to BTS {year} Personal Vehicles. "
+            "Everything else (service times, lane policy targets, pedestrians, secondary) as in baseline.yaml."
+        )
+    else:
+        name = f"San Ysidro NB after the 2014 expansion ({n_lanes} lanes, {n_booths} booths, {year} demand)"
+        desc = (
+            f"San Ysidro northbound after Phase 1B (Nov 2014): {n_lanes} passenger lanes, {n_booths} primary "
+            f"booths ({n_booths - n_lanes} lanes double-stacked, shared by all lane types; "
+            f"{2 * n_lanes - n_booths} single-booth lanes for SENTRI); 2017 weekday demand profile scaled to BTS "
+            f"{year} Personal Vehicles. Everything else as in baseline.yaml. A prediction: nothing here "
+            "is fitted to post-expansion waits."
+        )
+    return name, desc
+
+
+def derive(
+    data_dir: str | Path = DEFAULT_DATA, baseline: str | Path = DEFAULT_OUT_DIR / "baseline.yaml"
+) -> dict[str, Any]:
+    """Read the public data and the resolved baseline; return ``{"scenarios": ..., "checks": ...}``."""
+    data_dir = Path(data_dir)
+    base, _, _ = resolve(Path(baseline))
+    checks: dict[str, Any] = {}
+    factor, pov_streams, rates = _demand(data_dir, base, checks)
+    base_factor = {s: v["demand"].get("weekday_factor") for s, v in pov_streams.items()}
+    bh = checks["busiest_hour"]
 
     # supply ----------------------------------------------------------------------------------
     stack = stackable(data_dir)
@@ -285,28 +345,7 @@ def derive(
         if sum(p["lanes"] for p in pools.values()) != n_lanes or \
                 sum(p["lanes"] * p["booths_per_lane"] for p in pools.values()) != n_booths:
             raise ValueError(f"{sc}: pools do not add up to {n_lanes} lanes and {n_booths} booths")
-        groups: dict[str, Any] = {}
-        per_lane: dict[str, list[float]] = {}
-        mean_lane: dict[str, float] = {}
-        for pname, p in pools.items():
-            n, k = p["lanes"], p["booths_per_lane"]
-            for name, g in p["members"].items():
-                if name in base["lane_groups"]:
-                    groups[name] = _group_override(base, name, n, k, pname)
-                else:
-                    groups[name] = _new_group(base, g, n, k, pname)
-                own = base["lane_groups"][g]["service"][pov_streams[g]["program"]]  # the type's own drivers
-                per_lane[name] = per_lane_by_hour(own, k, base["lane_groups"][g].get("service_by_hour"))
-                mean_lane[name] = _capacity_per_h(own, k)
-            floor = sum(groups[m]["policy"]["min_lanes"] if "min_lanes" in groups[m]["policy"]
-                        else _policy_of(base, m).get("min_lanes", 0) for m in p["members"])
-            if floor > n:
-                raise ValueError(f"{sc}: the policy.min_lanes of {sorted(p['members'])} add up to {floor}, "
-                                 f"more than pool {pname}'s {n} lanes")
-            p["min_lanes"] = floor
-            p["throughput"] = {g: round(n * mean_lane[m]) for m, g in p["members"].items()}
-            p["throughput_by_hour"] = {g: (round(n * min(per_lane[m])), round(n * max(per_lane[m])))
-                                       for m, g in p["members"].items()}
+        groups, per_lane = _pool_groups(sc, base, pools, pov_streams)
         demand = {g: [r * factor[sc] for r in rates[g]] for g in LANE_TYPES}
         need = [pool_need(pools, {g: demand[g][h] for g in LANE_TYPES}, {m: v[h] for m, v in per_lane.items()})
                 for h in range(24)]
@@ -323,23 +362,7 @@ def derive(
         for s in pov_streams:
             bf = base_factor[s] or {d: 1.0 for d in WEEKDAYS}
             streams[s] = {"demand": {"weekday_factor": {d: round(bf[d] * factor[sc], 4) for d in WEEKDAYS}}}
-        year = YEAR_OF[sc]
-        if sc == "pre_expansion":
-            name = f"San Ysidro NB before the 2014 expansion ({n_lanes} single-booth lanes, {year} demand)"
-            desc = (
-                f"San Ysidro northbound before Phase 1B: {n_lanes} passenger lanes with one booth each, shared "
-                f"by General, Ready and SENTRI; 2017 weekday demand profile scaled to BTS {year} Personal Vehicles. "
-                "Everything else (service times, lane policy targets, pedestrians, secondary) as in baseline.yaml."
-            )
-        else:
-            name = f"San Ysidro NB after the 2014 expansion ({n_lanes} lanes, {n_booths} booths, {year} demand)"
-            desc = (
-                f"San Ysidro northbound after Phase 1B (Nov 2014): {n_lanes} passenger lanes, {n_booths} primary "
-                f"booths ({n_booths - n_lanes} lanes double-stacked, shared by all lane types; "
-                f"{2 * n_lanes - n_booths} single-booth lanes for SENTRI); 2017 weekday demand profile scaled to BTS "
-                f"{year} Personal Vehicles. Everything else as in baseline.yaml. A prediction: nothing here "
-                "is fitted to post-expansion waits."
-            )
+        name, desc = _title(sc, n_lanes, n_booths)
         body: dict[str, Any] = {
             "extends": "baseline.yaml",
             "name": name,
@@ -377,172 +400,197 @@ def _hours(hours: list[int]) -> str:
     return ", ".join(f"{r[0]:02d}:00-{r[-1] + 1:02d}:00" for r in runs)
 
 
+def _header(sc: str) -> list[str]:
+    """The comment block at the top of a scenario file: what it is, how it is made."""
+    L = [
+        (f"# San Ysidro port of entry, northbound: {'before' if sc == 'pre_expansion' else 'after'} the 2014 "
+        "expansion (Phase 1B), passenger vehicles."),
+        "#",
+        "# GENERATED by calibration/san_ysidro_expansion.py -- do not edit by hand. Regenerate with",
+        "#   .venv/bin/python -m calibration.san_ysidro_expansion --data ../shared/data --out scenarios/san_ysidro",
+        "# (tests/calibration/test_san_ysidro_expansion.py checks that this file matches the script's output).",
+        "# Results next to the reported figures: calibration/EXPANSION_PORTS.md"
+        " (calibration/studies/expansion_report.py).",
+        "#",
+        "# Everything not set here comes from baseline.yaml (2017 weekday): hourly demand profile and",
+        "# program split, service times and their hourly multipliers, the officers' lane policy (target",
+        "# wait band, review and reaction times), pedestrians, secondary. The loader deep-merges mappings,",
+        "# so the blocks below change only the keys they name.",
+    ]
+    if sc == "post_expansion":
+        L += [
+            "# A PREDICTION: no number in this file is chosen from post-expansion waits.",
+        ]
+    return L
+
+
+def _streams(sc: str, body: dict[str, Any], ck: dict[str, Any]) -> list[str]:
+    """The data files and the ``streams:`` block: demand scaled to the year's BTS volume."""
+    year = YEAR_OF[sc]
+    a = ck["annual"]
+    L: list[str] = []
+    L += [
+        "#",
+        f"# Data files (relative to the shared data directory, see its README.md); figures from {FIGURES}:",
+        f"#   {BTS}",
+        f"#   {PORT_CONFIG}",
+        "",
+        "extends: baseline.yaml",
+        f"name: {_quote(body['name'])}",
+        f"description: {_quote(body['description'])}",
+        "",
+        "streams:",
+        f"  # Demand: the baseline's 2017 hourly profiles scaled by BTS rows Port Name={PORT}, Measure={MEASURE},",
+        f"  # sum of the 12 months: {year} {a[year]:,} / {BASE_YEAR} {a[BASE_YEAR]:,} = {ck['factor'][sc]:.4f},",
+        "  # set as weekday_factor (the same on every day: a plain scale of the base day).",
+    ]
+    if sc == "pre_expansion":
+        L += [
+            (f"  # {year} is the last full year before the new lanes: BTS {MEASURE} 2014 averages "
+            f"{ck['month_2014'][0]:,}/month in Jan-Sep"),
+            (f"  # and {ck['month_2014'][1]:,}/month in Oct-Dec (2014 lane tests, Phase 1B opening in Nov), "
+            f"so 2014 ({a[2014]:,}) is mixed."),
+            "  # BTS counts crossings, i.e. vehicles served: before the expansion some demand was",
+            "  # suppressed (diverted or not travelling), so this is a lower bound on pre-expansion demand.",
+        ]
+    else:
+        L += [
+            (f"  # {year} is the first full year after Phase 1B (Nov 2014); it is {a[year] / a[PRE_YEAR] - 1:+.0%} "
+            f"on {PRE_YEAR}."),
+        ]
+    sh = ck["share"]
+    L.append(
+        "  # ASSUMPTION: each program keeps its 2017 share of the demand ("
+        + ", ".join(f"{_type(g)} {100 * sh[g]:.1f} %" for g in LANE_TYPES)
+        + ");"
+    )
+    L += [
+        "  # enrolment grew over these years (public-figures §4.7: SENTRI > 105 k members 2009, about 190 k 2014),",
+        "  # and Ready lanes only exist since the end of 2011, so the pre-expansion split is uncertain.",
+        "  # Pedestrians: as in the baseline (own booths, unchanged by the expansion).",
+    ]
+    for s, v in body["streams"].items():
+        L += [f"  {s}:", "    demand:", f"      weekday_factor: {_flow(v['demand']['weekday_factor'])}"]
+
+    return L
+
+
+def _lane_pools(sc: str, body: dict[str, Any], ck: dict[str, Any]) -> list[str]:
+    """The ``lane_pools:`` block: the public record's lanes and what they can clear against the demand."""
+    n_lanes, n_booths, record = SUPPLY[sc]
+    sup = ck[sc]
+    L: list[str] = []
+    pools = sup["pools"]
+    bh = ck["busiest_hour"]
+    L += [
+        "",
+        "lane_pools:",
+        f"  # Supply (public-figures §4.3): {record}.",
+    ]
+    if sc == "pre_expansion":
+        L += [
+            "  # The issue's pre-expansion port: 24 single-booth lanes. §4.3 also quotes '24 lanes, 30 inspection",
+            "  # booths' (2011) and up to 12 stacked Ready booths (2011-12), so some lanes may already have had",
+            "  # two booths before the works: this file may understate pre-expansion capacity.",
+        ]
+    else:
+        L += [
+            (f"  # {n_booths} booths on {n_lanes} lanes: {n_booths - n_lanes} lanes double-stacked, "
+            f"{2 * n_lanes - n_booths} with one booth (KUSI quotes 47;"),
+            "  # the 2019 final stage, 34 lanes / 63 booths, is not modelled).",
+        ]
+    L += [
+        "  # The lanes are SHARED: the record gives the port's lanes, not a split among lane types, and officers",
+        "  # give a lane to General, Ready or SENTRI as the lines require. A pool's lane count is the public",
+        "  # record; every lane group of the pool may open up to all of its lanes (lanes = policy.max_lanes = the",
+        "  # pool's lanes), but only while the pool has one free (first come, first served between groups).",
+    ]
+    if sc == "post_expansion":
+        nostack = [g for g, ok in ck["stackable"].items() if not ok]
+        may = [g for g, ok in ck["stackable"].items() if ok]
+        L += [
+            ("  # booths_per_lane is one value per lane group, so the stacked and the single-booth lanes"
+             " are two pools."),
+            (f"  # SANDAG stacks {' and '.join(_type(g) for g in may)} at {PORT} and never "
+            f"{' or '.join(_type(g) for g in nostack)} ({PORT_CONFIG} allow_stack),"),
+            (f"  # so the {2 * n_lanes - n_booths} single-booth lanes serve"
+             f" {' and '.join(_type(g) for g in nostack)} "
+             f"(ASSUMPTION), which may also take stacked lanes"),
+            ("  # (group " + ", ".join(g + STACKED_SUFFIX for g in nostack)
+             + "; the booths exist, so we assume both are used). General and Ready keep to the stacked lanes."),
+        ]
+    L.append("  # Per pool: booths; saturated throughput (veh/h) with all its lanes given to one lane type,"
+             " for that type's")
+    L.append("  # own drivers, at the per-booth mean service time (range over the hours with the baseline's"
+             " service_by_hour):")
+    for pname, p in pools.items():
+        thr = "; ".join(f"{_type(g)} {v:,} ({p['throughput_by_hour'][g][0]:,}-{p['throughput_by_hour'][g][1]:,})"
+                        for g, v in p["throughput"].items())
+        L.append(f"  #   {pname}: {p['lanes']} lanes x {p['booths_per_lane']}"
+                 f" = {p['lanes'] * p['booths_per_lane']} booths; {thr}.")
+    L.append(f"  # Demand in the busiest hour ({bh:02d}:00) and over the day: "
+             + ", ".join(f"{_type(g)} {t['peak_demand_per_h']:,}/h, {t['daily']:,}/day"
+                         for g, t in sup["types"].items())
+             + ".")
+    L.append("  # Lanes needed for the busiest hour's arrivals if every lane is used as well as possible: "
+             + ", ".join(f"{p} {v:.1f} of {pools[p]['lanes']}" for p, v in sup["need_busiest"].items()) + ";")
+    L.append("  # short in the hours " + "; ".join(
+        f"{p} {_hours(v) if v else 'none'}" for p, v in sup["short_hours"].items())
+        + ". Lane-hours needed over the day: "
+        + ", ".join(f"{p} {v:,} of {24 * pools[p]['lanes']:,}" for p, v in sup["need_daily"].items()) + ".")
+    L.append("  # (Ready and SENTRI drivers may also use General lanes, SENTRI drivers Ready lanes.)")
+    for pname, n in body["lane_pools"].items():
+        L.append(f"  {pname}: {'null' if n is None else n}")
+    return L
+
+
+def _lane_groups(sc: str, body: dict[str, Any], ck: dict[str, Any]) -> list[str]:
+    """The ``lane_groups:`` block: every passenger group in a pool, with the baseline's service."""
+    pools = ck[sc]["pools"]
+    L: list[str] = []
+    L += [
+        "",
+        "lane_groups:",
+        "  # Every passenger lane group joins a pool (pool:) and may open all of its lanes; min_lanes inherited",
+        "  # (their sum fits in the pool: "
+        + ", ".join(f"{p} {v['min_lanes']} of {v['lanes']}" for p, v in pools.items())
+        + ").",
+    ]
+    if sc == "post_expansion":
+        L += [
+            ("  # A new group copies its lane type's baseline group (programs, service, service_by_hour,"
+             " lane-policy"),
+            "  # targets) with its own lane limits and min_lanes at least 1 (travellers never choose a group with",
+            "  # no lane open, so its policy would never open one).",
+        ]
+    L += [
+        "  # Per-booth service times as in the baseline; a stacked lane's gain (2/E[max of two service",
+        "  # times], +50-60 %, public-figures §4.1) comes from the engine. Note: the baseline's per-booth means",
+        "  # are fitted to SANDAG's stacked-lane rates, so a single-booth General or Ready lane clears somewhat",
+        "  # less than SANDAG's single-lane rate (SY_*_VEH).",
+    ]
+    for name, g in body["lane_groups"].items():
+        L.append(f"  {name}:")
+        for key in ("mode", "lanes", "booths_per_lane", "discipline", "pool"):
+            if key in g:
+                L.append(f"    {key}: {g[key]}")
+            if key == "mode" and "programs" in g:
+                L.append(f"    programs: [{', '.join(g['programs'])}]")
+        L.append(f"    policy: {_flow(g['policy'])}")
+        if "service" in g:
+            L.append("    service:")
+            L += [f"      {p}: {_flow(d)}" for p, d in g["service"].items()]
+        if "service_by_hour" in g:
+            L.append(f"    service_by_hour: [{', '.join(_num(x) for x in g['service_by_hour'])}]")
+    return L
+
+
 def render(derived: dict[str, Any]) -> dict[str, str]:
     """``{file name: commented YAML text}`` of a ``derive`` result."""
     ck = derived["checks"]
     out = {}
     for sc, body in derived["scenarios"].items():
-        n_lanes, n_booths, record = SUPPLY[sc]
-        year = YEAR_OF[sc]
-        sup = ck[sc]
-        a = ck["annual"]
-        L = [
-            (f"# San Ysidro port of entry, northbound: {'before' if sc == 'pre_expansion' else 'after'} the 2014 "
-            "expansion (Phase 1B), passenger vehicles."),
-            "#",
-            "# GENERATED by calibration/san_ysidro_expansion.py -- do not edit by hand. Regenerate with",
-            "#   .venv/bin/python -m calibration.san_ysidro_expansion --data ../shared/data --out scenarios/san_ysidro",
-            "# (tests/calibration/test_san_ysidro_expansion.py checks that this file matches the script's output).",
-            "# Results next to the reported figures: calibration/EXPANSION_PORTS.md"
-            " (calibration/studies/expansion_report.py).",
-            "#",
-            "# Everything not set here comes from baseline.yaml (2017 weekday): hourly demand profile and",
-            "# program split, service times and their hourly multipliers, the officers' lane policy (target",
-            "# wait band, review and reaction times), pedestrians, secondary. The loader deep-merges mappings,",
-            "# so the blocks below change only the keys they name.",
-        ]
-        if sc == "post_expansion":
-            L += [
-                "# A PREDICTION: no number in this file is chosen from post-expansion waits.",
-            ]
-        L += [
-            "#",
-            f"# Data files (relative to the shared data directory, see its README.md); figures from {FIGURES}:",
-            f"#   {BTS}",
-            f"#   {PORT_CONFIG}",
-            "",
-            "extends: baseline.yaml",
-            f"name: {_quote(body['name'])}",
-            f"description: {_quote(body['description'])}",
-            "",
-            "streams:",
-            f"  # Demand: the baseline's 2017 hourly profiles scaled by BTS rows Port Name={PORT}, Measure={MEASURE},",
-            f"  # sum of the 12 months: {year} {a[year]:,} / {BASE_YEAR} {a[BASE_YEAR]:,} = {ck['factor'][sc]:.4f},",
-            "  # set as weekday_factor (the same on every day: a plain scale of the base day).",
-        ]
-        if sc == "pre_expansion":
-            L += [
-                (f"  # {year} is the last full year before the new lanes: BTS {MEASURE} 2014 averages "
-                f"{ck['month_2014'][0]:,}/month in Jan-Sep"),
-                (f"  # and {ck['month_2014'][1]:,}/month in Oct-Dec (2014 lane tests, Phase 1B opening in Nov), "
-                f"so 2014 ({a[2014]:,}) is mixed."),
-                "  # BTS counts crossings, i.e. vehicles served: before the expansion some demand was",
-                "  # suppressed (diverted or not travelling), so this is a lower bound on pre-expansion demand.",
-            ]
-        else:
-            L += [
-                (f"  # {year} is the first full year after Phase 1B (Nov 2014); it is {a[year] / a[PRE_YEAR] - 1:+.0%} "
-                f"on {PRE_YEAR}."),
-            ]
-        sh = ck["share"]
-        L.append(
-            "  # ASSUMPTION: each program keeps its 2017 share of the demand ("
-            + ", ".join(f"{_type(g)} {100 * sh[g]:.1f} %" for g in LANE_TYPES)
-            + ");"
-        )
-        L += [
-            "  # enrolment grew over these years (public-figures §4.7: SENTRI > 105 k members 2009, about 190 k 2014),",
-            "  # and Ready lanes only exist since the end of 2011, so the pre-expansion split is uncertain.",
-            "  # Pedestrians: as in the baseline (own booths, unchanged by the expansion).",
-        ]
-        for s, v in body["streams"].items():
-            L += [f"  {s}:", "    demand:", f"      weekday_factor: {_flow(v['demand']['weekday_factor'])}"]
-
-        pools = sup["pools"]
-        bh = ck["busiest_hour"]
-        L += [
-            "",
-            "lane_pools:",
-            f"  # Supply (public-figures §4.3): {record}.",
-        ]
-        if sc == "pre_expansion":
-            L += [
-                "  # The issue's pre-expansion port: 24 single-booth lanes. §4.3 also quotes '24 lanes, 30 inspection",
-                "  # booths' (2011) and up to 12 stacked Ready booths (2011-12), so some lanes may already have had",
-                "  # two booths before the works: this file may understate pre-expansion capacity.",
-            ]
-        else:
-            L += [
-                (f"  # {n_booths} booths on {n_lanes} lanes: {n_booths - n_lanes} lanes double-stacked, "
-                f"{2 * n_lanes - n_booths} with one booth (KUSI quotes 47;"),
-                "  # the 2019 final stage, 34 lanes / 63 booths, is not modelled).",
-            ]
-        L += [
-            "  # The lanes are SHARED: the record gives the port's lanes, not a split among lane types, and officers",
-            "  # give a lane to General, Ready or SENTRI as the lines require. A pool's lane count is the public",
-            "  # record; every lane group of the pool may open up to all of its lanes (lanes = policy.max_lanes = the",
-            "  # pool's lanes), but only while the pool has one free (first come, first served between groups).",
-        ]
-        if sc == "post_expansion":
-            nostack = [g for g, ok in ck["stackable"].items() if not ok]
-            may = [g for g, ok in ck["stackable"].items() if ok]
-            L += [
-                ("  # booths_per_lane is one value per lane group, so the stacked and the single-booth lanes"
-                 " are two pools."),
-                (f"  # SANDAG stacks {' and '.join(_type(g) for g in may)} at {PORT} and never "
-                f"{' or '.join(_type(g) for g in nostack)} ({PORT_CONFIG} allow_stack),"),
-                (f"  # so the {2 * n_lanes - n_booths} single-booth lanes serve"
-                 f" {' and '.join(_type(g) for g in nostack)} "
-                 f"(ASSUMPTION), which may also take stacked lanes"),
-                ("  # (group " + ", ".join(g + STACKED_SUFFIX for g in nostack)
-                 + "; the booths exist, so we assume both are used). General and Ready keep to the stacked lanes."),
-            ]
-        L.append("  # Per pool: booths; saturated throughput (veh/h) with all its lanes given to one lane type,"
-                 " for that type's")
-        L.append("  # own drivers, at the per-booth mean service time (range over the hours with the baseline's"
-                 " service_by_hour):")
-        for pname, p in pools.items():
-            thr = "; ".join(f"{_type(g)} {v:,} ({p['throughput_by_hour'][g][0]:,}-{p['throughput_by_hour'][g][1]:,})"
-                            for g, v in p["throughput"].items())
-            L.append(f"  #   {pname}: {p['lanes']} lanes x {p['booths_per_lane']}"
-                     f" = {p['lanes'] * p['booths_per_lane']} booths; {thr}.")
-        L.append(f"  # Demand in the busiest hour ({bh:02d}:00) and over the day: "
-                 + ", ".join(f"{_type(g)} {t['peak_demand_per_h']:,}/h, {t['daily']:,}/day"
-                             for g, t in sup["types"].items())
-                 + ".")
-        L.append("  # Lanes needed for the busiest hour's arrivals if every lane is used as well as possible: "
-                 + ", ".join(f"{p} {v:.1f} of {pools[p]['lanes']}" for p, v in sup["need_busiest"].items()) + ";")
-        L.append("  # short in the hours " + "; ".join(
-            f"{p} {_hours(v) if v else 'none'}" for p, v in sup["short_hours"].items())
-            + ". Lane-hours needed over the day: "
-            + ", ".join(f"{p} {v:,} of {24 * pools[p]['lanes']:,}" for p, v in sup["need_daily"].items()) + ".")
-        L.append("  # (Ready and SENTRI drivers may also use General lanes, SENTRI drivers Ready lanes.)")
-        for pname, n in body["lane_pools"].items():
-            L.append(f"  {pname}: {'null' if n is None else n}")
-        L += [
-            "",
-            "lane_groups:",
-            "  # Every passenger lane group joins a pool (pool:) and may open all of its lanes; min_lanes inherited",
-            "  # (their sum fits in the pool: "
-            + ", ".join(f"{p} {v['min_lanes']} of {v['lanes']}" for p, v in pools.items())
-            + ").",
-        ]
-        if sc == "post_expansion":
-            L += [
-                ("  # A new group copies its lane type's baseline group (programs, service, service_by_hour,"
-                 " lane-policy"),
-                "  # targets) with its own lane limits and min_lanes at least 1 (travellers never choose a group with",
-                "  # no lane open, so its policy would never open one).",
-            ]
-        L += [
-            "  # Per-booth service times as in the baseline; a stacked lane's gain (2/E[max of two service",
-            "  # times], +50-60 %, public-figures §4.1) comes from the engine. Note: the baseline's per-booth means",
-            "  # are fitted to SANDAG's stacked-lane rates, so a single-booth General or Ready lane clears somewhat",
-            "  # less than SANDAG's single-lane rate (SY_*_VEH).",
-        ]
-        for name, g in body["lane_groups"].items():
-            L.append(f"  {name}:")
-            for key in ("mode", "lanes", "booths_per_lane", "discipline", "pool"):
-                if key in g:
-                    L.append(f"    {key}: {g[key]}")
-                if key == "mode" and "programs" in g:
-                    L.append(f"    programs: [{', '.join(g['programs'])}]")
-            L.append(f"    policy: {_flow(g['policy'])}")
-            if "service" in g:
-                L.append("    service:")
-                L += [f"      {p}: {_flow(d)}" for p, d in g["service"].items()]
-            if "service_by_hour" in g:
-                L.append(f"    service_by_hour: [{', '.join(_num(x) for x in g['service_by_hour'])}]")
+        L = _header(sc) + _streams(sc, body, ck) + _lane_pools(sc, body, ck) + _lane_groups(sc, body, ck)
         out[f"{sc}.yaml"] = "\n".join(L) + "\n"
     return out
 
