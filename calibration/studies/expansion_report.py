@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -538,8 +539,27 @@ def _runs(hours: list[int]) -> str:
     return _exp._hours(hours)
 
 
-def _sentences(res: dict[str, Any], obs: dict[str, Any], busiest: str) -> list[list[str]]:
-    """Paragraphs whose claims follow from the numbers (conditions are checked, not assumed)."""
+@dataclass(frozen=True)
+class _Facts:
+    """The quantities the report's paragraphs reason from, computed once from the study."""
+
+    busiest: str  # the busiest period's label
+    bp: dict[str, pd.DataFrame]  # waits by period, per scenario ("pre", "post", "diff")
+    sup: dict[str, dict[str, dict[str, Any]]]  # lane supply per scenario and pool
+    need: dict[str, list[dict[str, dict[str, float]]]]  # lanes needed per scenario, hour and pool
+    pol: dict[str, Any]  # the officers' target band (lo, hi) per lane type (post), or None
+    g: dict[str, float]  # General mean wait in the busiest period, per scenario
+    gd: dict[str, float]  # General mean wait over the day, per scenario
+    diffs: dict[str, pd.Series]  # paired differences in the busiest period, per lane type
+    lower: list[str]  # lane types whose busiest-period wait falls (paired CI below 0)
+    day: dict[str, dict[str, float]]  # lane-hours needed a day, per scenario and pool
+    avail: dict[str, dict[str, int]]  # lane-hours available a day, per scenario and pool
+    short: dict[str, dict[str, list[int]]]  # hours a pool needs more lanes than it has
+    gh: dict[str, Any]  # General mean wait (pd.Series, min) indexed by hour, per scenario
+
+
+def _facts(res: dict[str, Any], busiest: str) -> _Facts:
+    """What the paragraphs need, from the study's tables."""
     bp, bh, sup, need, pol = res["by_period"], res["by_hour"], res["supply"], res["need"], res["policy"]["post"]
     g = {sc: _row(bp[sc], lane_type="General", period=busiest)["mean_wait_min"] for sc in ("pre", "post")}
     gd = {sc: _row(bp[sc], lane_type="General", period="whole day")["mean_wait_min"] for sc in ("pre", "post")}
@@ -550,9 +570,12 @@ def _sentences(res: dict[str, Any], obs: dict[str, Any], busiest: str) -> list[l
     short = {sc: {p: [h for h in range(24) if need[sc][h][p]["need"] > sup[sc][p]["lanes"] + 1e-9] for p in sup[sc]}
              for sc in ("pre", "post")}
     gh = {sc: bh[sc][bh[sc].lane_type == "General"].set_index("hour")["mean_wait_min"] for sc in ("pre", "post")}
-    paras: list[list[str]] = []
+    return _Facts(busiest, bp, sup, need, pol, g, gd, diffs, lower, day, avail, short, gh)
 
-    # direction
+
+def _direction(f: _Facts) -> list[str]:
+    """Does the expansion cut the peak waits (paired CIs)?"""
+    busiest, diffs, g, lower = f.busiest, f.diffs, f.g, f.lower
     s = []
     if len(lower) == len(TYPE_ORDER):
         s.append("**Direction: agrees.** The model predicts that the expansion cuts waits in every"
@@ -566,9 +589,12 @@ def _sentences(res: dict[str, Any], obs: dict[str, Any], busiest: str) -> list[l
     s[-1] += (f": General from {g['pre']:.0f} to {g['post']:.0f} min "
               f"(paired difference {diffs['General']['mean_wait_min_diff']:+.0f} min, 95 % CI "
               f"{diffs['General']['mean_wait_min_diff_lo']:+.0f} to {diffs['General']['mean_wait_min_diff_hi']:+.0f}).")
-    paras.append(s)
+    return s
 
-    # before
+
+def _before(f: _Facts, res: dict[str, Any]) -> list[str]:
+    """The pre-expansion wait against the reported 2-4 h, and why (capacity, pooled lanes)."""
+    avail, bp, day, g, gd, gh, sup = f.avail, f.bp, f.day, f.g, f.gd, f.gh, f.sup
     over = [p for p in sup["pre"] if day["pre"][p] > avail["pre"][p]]
     s = []
     ok = g["pre"] >= 180
@@ -613,10 +639,12 @@ def _sentences(res: dict[str, Any], obs: dict[str, Any], busiest: str) -> list[l
         s.append("§4.3) and SENTRI waited about half as long as regular traffic (2008, §4.6)."
                  " The pooled pre-expansion port")
         s.append("is therefore not a prediction of the SENTRI wait before the works.")
-    paras.append(s)
+    return s
 
-    # after
-    band = pol.get("General")
+
+def _after_general(f: _Facts, res: dict[str, Any], obs: dict[str, Any]) -> list[str]:
+    """General's post-expansion wait against the reported 30-45 min, and what sets it."""
+    bp, g, gd, gh, pol, short = f.bp, f.g, f.gd, f.gh, f.pol, f.short
     off = _row(bp["post"], lane_type="General", period="off-peak 00-05")["mean_wait_min"]
     s = [(f"**After, General: {'agrees' if gd['post'] <= 60 else 'too high'}.** The predicted General"
           " wait after the expansion is "
@@ -626,65 +654,89 @@ def _sentences(res: dict[str, Any], obs: dict[str, Any], busiest: str) -> list[l
          " against about 45 reported for the full-lanes"),
          "test, 'frequently as little as 40' after Phase 1B and the issue's 30 (10 at some times of day)."]
     for p, hours in short["post"].items():
-        if not hours:
-            continue
-        v = sup["post"][p]
-        worst = max(hours, key=lambda h: need["post"][h][p]["need"] / v["lanes"])
-        n = need["post"][worst][p]
-        types = sorted(set(v["members"].values()), key=TYPE_ORDER.index)
-        s.append(f"Capacity is short: the {v['lanes']} {'stacked' if v['booths_per_lane'] > 1 else 'single-booth'}"
-                 f" lanes (`{p}`, shared by {', '.join(types)}) would need more lanes than they have in {len(hours)} of"
-                 f" 24 hours ({_runs(hours)}), most at {worst:02d}:00: {n['need']:.1f} lanes for the"
-                 f" {n['demand']:,.0f} veh/h"
-                 f" arriving for them, which they clear at {n['throughput']:,.0f} veh/h with every lane open"
-                 f" ({n['demand'] / n['throughput'] - 1:.0%} more arrive than leave).")
-        frac = day["post"][p] / avail["post"][p]
-        s.append(f"Over the day they need {day['post'][p]:,.0f} of their {avail['post'][p]:,} lane-hours ({frac:.0%})"
-                 + (", so the line built in the short hours hardly drains: the General wait is never below"
-                    f" {gh['post'].min():.0f} min (at {int(gh['post'].idxmin()):02d}:00)"
-                    f" and reaches {gh['post'].max():.0f} at"
-                    f" {int(gh['post'].idxmax()):02d}:00." if frac >= 0.95 else
-                    ", so the lines built in the short hours drain in the others."))
-        s.append("(An optimistic bound: it assumes every driver uses a lane of their own type;"
-                 " Ready and SENTRI drivers in")
-        s.append("General lanes are served at General's slower rate.)")
-        fz = frozen(res, "post", p)
-        if fz:
-            bhr = res["busiest_rate"]["post"]["hour"]
-            nb = need["post"][bhr][p]["by_group"]
-            s.append(f"The {v['lanes']} lanes are all open all day and their split hardly moves:"
-                     " a full pool moves a lane")
-            s.append("only to a line that is longer for its band than another's by the engine's margin (25 %),"
-                     " and every")
-            s.append("line is above its band by a similar share: " + ", ".join(f"`{g}` {x:.1f}" for g, x in fz.items())
-                     + f" lanes in every hour, against the {bhr:02d}:00 arrivals' need of "
-                     + ", ".join(f"{nb[g]:.1f}" for g in fz) + ".")
-            counted = {t: _row(bp["post"], lane_type=t, period="whole day")["n"] for t in TYPE_ORDER}
-            arrivals = {lane_type_of(n) or n: float(r.sum()) for n, r in res["type_rates"]["post"].items()}
-            spill = [t for t in TYPE_ORDER if counted[t] < 0.95 * arrivals[t]]
-            if spill:
-                s.append(" ".join(f"{t} lanes served {counted[t]:,.0f} vehicles a day"
-                                  f" for {arrivals[t]:,.0f} {t} arrivals;" for t in spill))
-                s.append("the rest queue for other types' lanes and are served there at those lanes' slower rate,"
-                         " which lowers")
-                s.append("what the port clears.")
+        if hours:
+            s += _short_pool(f, res, p, hours)
+    band = pol.get("General")
     if band:
-        in_band = [h for h, w in gh["post"].items() if w <= band[1] + 5]
-        if not in_band:
-            s.append(f"The General wait is above the officers' target band ({band[0]:g}-{band[1]:g} min) in every hour:"
-                     " lanes")
-            s.append("are not closed for lack of a line, so the band does not set the level here; capacity does.")
-        else:
-            s.append(f"The officers' target band for General is {band[0]:g}-{band[1]:g} min. Where capacity suffices,"
-                     " lanes")
-            s.append("close whenever the line is shorter than the band, so the wait settles in the"
-                     " band rather than falling")
-            s.append(f"to what the booths could do with every lane open (here at {_runs(in_band)}).")
-        s.append("The band and the service times come from the baseline,"
-                 " fitted to 2017 observed waits and open lanes (a")
-        s.append(f"post-expansion year: General {obs['General']['mean']:.0f} min, Ready {obs['Ready']['mean']:.0f},"
-                 " SENTRI "
-                 f"{obs['SENTRI']['mean']:.0f} over the day); the 2014-15 reported figures are independent of them.")
+        s += _band(f, obs, band)
+    s += _why_short(f, res, obs)
+    return s
+
+
+def _short_pool(f: _Facts, res: dict[str, Any], p: str, hours: list[int]) -> list[str]:
+    """Why pool ``p``, short of lanes in ``hours``, sets the post-expansion waits: its need against its lanes."""
+    avail, bp, day, gh, need, sup = f.avail, f.bp, f.day, f.gh, f.need, f.sup
+    s: list[str] = []
+    v = sup["post"][p]
+    worst = max(hours, key=lambda h: need["post"][h][p]["need"] / v["lanes"])
+    n = need["post"][worst][p]
+    types = sorted(set(v["members"].values()), key=TYPE_ORDER.index)
+    s.append(f"Capacity is short: the {v['lanes']} {'stacked' if v['booths_per_lane'] > 1 else 'single-booth'}"
+             f" lanes (`{p}`, shared by {', '.join(types)}) would need more lanes than they have in {len(hours)} of"
+             f" 24 hours ({_runs(hours)}), most at {worst:02d}:00: {n['need']:.1f} lanes for the"
+             f" {n['demand']:,.0f} veh/h"
+             f" arriving for them, which they clear at {n['throughput']:,.0f} veh/h with every lane open"
+             f" ({n['demand'] / n['throughput'] - 1:.0%} more arrive than leave).")
+    frac = day["post"][p] / avail["post"][p]
+    s.append(f"Over the day they need {day['post'][p]:,.0f} of their {avail['post'][p]:,} lane-hours ({frac:.0%})"
+             + (", so the line built in the short hours hardly drains: the General wait is never below"
+                f" {gh['post'].min():.0f} min (at {int(gh['post'].idxmin()):02d}:00)"
+                f" and reaches {gh['post'].max():.0f} at"
+                f" {int(gh['post'].idxmax()):02d}:00." if frac >= 0.95 else
+                ", so the lines built in the short hours drain in the others."))
+    s.append("(An optimistic bound: it assumes every driver uses a lane of their own type;"
+             " Ready and SENTRI drivers in")
+    s.append("General lanes are served at General's slower rate.)")
+    fz = frozen(res, "post", p)
+    if fz:
+        bhr = res["busiest_rate"]["post"]["hour"]
+        nb = need["post"][bhr][p]["by_group"]
+        s.append(f"The {v['lanes']} lanes are all open all day and their split hardly moves:"
+                 " a full pool moves a lane")
+        s.append("only to a line that is longer for its band than another's by the engine's margin (25 %),"
+                 " and every")
+        s.append("line is above its band by a similar share: " + ", ".join(f"`{g}` {x:.1f}" for g, x in fz.items())
+                 + f" lanes in every hour, against the {bhr:02d}:00 arrivals' need of "
+                 + ", ".join(f"{nb[g]:.1f}" for g in fz) + ".")
+        counted = {t: _row(bp["post"], lane_type=t, period="whole day")["n"] for t in TYPE_ORDER}
+        arrivals = {lane_type_of(n) or n: float(r.sum()) for n, r in res["type_rates"]["post"].items()}
+        spill = [t for t in TYPE_ORDER if counted[t] < 0.95 * arrivals[t]]
+        if spill:
+            s.append(" ".join(f"{t} lanes served {counted[t]:,.0f} vehicles a day"
+                              f" for {arrivals[t]:,.0f} {t} arrivals;" for t in spill))
+            s.append("the rest queue for other types' lanes and are served there at those lanes' slower rate,"
+                     " which lowers")
+            s.append("what the port clears.")
+    return s
+
+
+def _band(f: _Facts, obs: dict[str, Any], band: tuple[float, float]) -> list[str]:
+    """Where the officers' target band for General sets the wait, and where capacity does."""
+    gh = f.gh
+    s: list[str] = []
+    in_band = [h for h, w in gh["post"].items() if w <= band[1] + 5]
+    if not in_band:
+        s.append(f"The General wait is above the officers' target band ({band[0]:g}-{band[1]:g} min) in every hour:"
+                 " lanes")
+        s.append("are not closed for lack of a line, so the band does not set the level here; capacity does.")
+    else:
+        s.append(f"The officers' target band for General is {band[0]:g}-{band[1]:g} min. Where capacity suffices,"
+                 " lanes")
+        s.append("close whenever the line is shorter than the band, so the wait settles in the"
+                 " band rather than falling")
+        s.append(f"to what the booths could do with every lane open (here at {_runs(in_band)}).")
+    s.append("The band and the service times come from the baseline,"
+             " fitted to 2017 observed waits and open lanes (a")
+    s.append(f"post-expansion year: General {obs['General']['mean']:.0f} min, Ready {obs['Ready']['mean']:.0f},"
+             " SENTRI "
+             f"{obs['SENTRI']['mean']:.0f} over the day); the 2014-15 reported figures are independent of them.")
+    return s
+
+
+def _why_short(f: _Facts, res: dict[str, Any], obs: dict[str, Any]) -> list[str]:
+    """Why the lanes fall short: the observed 2017 open lanes exceed the modelled lanes in some hours."""
+    short, sup = f.short, f.sup
+    s: list[str] = []
     opened = [sum(obs[t]["open_lanes"][h] for t in TYPE_ORDER) for h in range(24)]
     lanes_post = sum(v["lanes"] for v in sup["post"].values())
     n_over = [h for h in range(24) if opened[h] > lanes_post]
@@ -708,9 +760,11 @@ def _sentences(res: dict[str, Any], obs: dict[str, Any], busiest: str) -> list[l
         s.append("cannot carry the peak: either CBP's open_lanes count something other than physical lanes"
                  " (e.g. booths),")
         s.append("or the fitted service times are too slow for 2015; the public record does not say which.")
-    paras.append(s)
+    return s
 
-    # Ready, SENTRI
+def _ready_sentri(f: _Facts) -> list[str]:
+    """Ready and SENTRI after the expansion, against their bands."""
+    bp, busiest, pol, short = f.bp, f.busiest, f.pol, f.short
     s = []
     above = []
     for t in ("Ready", "SENTRI"):
@@ -734,9 +788,12 @@ def _sentences(res: dict[str, Any], obs: dict[str, Any], busiest: str) -> list[l
         s.append("Where lanes suffice the wait sits near the band: "
                  + ", ".join(f"{t} {night[t]:.0f} min at night (00-05)" for t in calm) + ".")
     s.append("The reported 'as low as 15' for Ready and SENTRI is a best case from the test, with every lane staffed.")
-    paras.append(s)
+    return s
 
-    # what to take
+
+def _take_away(f: _Facts, res: dict[str, Any]) -> list[str]:
+    """What to take from the prediction: the difference, and what sets the level."""
+    avail, day, short, sup = f.avail, f.day, f.short, f.sup
     pre_p, post_p = max(day["pre"], key=lambda p: day["pre"][p] / avail["pre"][p]), \
         max(day["post"], key=lambda p: day["post"][p] / avail["post"][p])
     pre_over = day["pre"][pre_p] > avail["pre"][pre_p]
@@ -773,8 +830,13 @@ def _sentences(res: dict[str, Any], obs: dict[str, Any], busiest: str) -> list[l
         s.append("The absolute post-expansion waits are set by staffing (the officers' target band) once the booths")
         s.append("suffice; predicting the 30-45 min reported after the opening would need the staffing rule of that")
         s.append("period, which the public record does not give.")
-    paras.append(s)
-    return paras
+    return s
+
+
+def _sentences(res: dict[str, Any], obs: dict[str, Any], busiest: str) -> list[list[str]]:
+    """Paragraphs whose claims follow from the numbers (conditions are checked, not assumed)."""
+    f = _facts(res, busiest)
+    return [_direction(f), _before(f, res), _after_general(f, res, obs), _ready_sentri(f), _take_away(f, res)]
 
 
 def main(argv: list[str] | None = None) -> int:
