@@ -343,8 +343,13 @@ def _pool_label(pool: str, p: dict[str, Any]) -> str:
 
 
 def _supply_tables(res: dict[str, Any], counted: dict[str, dict[str, float]]) -> list[str]:
-    """The pools, the lane types' demand, and the lanes needed by hour."""
-    sup, rates, need = res["supply"], res["type_rates"], res["need"]
+    """The pools, the lane types' demand, and the lanes needed and open by hour."""
+    return _pool_table(res) + _demand_table(res, counted) + _need_table(res) + _lanes_open_table(res)
+
+
+def _pool_table(res: dict[str, Any]) -> list[str]:
+    """Each scenario's lane pools: lanes, booths, groups and throughput."""
+    sup = res["supply"]
     L = [
         "## Supply and demand",
         "",
@@ -364,6 +369,13 @@ def _supply_tables(res: dict[str, Any], counted: dict[str, dict[str, float]]) ->
                    if lo != hi else f"{thr[lo]:,.0f} ({p['members'][lo]})")
             L.append(f"| {SCENARIO_LABEL[sc]} | `{pool}` | {p['lanes']} | {p['booths']} | "
                      f"{', '.join(f'`{g}`' for g in p['members'])} | {rng}; by hour {min(byh):,.0f}-{max(byh):,.0f} |")
+    return L
+
+
+def _demand_table(res: dict[str, Any], counted: dict[str, dict[str, float]]) -> list[str]:
+    """Arrivals and vehicles counted per lane type, before → after, with the officers' band."""
+    rates = res["type_rates"]
+    L: list[str] = []
     bh = res["busiest_rate"]["pre"]["hour"]
     L += [
         "",
@@ -384,6 +396,13 @@ def _supply_tables(res: dict[str, Any], counted: dict[str, dict[str, float]]) ->
         L.append(f"| {t} | {a[bh]:,.0f} → {b[bh]:,.0f} | {a.sum():,.0f} → {b.sum():,.0f} | "
                  f"{counted['pre'][t]:,.0f} → {counted['post'][t]:,.0f} | "
                  + (f"{band[0]:g}-{band[1]:g}" if band else "schedule") + " |")
+    return L
+
+
+def _need_table(res: dict[str, Any]) -> list[str]:
+    """Lanes each pool needs by hour against its lanes, and the General wait by hour."""
+    sup, rates, need = res["supply"], res["type_rates"], res["need"]
+    L: list[str] = []
     L += [
         "",
         "Arrivals are the streams of each program (General, Ready, SENTRI drivers); vehicles counted are those",
@@ -426,6 +445,14 @@ def _supply_tables(res: dict[str, Any], counted: dict[str, dict[str, float]]) ->
         "Lane-hours needed over the day: " + "; ".join(
             f"{SCENARIO_LABEL[sc]} " + ", ".join(f"`{pool}` {v:,.0f} of {24 * sup[sc][pool]['lanes']:,}"
                                                  for pool, v in day[sc].items()) for sc in ("pre", "post")) + ".",
+    ]
+    return L
+
+
+def _lanes_open_table(res: dict[str, Any]) -> list[str]:
+    """Mean lanes open per lane group: day mean, lowest and highest hour."""
+    sup = res["supply"]
+    L = [
         "",
         "### Lanes open by lane group",
         "",
@@ -455,8 +482,44 @@ def frozen(res: dict[str, Any], sc: str, pool: str, tol: float = 0.25) -> dict[s
     return {g: float(v) for g, v in lo.mean().items()}
 
 
-def render(res: dict[str, Any], obs: dict[str, dict[str, Any]], png_name: str = PNG_NAME) -> str:
+def _wait_table(res: dict[str, Any], busiest: str) -> list[str]:
+    """Predicted waits before, after and their paired difference by lane type and period, with the reported figures."""
     bp, bh = res["by_period"], res["by_hour"]
+    L = [
+        "## Predicted waits (minutes) and the reported figures",
+        "",
+        (f"*Peak hour*: the clock hour with the highest mean wait. *{busiest}*:"
+         f" the {len(res['busiest'])} hours with the"),
+        "most passenger-vehicle arrivals. Mean wait unless marked p90.",
+        "",
+        "| lane type | period | before | after | after − before | reported before | reported after |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    periods = [busiest] + [f"off-peak {k}" for k in OFF_PEAK] + ["whole day"]
+    for t in TYPE_ORDER:
+        rep = REPORTED[t]
+        rows = []
+        peak_cells = []
+        for sc in ("pre", "post"):
+            d = bh[sc][bh[sc].lane_type == t]
+            r = d.loc[d["mean_wait_min"].idxmax()]
+            peak_cells.append(f"{_ci(r, 'mean_wait_min')} at {int(r.hour):02d}:00")
+        rows.append(("peak hour", peak_cells[0], peak_cells[1], "", rep["pre"], rep["post"]))
+        for p in periods:
+            a, b = _row(bp["pre"], lane_type=t, period=p), _row(bp["post"], lane_type=t, period=p)
+            dd = _row(bp["diff"], lane_type=t, period=p)
+            rows.append((p, _ci(a, "mean_wait_min"), _ci(b, "mean_wait_min"), _diff(dd, "mean_wait_min"), "", ""))
+            if p == busiest:
+                rows.append((p + ", p90", _ci(a, "p90_wait_min"), _ci(b, "p90_wait_min"), _diff(dd, "p90_wait_min"),
+                             "", ""))
+        for k, (p, ca, cb, cd, ra, rb) in enumerate(rows):
+            L.append(f"| {t if k == 0 else ''} | {p} | {ca} | {cb} | {cd} | {ra} | {rb} |")
+    return L
+
+
+def render(res: dict[str, Any], obs: dict[str, dict[str, Any]], png_name: str = PNG_NAME) -> str:
+    """The report's Markdown: how it was made, supply and demand, the waits, and the reading of them."""
+    bp = res["by_period"]
     busiest = f"busiest {_hours(res['busiest'])}"
     counted = {sc: {t: _row(bp[sc], lane_type=t, period="whole day")["n"] for t in TYPE_ORDER}
                for sc in ("pre", "post")}
@@ -487,35 +550,7 @@ def render(res: dict[str, Any], obs: dict[str, dict[str, Any]], png_name: str = 
         "",
     ]
     L += _supply_tables(res, counted)
-    L += [
-        "## Predicted waits (minutes) and the reported figures",
-        "",
-        (f"*Peak hour*: the clock hour with the highest mean wait. *{busiest}*:"
-         f" the {len(res['busiest'])} hours with the"),
-        "most passenger-vehicle arrivals. Mean wait unless marked p90.",
-        "",
-        "| lane type | period | before | after | after − before | reported before | reported after |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    periods = [busiest] + [f"off-peak {k}" for k in OFF_PEAK] + ["whole day"]
-    for t in TYPE_ORDER:
-        rep = REPORTED[t]
-        rows = []
-        peak_cells = []
-        for sc in ("pre", "post"):
-            d = bh[sc][bh[sc].lane_type == t]
-            r = d.loc[d["mean_wait_min"].idxmax()]
-            peak_cells.append(f"{_ci(r, 'mean_wait_min')} at {int(r.hour):02d}:00")
-        rows.append(("peak hour", peak_cells[0], peak_cells[1], "", rep["pre"], rep["post"]))
-        for p in periods:
-            a, b = _row(bp["pre"], lane_type=t, period=p), _row(bp["post"], lane_type=t, period=p)
-            dd = _row(bp["diff"], lane_type=t, period=p)
-            rows.append((p, _ci(a, "mean_wait_min"), _ci(b, "mean_wait_min"), _diff(dd, "mean_wait_min"), "", ""))
-            if p == busiest:
-                rows.append((p + ", p90", _ci(a, "p90_wait_min"), _ci(b, "p90_wait_min"), _diff(dd, "p90_wait_min"),
-                             "", ""))
-        for k, (p, ca, cb, cd, ra, rb) in enumerate(rows):
-            L.append(f"| {t if k == 0 else ''} | {p} | {ca} | {cb} | {cd} | {ra} | {rb} |")
+    L += _wait_table(res, busiest)
     L += [
         "",
         "2017 observed (SANDAG's summary of CBP data, Tue-Thu, `sandag_sr11_ome/OME_Observed_Data.csv`, column",
