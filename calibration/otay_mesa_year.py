@@ -222,10 +222,14 @@ def _factor_map(f: dict[str, float]) -> str:
 def render(derived: dict[str, Any]) -> str:
     """The commented YAML text of a ``derive`` result."""
     sc, ck = derived["scenario"], derived["checks"]
-    w = sc["window"]
-    modes = ck["modes"]
-    first, last = ck["first_counted"], ck["last_counted"]
-    jan = [d for d in (first, last) if d.month == 1 and d.year != YEAR]
+    L = _header(ck) + _window(sc, ck) + _streams(sc, ck)
+    return "\n".join(L) + "\n"
+
+
+def _header(ck: dict[str, Any]) -> list[str]:
+    """The comment block: how the file is made, the month factors' method, the BTS repairs."""
+    first = ck["first_counted"]
+    jan = [d for d in (first, ck["last_counted"]) if d.month == 1 and d.year != YEAR]
     L: list[str] = [
         f"# Otay Mesa port of entry, northbound: every day of {YEAR}, volumes by month and mode from BTS,",
         "# day-of-week factors of week.yaml.",
@@ -274,6 +278,12 @@ def render(derived: dict[str, Any]) -> str:
         f"# The SANDAG base day of baseline.yaml is itself {YEAR} (base-year data). The pedestrian base day",
         f"# is BTS 2018 annual/365 (see baseline.yaml); here the month factors bring pedestrians to {YEAR}.",
     ]
+    return L + _repairs(ck)
+
+
+def _repairs(ck: dict[str, Any]) -> list[str]:
+    """The BTS values replaced, with the reason (implausible vehicle counts for their passengers)."""
+    L: list[str] = []
     if ck["occupancy_suspect"]:
         L += [
             "#",
@@ -288,7 +298,14 @@ def render(derived: dict[str, Any]) -> str:
         L += [
             "# (the BTS volume used for that month's factor and for the annual total).",
         ]
-    L += [
+    return L
+
+
+def _window(sc: dict[str, Any], ck: dict[str, Any]) -> list[str]:
+    """``extends``, name, description and the year-long window."""
+    w = sc["window"]
+    first, last = ck["first_counted"], ck["last_counted"]
+    return [
         "",
         f"extends: {sc['extends']}",
         f"name: {quote(sc['name'])}",
@@ -305,6 +322,12 @@ def render(derived: dict[str, Any]) -> str:
         "",
         "streams:",
     ]
+
+
+def _streams(sc: dict[str, Any], ck: dict[str, Any]) -> list[str]:
+    """Each stream's weekday and month factors, with the per-mode checks against BTS."""
+    modes = ck["modes"]
+    L: list[str] = []
     last_mode = None
     for s, body in sc["streams"].items():
         mode = ck["streams"][s]
@@ -329,9 +352,7 @@ def render(derived: dict[str, Any]) -> str:
             f"      weekday_factor: {_factor_map(body['demand']['weekday_factor'])}",
             f"      month_factor: {_factor_map(body['demand']['month_factor'])}",
         ]
-    return "\n".join(L) + "\n"
-
-
+    return L
 def _report(derived: dict[str, Any]) -> None:
     for m, pv, pvp, occ, fixed in derived["checks"]["occupancy_suspect"]:
         print(f"note: BTS {PORT} {m} {YEAR}: {pvp:,} passengers / {pv:,} personal vehicles = {occ:.2f} "
