@@ -134,6 +134,42 @@ def r3(x: float) -> float:
     return round(x + 0.0, 3) + 0.0
 
 
+def _weekday_factors(data_dir: Path, streams_modes: dict[str, str]) -> dict[str, dict[str, float]]:
+    """Mode -> the weekday factors week.yaml gives its streams (one calendar per mode, checked)."""
+    week = wf.derive(data_dir)["otay_mesa"]["scenario"]["streams"]  # what week.yaml holds
+    if set(week) != set(streams_modes):
+        raise ValueError(f"weekday factors (calibration/weekday_factors.py) for streams {sorted(week)}, "
+                         f"baseline streams {sorted(streams_modes)}")
+    weekday: dict[str, dict[str, float]] = {}
+    for s, mode in streams_modes.items():
+        f = dict(week[s]["demand"]["weekday_factor"])
+        if weekday.setdefault(mode, f) != f:
+            raise ValueError(f"weekday factors of stream {s} differ from other {mode} streams:"
+                             " one month factor per mode needs one weekday calendar")
+    return weekday
+
+
+def _month_factors(
+    measure: str, bts_m: list[float], base_day: float, weekday: dict[str, float], dates: list[dt.date]
+) -> dict[str, Any]:
+    """One mode's month factors (BTS volume of each month over the base day x its weekday factors,
+    rounded) and the checks the comments quote: expected volumes against BTS by month and year."""
+    weights, ndays = weekday_weights(weekday, dates)
+    raw = calendar_month_factors(bts_m, base_day, weights)
+    factors = dict(zip(MONTHS, (r3(f) for f in raw), strict=True))
+    expected = [base_day * f * w for f, w in zip(factors.values(), weights, strict=True)]
+    return {
+        "measure": measure, "base_day": base_day, "weekday_factor": weekday,
+        "weekday_mean": sum(weekday.values()) / 7.0,
+        "days": ndays, "mean_weekday_factor": [w / n for w, n in zip(weights, ndays, strict=True)],
+        "bts": list(bts_m), "shape": month_factors(bts_m), "month_factor": factors,
+        "weighted_mean": sum(n * f for n, f in zip(ndays, factors.values(), strict=True)) / sum(ndays),
+        "expected": expected,
+        "month_diff_pct": [100.0 * (e / v - 1.0) for e, v in zip(expected, bts_m, strict=True)],
+        "year_diff_pct": 100.0 * (sum(expected) / sum(bts_m) - 1.0),
+    }
+
+
 def derive(data_dir: str | Path = DEFAULT_DATA, baseline: str | Path = BASELINE) -> dict[str, Any]:
     """Read the BTS data, the baseline's streams and the weekday factors of
     calibration/weekday_factors.py; return ``{"scenario": ..., "checks": ...}``."""
@@ -152,35 +188,13 @@ def derive(data_dir: str | Path = DEFAULT_DATA, baseline: str | Path = BASELINE)
     if unknown:
         raise ValueError(f"{baseline}: streams of a mode with no BTS measure: {unknown}")
     _, base_day = wf.baseline_per_day(Path(baseline))  # expected arrivals per base day, by mode
-    week = wf.derive(data_dir)["otay_mesa"]["scenario"]["streams"]  # what week.yaml holds
-    if set(week) != set(streams_modes):
-        raise ValueError(f"weekday factors (calibration/weekday_factors.py) for streams {sorted(week)}, "
-                         f"baseline streams {sorted(streams_modes)}")
-    weekday: dict[str, dict[str, float]] = {}
-    for s, mode in streams_modes.items():
-        f = dict(week[s]["demand"]["weekday_factor"])
-        if weekday.setdefault(mode, f) != f:
-            raise ValueError(f"weekday factors of stream {s} differ from other {mode} streams:"
-                             " one month factor per mode needs one weekday calendar")
+    weekday = _weekday_factors(data_dir, streams_modes)
 
     dates = counted_dates()
     per_mode: dict[str, Any] = {}
     for mode in dict.fromkeys(streams_modes.values()):
         m = MEASURE_BY_MODE[mode]
-        weights, ndays = weekday_weights(weekday[mode], dates)
-        raw = calendar_month_factors(corrected[m], base_day[mode], weights)
-        factors = dict(zip(MONTHS, (r3(f) for f in raw), strict=True))
-        expected = [base_day[mode] * f * w for f, w in zip(factors.values(), weights, strict=True)]
-        per_mode[mode] = {
-            "measure": m, "base_day": base_day[mode], "weekday_factor": weekday[mode],
-            "weekday_mean": sum(weekday[mode].values()) / 7.0,
-            "days": ndays, "mean_weekday_factor": [w / n for w, n in zip(weights, ndays, strict=True)],
-            "bts": list(corrected[m]), "shape": month_factors(corrected[m]), "month_factor": factors,
-            "weighted_mean": sum(n * f for n, f in zip(ndays, factors.values(), strict=True)) / sum(ndays),
-            "expected": expected,
-            "month_diff_pct": [100.0 * (e / v - 1.0) for e, v in zip(expected, corrected[m], strict=True)],
-            "year_diff_pct": 100.0 * (sum(expected) / sum(corrected[m]) - 1.0),
-        }
+        per_mode[mode] = _month_factors(m, corrected[m], base_day[mode], weekday[mode], dates)
     streams = {
         s: {"demand": {"weekday_factor": dict(weekday[mode]), "month_factor": dict(per_mode[mode]["month_factor"])}}
         for s, mode in streams_modes.items()
