@@ -222,8 +222,15 @@ def _fit_text(fit: dict[str, Any]) -> str:
 
 
 def render(port_dir: str, derived: dict[str, Any]) -> str:
+    """The commented YAML text of one port's ``derive`` result."""
     sc, ck = derived["scenario"], derived["checks"]
-    port, w = ck["port"], sc["window"]
+    L = _header(ck) + _window(sc) + _streams(sc, ck)
+    return "\n".join(L) + "\n"
+
+
+def _header(ck: dict[str, Any]) -> list[str]:
+    """The comment block: how the file is made and the method of the factors."""
+    port = ck["port"]
     L = [
         f"# {port} port of entry, northbound: one full week (8 days, the first warm-up), 2017.",
         "#",
@@ -254,7 +261,13 @@ def render(port_dir: str, derived: dict[str, Any]) -> str:
         L.append("# BTS Personal Vehicles repaired as in calibration/otay_mesa_year.py"
                  " (occupancy off the year's median)"
                  " for " + ", ".join(f"{calendar.month_abbr[m]} {y}" for y, m in ck["repaired"]) + ".")
-    L += [
+    return L
+
+
+def _window(sc: dict[str, Any]) -> list[str]:
+    """``extends``, name, description and the week's window."""
+    w = sc["window"]
+    return [
         "",
         f"extends: {sc['extends']}",
         f"name: {quote(sc['name'])}",
@@ -270,47 +283,59 @@ def render(port_dir: str, derived: dict[str, Any]) -> str:
         "",
         "streams:",
     ]
+
+
+def _streams(sc: dict[str, Any], ck: dict[str, Any]) -> list[str]:
+    """Each stream's weekday factors, with a comment per mode on how they were found."""
+    L: list[str] = []
     last = None
     for s, body in sc["streams"].items():
         mode = ck["streams"][s]
         m = ck["modes"][mode]
         if mode != last:
             last = mode
-            head = (f"  # {mode}: Measure={m['measure']}. BTS {LEVEL_YEAR}: {m['bts_per_day']:,.0f}/day;"
-                    f" baseline day {m['baseline_per_day']:,.0f}")
-            L.append(head + (f"; level {m['level']:.3f}." if m["method"] != "flat" else "."))
-            L.append(f"  # Regression ({m['fit']['months']} months, residual SD {m['fit']['resid_sd']:.3f}),"
-                     " g and SE of log g:")
-            L.append(f"  #   {_fit_text(m['fit'])}.")
-            if m["method"] == "regression":
-                L += [
-                    (f"  # Used: the Mon/Fri/Sat/Sun deficits 1 - g are scaled by {m['k']:.3f}"
-                     " so the factors average the level: light"),
-                    "  # weekends, almost no trucks on Sundays. BTS annual / 365 includes holidays, so a holiday-free",
-                    "  # week may be slightly heavier than this. The weekend hourly shape (shorter cargo hours,",
-                    "  # public-figures §4.8) is not modelled: the weekday profile is scaled.",
-                ]
-            elif m["method"] == "equal":
-                L += [
-                    "  # NOT used: standard errors that large say nothing about the shape. ASSUMPTION: Mon, Fri, Sat",
-                    (f"  # and Sun get one equal factor, (7 x {m['level']:.3f} - 3) / 4,"
-                     " that meets the weekly level. CBP's"),
-                    "  # San Ysidro General-lane waits by day (public-figures §4.5) are highest on Sun and Sat, but",
-                    "  # waits are not volumes (staffing differs by day), so they are not used either.",
-                ]
-            else:
-                L += [
-                    "  # NOT used. ASSUMPTION: every factor 1 -- the baseline's pedestrian day is already an all-days",
-                    ("  # average (BTS 2018 annual / 365, see baseline.yaml)"
-                     " and no day-of-week pedestrian counts exist."),
-                ]
-            L.append(f"  # Mean of the rounded factors: {m['mean']:.4f}.")
+            L += _mode_comment(mode, m)
         L += [
             f"  {s}:",
             "    demand:",
             f"      weekday_factor: {_fmap(body['demand']['weekday_factor'])}",
         ]
-    return "\n".join(L) + "\n"
+    return L
+
+
+def _mode_comment(mode: str, m: dict[str, Any]) -> list[str]:
+    """How one mode's factors were found: level, regression, and the method used."""
+    L: list[str] = []
+    head = (f"  # {mode}: Measure={m['measure']}. BTS {LEVEL_YEAR}: {m['bts_per_day']:,.0f}/day;"
+            f" baseline day {m['baseline_per_day']:,.0f}")
+    L.append(head + (f"; level {m['level']:.3f}." if m["method"] != "flat" else "."))
+    L.append(f"  # Regression ({m['fit']['months']} months, residual SD {m['fit']['resid_sd']:.3f}),"
+             " g and SE of log g:")
+    L.append(f"  #   {_fit_text(m['fit'])}.")
+    if m["method"] == "regression":
+        L += [
+            (f"  # Used: the Mon/Fri/Sat/Sun deficits 1 - g are scaled by {m['k']:.3f}"
+             " so the factors average the level: light"),
+            "  # weekends, almost no trucks on Sundays. BTS annual / 365 includes holidays, so a holiday-free",
+            "  # week may be slightly heavier than this. The weekend hourly shape (shorter cargo hours,",
+            "  # public-figures §4.8) is not modelled: the weekday profile is scaled.",
+        ]
+    elif m["method"] == "equal":
+        L += [
+            "  # NOT used: standard errors that large say nothing about the shape. ASSUMPTION: Mon, Fri, Sat",
+            (f"  # and Sun get one equal factor, (7 x {m['level']:.3f} - 3) / 4,"
+             " that meets the weekly level. CBP's"),
+            "  # San Ysidro General-lane waits by day (public-figures §4.5) are highest on Sun and Sat, but",
+            "  # waits are not volumes (staffing differs by day), so they are not used either.",
+        ]
+    else:
+        L += [
+            "  # NOT used. ASSUMPTION: every factor 1 -- the baseline's pedestrian day is already an all-days",
+            ("  # average (BTS 2018 annual / 365, see baseline.yaml)"
+             " and no day-of-week pedestrian counts exist."),
+        ]
+    L.append(f"  # Mean of the rounded factors: {m['mean']:.4f}.")
+    return L
 
 
 def main(argv: list[str] | None = None) -> int:
