@@ -91,6 +91,48 @@ def _scaled_streams(region: dict[str, Any], ratios: dict[str, float], sy_extra: 
 SY_OBSERVED_2017 = 39395.0  # SANDAG's observed San Ysidro NB passenger volume, all lane types, 2017 Tue-Thu (veh/day)
 
 
+def _group(lanes: int, booths: int, pool: str, min_lanes: int | None = None) -> dict[str, Any]:
+    """A San Ysidro passenger group's override: its lanes, booths per lane, pool and lane limits."""
+    pol = {"max_lanes": lanes}
+    if min_lanes is not None:
+        pol["min_lanes"] = min_lanes
+    return {"lanes": lanes, "booths_per_lane": booths, "pool": pool, "policy": pol}
+
+
+def _single_booth_port(name: str, streams: dict[str, Any], roster: list[int]) -> dict[str, Any]:
+    """San Ysidro before the expansion: its single-booth lanes shared by every lane type, staffed by
+    2017's roster capped at the booths that existed."""
+    return {
+        "name": name,
+        "streams": streams,
+        "lane_pools": {"sy_lanes": PRE_LANES},
+        "lane_groups": {n: _group(PRE_LANES, 1, "sy_lanes") for n in SY_GROUPS},
+        "staffing": {"sy_officers": {"officers": [min(n, PRE_LANES) for n in roster],
+                                     "description": (f"2017 observed open booths, at most the {PRE_LANES}"
+                                                     " booths that existed")}},
+    }
+
+
+def _stacked_port(g: dict[str, Any], lanes: int, booths: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Lane pools and groups of a San Ysidro with ``booths - lanes`` double-stacked lanes shared by all
+    lane types and the rest single-booth lanes for SENTRI (SANDAG never stacks SENTRI); ``g`` are the
+    region's lane groups."""
+    stacked = booths - lanes
+    single = lanes - stacked
+    sentri_stacked = {k: v for k, v in g["sy_pov_sentri"].items() if k not in ("staffed_by",)}
+    # min_lanes 1: drivers never choose a group with no lane open, so its policy would never see a line
+    sentri_stacked.update(_group(stacked, 2, "sy_stacked", 1))
+    sentri_stacked["policy"] = {**g["sy_pov_sentri"]["policy"], "max_lanes": stacked, "min_lanes": 1}
+    sentri_stacked["staffed_by"] = "sy_officers"
+    groups = {
+        "sy_pov_general": _group(stacked, 2, "sy_stacked"),
+        "sy_pov_ready": _group(stacked, 2, "sy_stacked"),
+        "sy_pov_sentri": _group(single, 1, "sy_single"),
+        "sy_pov_sentri_stacked": sentri_stacked,
+    }
+    return {"sy_stacked": stacked, "sy_single": single}, groups
+
+
 def derive(data_dir: Path, reconstructed: dict[str, float] | None = None) -> dict[str, Any]:
     """The what-if mappings; ``reconstructed`` (scenario -> factor) multiplies San Ysidro's demand
     before drivers respond on top of the BTS ratio (found by ``reconstruct``)."""
@@ -100,69 +142,34 @@ def derive(data_dir: Path, reconstructed: dict[str, float] | None = None) -> dic
     roster = region["staffing"]["sy_officers"]["officers"]
     ratios = {y: {"sy": bts_ratio(data_dir, "San Ysidro", y), "om": bts_ratio(data_dir, "Otay Mesa", y)}
               for y in (PRE_YEAR, POST_YEAR, TRIAL_YEAR)}
-    g = region["lane_groups"]
 
-    def group(name: str, lanes: int, booths: int, pool: str, min_lanes: int | None = None) -> dict[str, Any]:
-        pol = {"max_lanes": lanes}
-        if min_lanes is not None:
-            pol["min_lanes"] = min_lanes
-        return {"lanes": lanes, "booths_per_lane": booths, "pool": pool, "policy": pol}
+    def streams(year: int, name: str) -> dict[str, Any]:
+        return _scaled_streams(region, ratios[year], reconstructed.get(name, 1.0))
 
-    pre = {
-        "name": f"Region: San Ysidro before the 2014 expansion ({PRE_LANES} single-booth lanes, {PRE_YEAR} demand)",
-        "streams": _scaled_streams(region, ratios[PRE_YEAR], reconstructed.get("sy_pre_expansion", 1.0)),
-        "lane_pools": {"sy_lanes": PRE_LANES},
-        "lane_groups": {n: group(n, PRE_LANES, 1, "sy_lanes") for n in SY_GROUPS},
-        "staffing": {"sy_officers": {"officers": [min(n, PRE_LANES) for n in roster],
-                                     "description": (f"2017 observed open booths, at most the {PRE_LANES}"
-                                                     " booths that existed")}},
-    }
-    def stacked_port(lanes: int, booths: int) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Lane pools and groups of a San Ysidro with ``booths - lanes`` double-stacked lanes shared by all
-        lane types and the rest single-booth lanes for SENTRI (SANDAG never stacks SENTRI)."""
-        stacked = booths - lanes
-        single = lanes - stacked
-        sentri_stacked = {k: v for k, v in g["sy_pov_sentri"].items() if k not in ("staffed_by",)}
-        # min_lanes 1: drivers never choose a group with no lane open, so its policy would never see a line
-        sentri_stacked.update(group("sy_pov_sentri_stacked", stacked, 2, "sy_stacked", 1))
-        sentri_stacked["policy"] = {**g["sy_pov_sentri"]["policy"], "max_lanes": stacked, "min_lanes": 1}
-        sentri_stacked["staffed_by"] = "sy_officers"
-        groups = {
-            "sy_pov_general": group("sy_pov_general", stacked, 2, "sy_stacked"),
-            "sy_pov_ready": group("sy_pov_ready", stacked, 2, "sy_stacked"),
-            "sy_pov_sentri": group("sy_pov_sentri", single, 1, "sy_single"),
-            "sy_pov_sentri_stacked": sentri_stacked,
-        }
-        return {"sy_stacked": stacked, "sy_single": single}, groups
-
-    pools, post_groups = stacked_port(POST_LANES, POST_BOOTHS)
+    pre = _single_booth_port(
+        f"Region: San Ysidro before the 2014 expansion ({PRE_LANES} single-booth lanes, {PRE_YEAR} demand)",
+        streams(PRE_YEAR, "sy_pre_expansion"), roster)
+    pools, post_groups = _stacked_port(region["lane_groups"], POST_LANES, POST_BOOTHS)
     post = {
         "name": (f"Region: San Ysidro after the 2014 expansion ({POST_LANES} lanes / {POST_BOOTHS} booths,"
                  f" {POST_YEAR} demand)"),
-        "streams": _scaled_streams(region, ratios[POST_YEAR], reconstructed.get("sy_post_expansion", 1.0)),
+        "streams": streams(POST_YEAR, "sy_post_expansion"),
         "lane_pools": pools,
         "lane_groups": post_groups,
         "staffing": {"sy_officers": {"officers": [min(n, POST_BOOTHS) for n in roster],
                                      "description": f"2017 observed open booths, at most the {POST_BOOTHS} booths"}},
     }
     full = {**post,
-            "streams": _scaled_streams(region, ratios[POST_YEAR],
-                                       reconstructed.get("sy_post_expansion_full_staffing", 1.0)),
+            "streams": streams(POST_YEAR, "sy_post_expansion_full_staffing"),
             "name": (f"Region: San Ysidro after the expansion, every booth staffed ({POST_BOOTHS} officers,"
                      f" {POST_YEAR} demand)"),
             "staffing": {"sy_officers": {"officers": [POST_BOOTHS] * 24,
                                          "description": "GSA full-lanes test: every booth staffed"}}}
-    trial_streams = _scaled_streams(region, ratios[TRIAL_YEAR], reconstructed.get("sy_trial_2012_before", 1.0))
-    trial_before = {
-        "name": f"Region: San Ysidro in 2012 before the trial ({PRE_LANES} single-booth lanes, {TRIAL_YEAR} demand)",
-        "streams": trial_streams,
-        "lane_pools": {"sy_lanes": PRE_LANES},
-        "lane_groups": {n: group(n, PRE_LANES, 1, "sy_lanes") for n in SY_GROUPS},
-        "staffing": {"sy_officers": {"officers": [min(n, PRE_LANES) for n in roster],
-                                     "description": (f"2017 observed open booths, at most the {PRE_LANES}"
-                                                     " booths that existed")}},
-    }
-    tpools, tgroups = stacked_port(TRIAL_LANES, TRIAL_BOOTHS)
+    trial_streams = streams(TRIAL_YEAR, "sy_trial_2012_before")
+    trial_before = _single_booth_port(
+        f"Region: San Ysidro in 2012 before the trial ({PRE_LANES} single-booth lanes, {TRIAL_YEAR} demand)",
+        trial_streams, roster)
+    tpools, tgroups = _stacked_port(region["lane_groups"], TRIAL_LANES, TRIAL_BOOTHS)
     trial = {
         "name": f"Region: San Ysidro 2012 trial ({TRIAL_LANES} lanes / {TRIAL_BOOTHS} booths, every booth staffed, "
                 f"{TRIAL_YEAR} demand)",
