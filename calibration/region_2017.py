@@ -109,6 +109,48 @@ def observed_service(group: dict[str, Any], obs: dict[str, list[float]]) -> tupl
     return booth_mean_s(mean_rate, cv, k), [round(mean_rate / r, 3) for r in rates], source
 
 
+def _lane_group(
+    base_group: dict[str, Any], config: dict[str, Any], observed: dict[str, Any], lane_type: str
+) -> tuple[dict[str, Any], list[str]]:
+    """A port baseline's lane group for the region: service rates from the observed volumes and open
+    lanes, SANDAG's officers' band, hours of operation where CBP had none of its lanes open; and where
+    its service rate came from."""
+    g = deepcopy(base_group)
+    mean_s, by_hour, source = observed_service(g, observed)
+    g["service"] = {prog: {**d, "mean_s": round(mean_s, 1)} for prog, d in g["service"].items()}
+    g["service_by_hour"] = by_hour
+    g["policy"] = {
+        "low_wait_min": float(config["min_wait"]), "high_wait_min": float(config["max_wait"]),
+        "min_lanes": int(config["min_lanes"]), "max_lanes": int(g["lanes"]),
+        "review_min": g["policy"]["review_min"], "reaction_min": g["policy"]["reaction_min"],
+        "priority": 1 if lane_type == "SENTRI" else 0,
+    }
+    closed = [h for h in range(24) if not observed["open_lanes"][h] > 0]
+    if closed:  # hours of operation: CBP had none of these lanes open then
+        g["policy"]["closed_hours"] = closed
+    g.pop("lanes_open", None)
+    return g, source
+
+
+def _stream(
+    base_stream: dict[str, Any], p: dict[str, float], demand_scale: float, vot: dict[str, float], other: str
+) -> dict[str, Any]:
+    """A port baseline's passenger stream for the region: demand scaled, drivers choosing by SANDAG's
+    logit on the posted waits (the other port ``other`` an access time away), giving up above the
+    fitted reservation wait."""
+    st = deepcopy(base_stream)
+    st["demand"] = {"rate_per_h": [round(r * demand_scale, 1) for r in st["demand"]["rate_per_h"]]}
+    st["lane_choice"] = {
+        "rule": "posted_wait_logit",
+        "wait_utils_per_min": -0.0625,
+        "access_utils_per_min": -0.025,
+        "value_of_time_usd_per_h": vot[PROGRAM_TYPE[st["program"]]],
+        "access_min": {other: ACCESS_MIN},
+        "give_up_above_min": p["give_up_above_min"],
+    }
+    return st
+
+
 def derive(data_dir: str | Path = DEFAULT_DATA, parameters: dict[str, float] | None = None) -> dict[str, Any]:
     """The region scenario for given values (default: the committed fit, or ``START_PARAMETERS``)."""
     data_dir = Path(data_dir)
@@ -139,39 +181,14 @@ def derive(data_dir: str | Path = DEFAULT_DATA, parameters: dict[str, float] | N
         }
         obs = sandag.observed_passenger(data_dir, pname)
         for gname, t in LANE_TYPES.items():
-            g = deepcopy(base["lane_groups"][gname])
-            c = configs[(pname, t)]
-            mean_s, by_hour, source = observed_service(g, obs[t])
-            g["service"] = {prog: {**d, "mean_s": round(mean_s, 1)} for prog, d in g["service"].items()}
-            g["service_by_hour"] = by_hour
-            sources[f"{s}_{gname}"] = source
-            g["policy"] = {
-                "low_wait_min": float(c["min_wait"]), "high_wait_min": float(c["max_wait"]),
-                "min_lanes": int(c["min_lanes"]), "max_lanes": int(g["lanes"]),
-                "review_min": g["policy"]["review_min"], "reaction_min": g["policy"]["reaction_min"],
-                "priority": 1 if t == "SENTRI" else 0,
-            }
-            closed = [h for h in range(24) if not obs[t]["open_lanes"][h] > 0]
-            if closed:  # hours of operation: CBP had none of these lanes open then
-                g["policy"]["closed_hours"] = closed
-            g.pop("lanes_open", None)
-            busiest[f"{s}_{gname}"] = int(max(obs[t]["open_lanes"]))
+            g, sources[f"{s}_{gname}"] = _lane_group(base["lane_groups"][gname], configs[(pname, t)], obs[t], t)
             g["staffed_by"] = f"{s}_officers"
             g["port"] = port
             g["choice_bias"] = 0.0  # SANDAG's constants are relative to its OD travel times (see HEADER)
             groups[f"{s}_{gname}"] = g
+            busiest[f"{s}_{gname}"] = int(max(obs[t]["open_lanes"]))
         for sname in ("pov_general", "pov_ready", "pov_sentri"):
-            st = deepcopy(base["streams"][sname])
-            st["demand"] = {"rate_per_h": [round(r * p[f"{s}_demand_scale"], 1) for r in st["demand"]["rate_per_h"]]}
-            st["lane_choice"] = {
-                "rule": "posted_wait_logit",
-                "wait_utils_per_min": -0.0625,
-                "access_utils_per_min": -0.025,
-                "value_of_time_usd_per_h": vot[PROGRAM_TYPE[st["program"]]],
-                "access_min": {other: ACCESS_MIN},
-                "give_up_above_min": p["give_up_above_min"],
-            }
-            streams[f"{s}_{sname}"] = st
+            streams[f"{s}_{sname}"] = _stream(base["streams"][sname], p, p[f"{s}_demand_scale"], vot, other)
         positions += int(base["secondary"]["pov_secondary"]["positions"])
         sec_service = base["secondary"]["pov_secondary"]["service"]
     assert first is not None
