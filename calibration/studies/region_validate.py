@@ -172,8 +172,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def render(table: pd.DataFrame, fitted: dict[str, dict[str, float]], args, runtime_s: float, png: str) -> str:
-    out = table[table["sample"] == "OUT OF SAMPLE"]
-    worst = out.loc[out["wait MAE"].idxmax()]
+    """VALIDATION.md: the model, the fitted reservation waits, the errors by port and lane type, the
+    targets, and the reading of them."""
+    lines = (_method(fitted, args, runtime_s) + _error_table(table) + _targets(table, png)
+             + reading(table, fitted))
+    return "\n".join(lines)
+
+
+def _method(fitted: dict[str, dict[str, float]], args, runtime_s: float) -> list[str]:
+    """How the report was made, the model, and the reservation wait fitted on each port."""
     lines = [
         "# Validation of the staffed region model (officers and responding drivers)",
         "",
@@ -209,7 +216,12 @@ def render(table: pd.DataFrame, fitted: dict[str, dict[str, float]], args, runti
     ]
     for label, v in fitted.items():
         lines.append(f"| {label} | {v['give_up_above_min']:g} |")
-    lines += [
+    return lines
+
+
+def _error_table(table: pd.DataFrame) -> list[str]:
+    """Wait and lanes-open errors by port, lane type and fit, out of sample first."""
+    lines = [
         "",
         "## Hourly waits and lanes open against CBP's observations",
         "",
@@ -230,8 +242,15 @@ def render(table: pd.DataFrame, fitted: dict[str, dict[str, float]], args, runti
                      f"| {b}{r['wait MAE']:.1f}{b} | "
                      f"{r['wait bias']:+.1f} | {r['hours']} | {r['lanes MAE']:.2f} | {r['lanes bias']:+.2f} | "
                      f"{100 * r['lanes within 1']:.0f} % |")
+    return lines
+
+
+def _targets(table: pd.DataFrame, png: str) -> list[str]:
+    """The issue's targets against the worst out-of-sample errors."""
+    out = table[table["sample"] == "OUT OF SAMPLE"]
+    worst = out.loc[out["wait MAE"].idxmax()]
     met = out["wait MAE"].max() <= 10.0
-    lines += [
+    return [
         "",
         "Targets (issue: hourly wait MAE ≤ 10 min per lane type out of sample; lanes open within 1 lane): the worst",
         f"out-of-sample wait MAE is **{worst['wait MAE']:.1f} min** ({worst['port']} {worst['lane type']},"
@@ -243,8 +262,7 @@ def render(table: pd.DataFrame, fitted: dict[str, dict[str, float]], args, runti
         f"![Simulated vs observed hourly waits and lanes open]({png})",
         "",
     ]
-    lines += reading(table, fitted)
-    return "\n".join(lines)
+
 
 
 def reading(table: pd.DataFrame, fitted: dict[str, dict[str, float]]) -> list[str]:
