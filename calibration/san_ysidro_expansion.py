@@ -480,8 +480,6 @@ def _lane_pools(sc: str, body: dict[str, Any], ck: dict[str, Any]) -> list[str]:
     n_lanes, n_booths, record = SUPPLY[sc]
     sup = ck[sc]
     L: list[str] = []
-    pools = sup["pools"]
-    bh = ck["busiest_hour"]
     L += [
         "",
         "lane_pools:",
@@ -519,6 +517,17 @@ def _lane_pools(sc: str, body: dict[str, Any], ck: dict[str, Any]) -> list[str]:
             ("  # (group " + ", ".join(g + STACKED_SUFFIX for g in nostack)
              + "; the booths exist, so we assume both are used). General and Ready keep to the stacked lanes."),
         ]
+    L += _capacity_comment(sup, ck["busiest_hour"])
+    for pname, n in body["lane_pools"].items():
+        L.append(f"  {pname}: {'null' if n is None else n}")
+    return L
+
+
+
+def _capacity_comment(sup: dict[str, Any], bh: int) -> list[str]:
+    """What each pool can clear against the demand: throughput, busiest-hour and daily need."""
+    pools = sup["pools"]
+    L: list[str] = []
     L.append("  # Per pool: booths; saturated throughput (veh/h) with all its lanes given to one lane type,"
              " for that type's")
     L.append("  # own drivers, at the per-booth mean service time (range over the hours with the baseline's"
@@ -539,10 +548,7 @@ def _lane_pools(sc: str, body: dict[str, Any], ck: dict[str, Any]) -> list[str]:
         + ". Lane-hours needed over the day: "
         + ", ".join(f"{p} {v:,} of {24 * pools[p]['lanes']:,}" for p, v in sup["need_daily"].items()) + ".")
     L.append("  # (Ready and SENTRI drivers may also use General lanes, SENTRI drivers Ready lanes.)")
-    for pname, n in body["lane_pools"].items():
-        L.append(f"  {pname}: {'null' if n is None else n}")
     return L
-
 
 def _lane_groups(sc: str, body: dict[str, Any], ck: dict[str, Any]) -> list[str]:
     """The ``lane_groups:`` block: every passenger group in a pool, with the baseline's service."""
