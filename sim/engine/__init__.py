@@ -117,7 +117,7 @@ class Engine:
         self.staffing = Staffing(model, self.groups, self.loop, POOL_MARGIN)
         self.choice = Choice(model, self.groups, self.ledger, self.loop, self._give_up, self._on_return)
         self.secondary = Secondary(model, self.ledger, self.loop, self._spilled, self._on_secondary_done)
-        self._choose = self.choice.choose
+        self._rule_of, self._stream_of = self.choice.by_stream, self.ledger.stream  # stream -> its rule's choose
         self._group_of, self._depart, self._referred = self.ledger.group_of, self.ledger.depart, self.ledger.referred
         # largest line (all lines of a group) seen in each hour of the run, per group
         n_hours = int(math.ceil((model.horizon_s + model.drain_s) / 3600.0)) + 1
@@ -173,7 +173,7 @@ class Engine:
 
     def _join(self, i: int, now: float) -> None:
         """Traveller i chooses a lane group and joins its line (or is set aside at a full one)."""
-        g = self._choose(i, now)
+        g = self._rule_of[self._stream_of[i]](i, now)
         if g is None:
             return
         self._group_of[i] = g.index

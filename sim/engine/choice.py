@@ -13,7 +13,7 @@ from collections.abc import Callable
 from sim.engine.lanes import Group
 from sim.engine.ledger import Ledger
 from sim.engine.loop import URGENT, Call, Loop
-from sim.model import Model
+from sim.model import Model, StreamModel
 
 _INF = math.inf
 
@@ -40,95 +40,77 @@ def shortest_expected_wait(cands: list[Group], program: int) -> Group:
     return best
 
 
-class Choice:
-    """Lane choice for every stream of a model.
+class FixedShares:
+    """``fixed_shares``: the group whose cumulative share first exceeds the traveller's own uniform."""
 
-    ``choose(i, now)`` → the group traveller i joins, or None if they do not join now: they gave
-    up (``give_up(i, now)`` is called) or come back later (``come_back`` is scheduled with ``[i]``
-    as its payload, and their ``shifted`` hours set)."""
+    __slots__ = ("shares", "_u")
 
-    def __init__(self, model: Model, groups: list[Group], ledger: Ledger, loop: Loop,
-                 give_up: Callable[[int, float], None], come_back: Callable[[Call], None]):
-        self.groups = groups
-        self.loop = loop
-        self._give_up = give_up
-        self._come_back = come_back
-        self._horizon_s = model.horizon_s
-        self._posting_s = model.posting_interval_s
-        self._clock0_s = model.start.hour * 3600.0 + model.start.minute * 60.0 + model.start.second
-        self._stream, self._program, self._u = ledger.stream, ledger.program, ledger.choice_u
-        self._shifted = ledger.shifted
-        # per stream: per program, the candidate groups; fixed shares
-        self.candidates = [{p: [groups[i] for i in gi] for p, gi in s.eligible.items()} for s in model.streams]
-        self.shares = [
-            None if s.fixed_shares is None else [(groups[gi], c) for gi, c in s.fixed_shares]
-            for s in model.streams
-        ]
-        # posted-wait logit: per stream, per program, the alternatives (one per port, or one per group),
-        # each a list of (group, fixed part of its utility)
-        self.logit: list[_LogitSpec | None] = []
-        for s in model.streams:
-            if s.logit is None:
-                self.logit.append(None)
-                continue
-            by_program: dict[int, list[_Alternative]] = {}
-            for p, gi_list in s.eligible.items():
-                members = [(groups[gi], s.logit.fixed_utils[gi]) for gi in gi_list]
-                if s.logit.lane_by_line_seen:
-                    ports = list(dict.fromkeys(model.groups[gi].port for gi in gi_list))
-                    by_program[p] = [
-                        [m for m, gi in zip(members, gi_list, strict=True) if model.groups[gi].port == port]
-                        for port in ports
-                    ]
-                else:
-                    by_program[p] = [[m] for m in members]
-            self.logit.append((s.logit.wait_utils_per_s, by_program, s.logit.give_up_utils,
-                               s.logit.shift_h, s.logit.shift_utils_per_h))
-
-    def start(self) -> None:
-        """Post waits every posting interval, if any stream reads them."""
-        if any(x is not None for x in self.logit):
-            self.loop.at(self._posting_s, self._on_post, None, URGENT)
+    def __init__(self, shares: list[tuple[Group, float]], u: list[float]):
+        self.shares = shares  # (group, cumulative share), the last share 1
+        self._u = u
 
     def choose(self, i: int, now: float) -> Group | None:
-        s = self._stream[i]
-        shares = self.shares[s]
-        if shares is not None:
-            u = self._u[i]
-            return next(grp for grp, c in shares if u < c) if u < shares[-1][1] else shares[-1][0]
-        logit = self.logit[s]
-        if logit is not None:
-            alt = self._logit_choice(logit, self._program[i], self._u[i], now, not self._shifted[i])
-            if isinstance(alt, int):  # comes back ``alt`` hours later
-                self._shifted[i] = alt
-                self.loop.at(3600.0 * alt, self._come_back, [i])
-                return None
-            if alt is None:  # gave up: leaves at once without crossing
-                self._give_up(i, now)
-                return None
-            return alt[0][0] if len(alt) == 1 else shortest_expected_wait([m for m, _ in alt], self._program[i])
-        cands = self.candidates[s][self._program[i]]
-        return cands[0] if len(cands) == 1 else shortest_expected_wait(cands, self._program[i])
+        u = self._u[i]
+        shares = self.shares
+        return next(grp for grp, c in shares if u < c) if u < shares[-1][1] else shares[-1][0]
 
-    def _logit_choice(
-        self, spec: _LogitSpec, program: int, u: float, now: float, may_shift: bool = True
-    ) -> _Alternative | int | None:
+
+class ShortestWait:
+    """``shortest_expected_wait``: among the groups open to the traveller's program, the one where
+    they expect to clear primary soonest (``shortest_expected_wait``)."""
+
+    __slots__ = ("candidates", "_program")
+
+    def __init__(self, candidates: dict[int, list[Group]], program: list[int]):
+        self.candidates = candidates  # program -> groups open to it
+        self._program = program
+
+    def choose(self, i: int, now: float) -> Group | None:
+        p = self._program[i]
+        cands = self.candidates[p]
+        return cands[0] if len(cands) == 1 else shortest_expected_wait(cands, p)
+
+
+class PostedWaitLogit:
+    """``posted_wait_logit``: a logit on the posted waits picks the port (or the group), giving up, or
+    coming back later; at a port the driver joins the group they expect to clear soonest."""
+
+    __slots__ = ("spec", "_choice")
+
+    def __init__(self, spec: _LogitSpec, choice: Choice):
+        self.spec = spec
+        self._choice = choice  # the clock, the posted waits' hours, and what giving up or shifting does
+
+    def choose(self, i: int, now: float) -> Group | None:
+        ch = self._choice
+        program = ch._program[i]
+        alt = self._logit_choice(program, ch._u[i], now, not ch._shifted[i])
+        if isinstance(alt, int):  # comes back ``alt`` hours later
+            ch._shifted[i] = alt
+            ch.loop.at(3600.0 * alt, ch._come_back, [i])
+            return None
+        if alt is None:  # gave up: leaves at once without crossing
+            ch._give_up(i, now)
+            return None
+        return alt[0][0] if len(alt) == 1 else shortest_expected_wait([m for m, _ in alt], program)
+
+    def _logit_choice(self, program: int, u: float, now: float, may_shift: bool = True) -> _Alternative | int | None:
         """Posted-wait logit: the alternative (a port's available groups, or one group) whose
         cumulative probability first exceeds ``u``; an int h: come back h hours later; None: the
         give-up alternative, listed last. An alternative is worth its best available group (fixed
         utility + posted wait); a later hour is worth the best group's fixed utility + the wait last
         posted at that clock hour, plus the shift penalty. Unavailable: groups with no lane open or
         opening. If nothing is available and there is no give-up option, the first candidate group."""
-        wait_b, by_program, give_up, shift_h, shift_b = spec
+        wait_b, by_program, give_up, shift_h, shift_b = self.spec
         utils: list[tuple[_Alternative | int | None, float]] = []
         for alt in by_program[program]:
             avail = [(g, fixed + wait_b * g.posted_s) for g, fixed in alt if (g.n_open or g.pending) and not g.closing]
             if avail:
                 utils.append((avail, max(v for _, v in avail)))
         if shift_h and may_shift:
-            hour = int((now + self._clock0_s) // 3600.0)
+            hour = int((now + self._choice._clock0_s) // 3600.0)
             for h in range(1, shift_h + 1):
-                if now + 3600.0 * h >= self._horizon_s:
+                if now + 3600.0 * h >= self._choice._horizon_s:
                     break
                 at = (hour + h) % 24
                 later = max(fixed + wait_b * (g.posted_s if (posted := g.posted_at_hour[at]) is None else posted)
@@ -148,6 +130,61 @@ class Choice:
             if x < 0:
                 return g
         return utils[-1][0]
+
+
+
+class Choice:
+    """Lane choice for every stream of a model: one rule object per stream (``FixedShares``,
+    ``ShortestWait``, ``PostedWaitLogit``; a new rule is a new class with ``choose``), and the
+    posting of waits the logit reads.
+
+    ``rules[s].choose(i, now)`` (or ``choose``) → the group traveller i of stream s joins, or None if
+    they do not join now: they gave up (``give_up(i, now)`` is called) or come back later
+    (``come_back`` is scheduled with ``[i]`` as its payload, and their ``shifted`` hours set)."""
+
+    def __init__(self, model: Model, groups: list[Group], ledger: Ledger, loop: Loop,
+                 give_up: Callable[[int, float], None], come_back: Callable[[Call], None]):
+        self.groups = groups
+        self.loop = loop
+        self._give_up = give_up
+        self._come_back = come_back
+        self._horizon_s = model.horizon_s
+        self._posting_s = model.posting_interval_s
+        self._clock0_s = model.start.hour * 3600.0 + model.start.minute * 60.0 + model.start.second
+        self._stream, self._program, self._u = ledger.stream, ledger.program, ledger.choice_u
+        self._shifted = ledger.shifted
+        self.rules: list[FixedShares | ShortestWait | PostedWaitLogit] = [
+            self._rule(model, s, groups) for s in model.streams]
+        self.by_stream = [r.choose for r in self.rules]  # the hot path's view: stream -> bound choose
+
+    def _rule(self, model: Model, s: StreamModel, groups: list[Group]) -> FixedShares | ShortestWait | PostedWaitLogit:
+        if s.fixed_shares is not None:
+            return FixedShares([(groups[gi], c) for gi, c in s.fixed_shares], self._u)
+        if s.logit is None:
+            return ShortestWait({p: [groups[i] for i in gi] for p, gi in s.eligible.items()}, self._program)
+        # per program, the alternatives (one per port, or one per group), each a list of (group, fixed utility)
+        by_program: dict[int, list[_Alternative]] = {}
+        for p, gi_list in s.eligible.items():
+            members = [(groups[gi], s.logit.fixed_utils[gi]) for gi in gi_list]
+            if s.logit.lane_by_line_seen:
+                ports = list(dict.fromkeys(model.groups[gi].port for gi in gi_list))
+                by_program[p] = [
+                    [m for m, gi in zip(members, gi_list, strict=True) if model.groups[gi].port == port]
+                    for port in ports
+                ]
+            else:
+                by_program[p] = [[m] for m in members]
+        spec = (s.logit.wait_utils_per_s, by_program, s.logit.give_up_utils, s.logit.shift_h,
+                s.logit.shift_utils_per_h)
+        return PostedWaitLogit(spec, self)
+
+    def start(self) -> None:
+        """Post waits every posting interval, if any stream reads them."""
+        if any(isinstance(r, PostedWaitLogit) for r in self.rules):
+            self.loop.at(self._posting_s, self._on_post, None, URGENT)
+
+    def choose(self, i: int, now: float) -> Group | None:
+        return self.by_stream[self._stream[i]](i, now)
 
     def _on_post(self, ev: Call) -> None:
         """Post every group's current wait estimate (what arriving drivers see until the next post)."""

@@ -16,10 +16,11 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable
+from heapq import heappush
 from typing import Any
 
 from sim.engine.ledger import Ledger
-from sim.engine.loop import Call, Loop
+from sim.engine.loop import NORMAL, Call, Loop
 from sim.model import GroupModel, PolicyModel
 
 _INF = math.inf
@@ -70,7 +71,7 @@ class Group:
 
     __slots__ = ("index", "k", "lanes", "queue", "ready", "n_open", "waiting", "peak", "service", "mean_s",
                  "lane_s", "pending", "by_hour", "factor", "pool", "policy", "roster", "posted_s", "posted_at_hour",
-                 "closing", "spilled", "booth_steps", "_start", "_lane_of", "_svc", "_push", "_done", "_hours")
+                 "closing", "spilled", "booth_steps", "_start", "_lane_of", "_svc", "_heap", "_ids", "_done", "_hours")
 
     per_lane = False
 
@@ -101,7 +102,7 @@ class Group:
     def bind(self, ledger: Ledger, loop: Loop, hours: HourlyFactors, done: Callable[[Call], None]) -> None:
         self.service = ledger.service[self.index]
         self._start, self._lane_of, self._svc = ledger.start, ledger.lane_of, ledger.svc
-        self._push, self._done, self._hours = loop.push, done, hours
+        self._heap, self._ids, self._done, self._hours = loop.heap, loop.ids, done, hours
 
     # -- travellers -------------------------------------------------------------------------
 
@@ -130,7 +131,7 @@ class Group:
         self._start[i] = now
         self._lane_of[i] = lane.index
         self._svc[i] = d
-        self._push(now + d, self._done, occ)
+        heappush(self._heap, (now + d, NORMAL, next(self._ids), Call(self._done, occ)))  # = Loop.push, inlined
 
     # -- lanes ------------------------------------------------------------------------------
 

@@ -47,13 +47,15 @@ class _Occupied(Protocol):
 class Loop:
     """One replication's clock and event heap."""
 
-    __slots__ = ("env", "_heap", "_ids", "_schedule")
+    __slots__ = ("env", "heap", "ids", "_schedule")
 
     def __init__(self) -> None:
         env = simpy.Environment()
         self.env = env
-        self._heap: list[Any] = env._queue  # (time, priority, id, event), a heapq
-        self._ids = env._eid
+        # The heap of (time, priority, id, event) and the event numbering. The one hot path that pushes
+        # itself (``Group.enter``, once per traveller) does exactly what ``push`` does, to save a call.
+        self.heap: list[Any] = env._queue
+        self.ids = env._eid
         self._schedule: Callable[..., None] = env.schedule  # takes a Call too (it duck-types an Event)
 
     @property
@@ -66,13 +68,13 @@ class Loop:
 
     def push(self, t: float, callback: Callable[[Call], None], value: Any) -> None:
         """The hot path's ``at``: call ``callback`` at absolute time ``t`` (normal priority)."""
-        heappush(self._heap, (t, NORMAL, next(self._ids), Call(callback, value)))
+        heappush(self.heap, (t, NORMAL, next(self.ids), Call(callback, value)))
 
     def run(self, until_s: float, arrival: list[float], i: int, arrive: Callable[[int, float], None]) -> int:
         """SimPy's run loop up to ``until_s``, with the arrivals ``arrival[i:]`` (sorted) merged in:
         ``arrive(index, time)`` for each; events first on ties. Returns the next arrival's index."""
         env = self.env
-        queue = self._heap
+        queue = self.heap
         step = env.step
         n = len(arrival)
         while True:
@@ -100,6 +102,6 @@ class Loop:
 
     def payloads(self, *callbacks: Callable[[Call], None]) -> Iterator[Any]:
         """The payloads of the pending events whose callback is one of ``callbacks``."""
-        for _, _, _, ev in self._heap:
+        for _, _, _, ev in self.heap:
             if ev.callbacks and ev.callbacks[0] in callbacks:
                 yield ev._value
