@@ -304,9 +304,19 @@ def _ci(v: np.ndarray) -> str:
 
 
 def report(cmp, derived: dict[str, Any], args, runtime_s: float) -> str:
+    """EXPANSION.md: the scenarios, San Ysidro's waits against the reported ones, where the drivers went,
+    and the reading of it."""
     keys = ["baseline", *derived["scenarios"]]
     names = [LABEL[k] for k in keys]
     per = [waits_by_type(r) for r in cmp.runs]
+    lines = (_scenario_table(cmp, derived, args, runtime_s, keys, names) + _wait_table(per, keys, names)
+             + _drivers_table(cmp, derived, keys, names) + reading(cmp, derived, per))
+    return "\n".join(lines)
+
+
+def _scenario_table(cmp, derived: dict[str, Any], args, runtime_s: float, keys: list[str],
+                    names: list[str]) -> list[str]:
+    """How the report was made, and each scenario's lanes, officers and demand."""
     lines = [
         "# San Ysidro 2014 expansion predicted by the staffed region model",
         "",
@@ -335,7 +345,12 @@ def report(cmp, derived: dict[str, Any], args, runtime_s: float) -> str:
         ratio = "1, 1" if i == 0 else "{:.3f}, {:.3f}".format(derived["ratios"][YEAR[keys[i]]]["sy"] * extra,
                                                                derived["ratios"][YEAR[keys[i]]]["om"])
         lines.append(f"| {names[i]} | {lanes[i]} | {duty:.0f} | {ratio} |")
-    lines += ["", "## San Ysidro waits (minutes; mean over replications with 95 % CI)", "",
+    return lines
+
+
+def _wait_table(per: list[pd.DataFrame], keys: list[str], names: list[str]) -> list[str]:
+    """San Ysidro's waits by lane type and scenario, against the reported figures."""
+    lines = ["", "## San Ysidro waits (minutes; mean over replications with 95 % CI)", "",
               "| lane type | scenario | whole day | busiest hour (hour) | reported | within factor 1.5? |",
               "|---|---|---:|---:|---|---|"]
     for t in ("General", "Ready", "SENTRI"):
@@ -359,7 +374,12 @@ def report(cmp, derived: dict[str, Any], args, runtime_s: float) -> str:
             else:
                 rep_text = "observed 2017 (CBP): see VALIDATION.md" if i == 0 else "—"
             lines.append(f"| {t} | {names[i]} | {_ci(day)} | {_ci(peak)} ({peak_h}) | {rep_text} | {verdict} |")
-    lines += ["", "## Where the drivers went (both ports, travellers per day; 95 % CI)", "",
+    return lines
+
+
+def _drivers_table(cmp, derived: dict[str, Any], keys: list[str], names: list[str]) -> list[str]:
+    """Where the drivers went: crossings per port, given up, against what BTS implies."""
+    lines = ["", "## Where the drivers went (both ports, travellers per day; 95 % CI)", "",
               "| scenario | crossed at San Ysidro | crossed at Otay Mesa | gave up | BTS-implied SY crossings |",
               "|---|---:|---:|---:|---:|"]
     for i, r in enumerate(cmp.runs):
@@ -388,103 +408,146 @@ def report(cmp, derived: dict[str, Any], args, runtime_s: float) -> str:
               "diverted + given up = demand; the factor is in each file's header), so "
               "'gave up' is the demand the model needs beyond what crossed.",
               ""]
-    lines += reading(cmp, derived, per)
-    return "\n".join(lines)
+    return lines
+
+
+class _Figures:
+    """The numbers the reading quotes, from the comparison (scenario i in the order of ``report``'s keys)."""
+
+    def __init__(self, cmp, per: list[pd.DataFrame]):
+        self.cmp, self.per = cmp, per
+
+    def day(self, i: int, t: str) -> float:
+        """Whole-day mean wait of lane type t, as in the table: the mean over replications of each one's day."""
+        d = self.per[i][self.per[i]["lane_type"] == t]
+        return float(d.groupby("replication").apply(lambda x: x["total"].sum() / x["n"].sum(),
+                                                    include_groups=False).mean())
+
+    def peak(self, i: int, t: str) -> float:
+        """Busiest-hour mean wait of lane type t."""
+        d = self.per[i][self.per[i]["lane_type"] == t]
+        return float(d.groupby("hour")["mean_wait_min"].mean().max())
+
+    def crossed(self, i: int, port: str) -> float:
+        """Travellers per day at ``port`` (or ``gave_up``)."""
+        p = self.cmp.runs[i].ports
+        p = p[(p["stream"] == ALL) & (p["hour"] == ALL)].set_index("port")
+        return float(p.loc[port, "travellers_per_day"]) if port in p.index else 0.0
+
+    def officer_hours(self, i: int) -> float:
+        """San Ysidro's staffed booth-hours a day."""
+        st = self.cmp.runs[i].staffing
+        return float(st[(st["roster"] == "sy_officers") & (st["hour"] != ALL)]["booths_staffed"].sum())
+
+
+def _within(value: float, lo: float, hi: float) -> bool:
+    return lo / 1.5 <= value <= hi * 1.5
 
 
 def reading(cmp, derived: dict[str, Any], per: list[pd.DataFrame]) -> list[str]:
     """What the prediction says against the record, with its figures (regenerated with them)."""
-    def day(i: int, t: str) -> float:  # as in the table: the mean over replications of each one's day
-        d = per[i][per[i]["lane_type"] == t]
-        return float(d.groupby("replication").apply(lambda x: x["total"].sum() / x["n"].sum(),
-                                                    include_groups=False).mean())
+    f = _Figures(cmp, per)
+    return ["## Reading the prediction", "", _before(f, derived), "", _after_full_staffing(f), "",
+            _after_roster(f, derived), "", _direction(f, derived), "", _trial(f, derived)]
 
-    def peak(i: int, t: str) -> float:
-        d = per[i][per[i]["lane_type"] == t]
-        return float(d.groupby("hour")["mean_wait_min"].mean().max())
 
-    def crossed(i: int, port: str) -> float:
-        p = cmp.runs[i].ports
-        p = p[(p["stream"] == ALL) & (p["hour"] == ALL)].set_index("port")
-        return float(p.loc[port, "travellers_per_day"]) if port in p.index else 0.0
-
+def _before(f: _Figures, derived: dict[str, Any]) -> str:
+    """Before the expansion: the peak General wait against the reported 180-240 min, and why."""
     w = derived["parameters"]["give_up_above_min"]
     bts_pre = derived["ratios"][PRE_YEAR]["sy"] * SY_OBSERVED_2017
     rec = derived["reconstructed"]
-
-    def within(value: float, lo: float, hi: float) -> bool:
-        return lo / 1.5 <= value <= hi * 1.5
-
-    before_ok = within(peak(1, "General"), 180.0, 240.0)
-    trial_ok = within(peak(4, "General"), 200.0, 200.0) and within(peak(5, "General"), 10.0, 60.0)
-    after_ok = within(day(2, "General"), 40.0, 45.0)
-    full_ok = {t: within(day(3, t), *REPORTED["sy_post_expansion_full_staffing"][t][:2])
-               for t in ("General", "Ready", "SENTRI")}
-
-    def officer_hours(i: int) -> float:
-        st = cmp.runs[i].staffing
-        return float(st[(st["roster"] == "sy_officers") & (st["hour"] != ALL)]["booths_staffed"].sum())
-    return [
-        "## Reading the prediction",
-        "",
+    before_ok = _within(f.peak(1, "General"), 180.0, 240.0)
+    return (
         f"**Before: {'within a factor 1.5 at the peak' if before_ok else 'missed'}.**"
         " The busiest-hour General wait before "
-        f"the expansion is {peak(1, 'General'):.0f} min against the reported 180-240"
-        f" (whole day {day(1, 'General'):.0f}). "
-        f"To cross what BTS implies ({crossed(1, 'san_ysidro'):,.0f} a day against {bts_pre:,.0f}),"
+        f"the expansion is {f.peak(1, 'General'):.0f} min against the reported 180-240"
+        f" (whole day {f.day(1, 'General'):.0f}). "
+        f"To cross what BTS implies ({f.crossed(1, 'san_ysidro'):,.0f} a day against {bts_pre:,.0f}),"
         " San Ysidro's demand "
         f"before drivers respond had to be {rec.get('sy_pre_expansion', 1.0):g} × the BTS-scaled level, and "
-        f"{crossed(1, 'gave_up'):,.0f} drivers a day give up: the 24 single-booth lanes are at capacity all day and "
+        f"{f.crossed(1, 'gave_up'):,.0f} drivers a day give up: the 24 single-booth lanes are at capacity all day and "
         "their lines are held where drivers give up. Drivers here give up when the posted wait is well above the "
         f"reservation wait fitted to 2017 ({w:.0f} min; at a posted 180 min only "
         f"{100 / (1 + np.exp(0.0625 * (180 - w))):.1f} % would still join), so the lines cannot reach the 2-4 h of "
         "2013 for long: that needs drivers who, with no better option then (Ready lanes were new, Otay Mesa was "
         "congested too), waited longer than 2017's drivers do."
-        " One reservation wait fitted on 2017 does not carry to 2013.",
-        "",
+        " One reservation wait fitted on 2017 does not carry to 2013."
+    )
+
+
+def _after_full_staffing(f: _Figures) -> str:
+    """After, every booth staffed (the GSA test): waits by lane type against the reported ones."""
+    full_ok = {t: _within(f.day(3, t), *REPORTED["sy_post_expansion_full_staffing"][t][:2])
+               for t in ("General", "Ready", "SENTRI")}
+    return (
         f"**After, every booth staffed (the GSA test's condition): General "
         f"{'within a factor 1.5' if full_ok['General'] else 'missed'}, SENTRI "
         f"{'within' if full_ok['SENTRI'] else 'missed'}, Ready {'within' if full_ok['Ready'] else 'missed'}.** "
-        f"With all {POST_BOOTHS} booths staffed the model's whole-day waits are General {day(3, 'General'):.0f} min "
-        f"(reported about 45, 'frequently as little as 40'), SENTRI {day(3, 'SENTRI'):.0f} and Ready "
-        f"{day(3, 'Ready'):.0f} (reported 'as low as 15' for both). Ready cannot fall far below General here: "
+        f"With all {POST_BOOTHS} booths staffed the model's whole-day waits are General"
+        f" {f.day(3, 'General'):.0f} min "
+        f"(reported about 45, 'frequently as little as 40'), SENTRI {f.day(3, 'SENTRI'):.0f} and Ready "
+        f"{f.day(3, 'Ready'):.0f} (reported 'as low as 15' for both). Ready cannot fall far below General here: "
         "the officers share the stacked lanes between General and Ready by SANDAG's 2017 bands (San Ysidro: General "
         "30-65, Ready 30-55 min), which keep Ready's wait at about 55/65 of General's; CBP evidently gave Ready "
-        "more of the booths during the test than the 2017 bands do.",
-        "",
+        "more of the booths during the test than the 2017 bands do."
+    )
+
+
+def _after_roster(f: _Figures, derived: dict[str, Any]) -> str:
+    """After, on 2017's roster: what the smaller roster does so close to capacity."""
+    rec = derived["reconstructed"]
+    after_ok = _within(f.day(2, "General"), 40.0, 45.0)
+    return (
         f"**After, on 2017's roster: General {'within a factor 1.5' if after_ok else 'too high'}.** Capped at the "
-        f"{POST_BOOTHS} booths, 2017's roster staffs {officer_hours(2):.0f} booth-hours a day against "
-        f"{officer_hours(3):.0f} with every booth staffed, and the whole-day General wait is {day(2, 'General'):.0f} "
-        f"min (Ready {day(2, 'Ready'):.0f}, SENTRI {day(2, 'SENTRI'):.0f})."
-        f" To cross the {crossed(2, 'san_ysidro'):,.0f} "
+        f"{POST_BOOTHS} booths, 2017's roster staffs {f.officer_hours(2):.0f} booth-hours a day against "
+        f"{f.officer_hours(3):.0f} with every booth staffed, and the whole-day General wait is"
+        f" {f.day(2, 'General'):.0f} "
+        f"min (Ready {f.day(2, 'Ready'):.0f}, SENTRI {f.day(2, 'SENTRI'):.0f})."
+        f" To cross the {f.crossed(2, 'san_ysidro'):,.0f} "
         f"a day that BTS implies on the smaller roster, San Ysidro's demand had to be "
         f"{rec.get('sy_post_expansion', 1.0):g} × the BTS-scaled level"
         f" (× {rec.get('sy_post_expansion_full_staffing', 1.0):g} "
         "with every booth staffed), and the lines settle where drivers give up. So close to capacity, "
-        f"{100 * (1 - officer_hours(2) / officer_hours(3)):.0f} % fewer staffed booth-hours make the General wait "
-        f"{day(2, 'General') / day(3, 'General'):.1f} times as long: which roster CBP ran in 2015 matters more than "
-        "any other input, and it is not in the data.",
-        "",
-        f"**Direction: right.** Before to after (every booth staffed), the busiest-hour General wait goes "
-        f"{peak(1, 'General'):.0f} -> {peak(3, 'General'):.0f} min and the whole-day one {day(1, 'General'):.0f} -> "
-        f"{day(3, 'General'):.0f}, while crossings grow "
+        f"{100 * (1 - f.officer_hours(2) / f.officer_hours(3)):.0f} % fewer staffed booth-hours make the General wait "
+        f"{f.day(2, 'General') / f.day(3, 'General'):.1f} times as long:"
+        " which roster CBP ran in 2015 matters more than "
+        "any other input, and it is not in the data."
+    )
+
+
+def _direction(f: _Figures, derived: dict[str, Any]) -> str:
+    """Before to after: the direction of the change against the record (waits fell by far)."""
+    right = f.peak(3, "General") < f.peak(1, "General") and f.day(3, "General") < f.day(1, "General")
+    return (
+        f"**Direction: {'right' if right else 'wrong'}.**"
+        " Before to after (every booth staffed), the busiest-hour General wait goes "
+        f"{f.peak(1, 'General'):.0f} -> {f.peak(3, 'General'):.0f} min and the whole-day one"
+        f" {f.day(1, 'General'):.0f} -> "
+        f"{f.day(3, 'General'):.0f}, while crossings grow "
         f"{100 * (derived['ratios'][POST_YEAR]['sy'] / derived['ratios'][PRE_YEAR]['sy'] - 1):.0f} %"
         " (BTS 2013 to 2015); "
-        "the record has waits from 2-4 h to about 45 min with that growth.",
-        "",
+        "the record has waits from 2-4 h to about 45 min with that growth."
+    )
+
+
+def _trial(f: _Figures, derived: dict[str, Any]) -> str:
+    """The 2012 stacked-booth trial, predicted, against the reported Sunday-evening waits."""
+    rec = derived["reconstructed"]
+    trial_ok = _within(f.peak(4, "General"), 200.0, 200.0) and _within(f.peak(5, "General"), 10.0, 60.0)
+    return (
         f"**The 2012 trial: {'within a factor 1.5' if trial_ok else 'missed'} at the peak.** With the demand of 2012 "
         f"(reconstructed on the {PRE_LANES} single-booth lanes like 2013's:"
         f" × {rec.get('sy_trial_2012_before', 1.0):g}), the "
-        f"busiest-hour General wait is {peak(4, 'General'):.0f} min before the trial"
-        f" and {peak(5, 'General'):.0f} min with "
-        f"{TRIAL_LANES} lanes / {TRIAL_BOOTHS} booths all staffed (whole day {day(4, 'General'):.0f} -> "
-        f"{day(5, 'General'):.0f}); reported for Sunday 6-7 pm: > 200 -> under 60 (range 10-60). The trial's change "
+        f"busiest-hour General wait is {f.peak(4, 'General'):.0f} min before the trial"
+        f" and {f.peak(5, 'General'):.0f} min with "
+        f"{TRIAL_LANES} lanes / {TRIAL_BOOTHS} booths all staffed (whole day {f.day(4, 'General'):.0f} -> "
+        f"{f.day(5, 'General'):.0f}); reported for Sunday 6-7 pm: > 200 -> under 60 (range 10-60). The trial's change "
         "is predicted, not fitted: nothing in the trial file comes from a wait. ASSUMPTIONS, each a source of error: "
         "the region has no Sunday demand (SANDAG's data are Tue-Thu averages), so the model's busiest weekday hour "
         "stands for the Sunday-evening peak; the trial staffed every booth all day; before the trial San Ysidro ran "
         "its 24 lanes with one booth each (SDUT's 2011 table says 30 booths, so the modelled 'before' has up to 6 "
-        "booths fewer). The same reservation wait that caps the 2013 lines caps this 'before' below 200.",
-    ]
+        "booths fewer). The same reservation wait that caps the 2013 lines caps this 'before' below 200."
+    )
 
 
 if __name__ == "__main__":
