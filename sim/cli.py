@@ -20,6 +20,7 @@ import typer
 from tqdm import tqdm
 
 from sim import __version__, rundir
+from sim.datadir import default_data_dir
 from sim.errors import PoesimError
 from sim.executors import DASK_ENV, make_executor
 from sim.scenario import LoadedScenario, json_schema, load_scenario
@@ -398,8 +399,9 @@ def report(
 @app.command()
 def calibrate(
     config: Path = typer.Argument(..., help="Calibration file, e.g. calibration/otay_mesa.yaml."),
-    data: Path = typer.Option(
-        Path("../shared/data"), "--data", help="The public data directory (see calibration/README.md)."),
+    data: Path | None = typer.Option(
+        None, "--data", show_default=False,
+        help="The public data directory (see calibration/README.md). Default: $POESIM_DATA_DIR, else ../shared/data."),
     workers: int | None = WorkersOpt,
     check: bool = typer.Option(
         False, "--check/--no-check",
@@ -410,6 +412,7 @@ def calibrate(
              "(seconds)."),
 ) -> None:
     """Fit a port's parameters to the public data; write them with their provenance and the scenario built from them."""
+    data = data or default_data_dir()
     from sim import calibrate as cal
 
     with _user_errors():

@@ -1,4 +1,5 @@
-"""Readers of the public data directory (``--data``, default ``../shared/data``): one module per source.
+"""Readers of the public data directory (``--data``; default ``$POESIM_DATA_DIR``, else ``../shared/data``,
+``sim.datadir``): one module per source.
 
 ``sandag`` (SANDAG SR-11/OME model files), ``bts`` (BTS Border Crossing Entry Data), ``cbp`` (CBP
 Border Wait Times). Each names its files relative to the data directory; see ``calibration/README.md``.
@@ -9,8 +10,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from sim.datadir import default_data_dir
+
 REPO = Path(__file__).resolve().parents[2]
-DEFAULT_DATA = REPO / ".." / "shared" / "data"
+DEFAULT_DATA = default_data_dir()
 FIGURES = "shared/reference/public-figures.md"  # a sibling of the shared data directory
 HOURS = range(24)
 

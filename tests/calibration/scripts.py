@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import difflib
 import importlib
-import os
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from sim.datadir import default_data_dir
+
 REPO = Path(__file__).resolve().parents[2]
-DATA_DIR = Path(os.environ.get("POESIM_DATA_DIR") or REPO / ".." / "shared" / "data")
+DATA_DIR = default_data_dir()
 
 
 def calibration_module(stem: str) -> ModuleType:
