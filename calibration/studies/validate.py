@@ -322,8 +322,8 @@ def _fit_table(records: dict[str, dict[str, Any]]) -> list[str]:
     return L
 
 
-def render(results: list[dict[str, Any]], reps: int, today: str, png_names: dict[str, str], misses: str | None,
-           records: dict[str, dict[str, Any]], bts: str | None = None) -> str:
+def _method(reps: int, today: str, records: dict[str, dict[str, Any]]) -> list[str]:
+    """How the report was made, the model and what was fitted."""
     L = [
         "# Validation of the calibrated baselines against observed waits",
         "",
@@ -355,6 +355,13 @@ def render(results: list[dict[str, Any]], reps: int, today: str, png_names: dict
         "but with the six numbers fitted on the OTHER port. **Observed lanes** means the lane policy is",
         "replaced by CBP's observed hourly open lanes (the other way of validating; the lanes are then",
         "data, so only the service-time scale is a fitted input).",
+    ]
+    return L
+
+
+def _wait_errors(results: list[dict[str, Any]]) -> list[str]:
+    """Hourly wait and lanes-open errors by port, lane type and case; then the daily volumes."""
+    L = [
         "",
         "## Hourly waits: error by port, lane type and case",
         "",
@@ -406,7 +413,12 @@ def render(results: list[dict[str, Any]], reps: int, today: str, png_names: dict
                 f"| {v.sim_program_pct:+.1f} | {v.sim_lane:,.0f} | {v.sim_lane_pct:+.1f} "
                 f"| {v.sandag_capacity:,.0f} | {v.sandag_capacity_pct:+.1f} |"
             )
-    L += ["", "## Plots", ""]
+    return L
+
+
+def _plots(results: list[dict[str, Any]], png_names: dict[str, str]) -> list[str]:
+    """The figures, one per port, with what they show."""
+    L = ["", "## Plots", ""]
     for res in results:
         L += [
             f"![{res['port']}: simulated vs observed hourly wait and lanes open]({png_names[res['port']]})",
@@ -417,6 +429,14 @@ def render(results: list[dict[str, Any]], reps: int, today: str, png_names: dict
             "Bottom: lanes open, simulated out of sample (blue, 95 % CI) and observed (dots).",
             "",
         ]
+    return L
+
+
+def render(results: list[dict[str, Any]], reps: int, today: str, png_names: dict[str, str], misses: str | None,
+           records: dict[str, dict[str, Any]], bts: str | None = None) -> str:
+    """VALIDATION_PORTS.md: the model and the fit, the errors, volumes and plots, and the hand-written
+    reading of the misses (kept when the file is regenerated)."""
+    L = _method(reps, today, records) + _wait_errors(results) + _plots(results, png_names)
     if bts:
         L += [bts.rstrip(), ""]
     L.append(misses if misses else f"{MISSES_HEADING}\n\n(to be written by hand after reading the results above)\n")
