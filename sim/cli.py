@@ -439,6 +439,34 @@ def calibrate(
             typer.echo("wrote " + ", ".join(str(f) for f in files))
 
 
+port_app = typer.Typer(help="Ports built from public data.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(port_app, name="port")
+
+
+@port_app.command("new")
+def port_new(
+    crossing: str = typer.Argument(..., help="CBP port number (e.g. 535502) or words of 'port - crossing'."),
+    data: Path | None = typer.Option(
+        None, "--data", show_default=False,
+        help="The public data directory. Default: $POESIM_DATA_DIR, else ../shared/data."),
+    fit: bool = typer.Option(False, "--fit/--no-fit",
+                             help="Fit a service-time scale to the crossing's observed waits (where they exist)."),
+    out: Path | None = typer.Option(None, "--out", help="Default: scenarios/<port_crossing>/baseline.yaml."),
+) -> None:
+    """Write a baseline scenario for a US-Mexico land crossing from public data alone (lanes, hours,
+    officers, volumes; every number's source in the file). Needs the repository's calibration package."""
+    with _user_errors():
+        from sim.calibrate import import_port_module
+
+        mod = import_port_module("calibration.port_new", Path.cwd())
+        argv = [crossing, "--data", str(data or default_data_dir())] + (["--fit"] if fit else [])
+        argv += ["--out", str(out)] if out else []
+        try:
+            mod.main(argv)
+        except (ValueError, FileNotFoundError) as exc:
+            raise PoesimError(str(exc)) from None
+
+
 baseline_app = typer.Typer(help="Regression baselines under results/baselines/.", no_args_is_help=True,
                            rich_markup_mode=None)
 app.add_typer(baseline_app, name="baseline")
