@@ -33,6 +33,7 @@ from typing import Any
 
 import pandas as pd
 
+from calibration import commercial as commercial_method
 from calibration.assumptions import PED_BTS_YEAR as BTS_YEAR
 from calibration.assumptions import PED_READY_SHARE as PED_READY_SHARE
 from calibration.assumptions import (
@@ -80,6 +81,7 @@ POV_RATE_PREFIX = {"pov_general": "OM_GP", "pov_ready": "OM_RE", "pov_sentri": "
 POV_PROGRAM = {"pov_general": "general", "pov_ready": "ready", "pov_sentri": "sentri"}
 TRUCK_LANES = {"truck_general": "GP", "truck_fast": "FAST"}
 TRUCK_RATE_PREFIX = {"truck_general": "OMC_GP", "truck_fast": "OMC_SP"}
+TRUCK_PRIMARY_LANES = 9  # public-figures §4.3: Otay Mesa truck primary lanes 9 before the April 2022 expansion to 16
 
 
 def observations(data_dir: str | Path) -> pd.DataFrame:
@@ -142,16 +144,27 @@ def _passenger_vehicles(
 
 def _trucks(data_dir: Path, rates: dict[str, list[float]], obs: dict[tuple[str, str], list[float]],
             checks: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Truck streams (SANDAG's truck trips) and lane groups (SANDAG's open lanes), with the cross-checks."""
+    """Truck streams (SANDAG's truck trips) and lane groups by the commercial method
+    (``calibration/commercial.py``): hours of operation = the trip file's arrival hours plus one hour to
+    clear the line; SANDAG's open lanes by hour within the public record's 9 primary lanes (FAST kept,
+    General cut); the service means fitted on CBP's posted commercial waits; with the cross-checks."""
     trucks = sandag.truck_trips(data_dir, tuple(TRUCK_LANES.values()))
-    truck_mean_s: dict[str, float] = {}
     truck_open: dict[str, list[int]] = {}
     for s, prefix in TRUCK_RATE_PREFIX.items():
-        rate = weighted_rate(rates[f"{prefix}_VEH"], trucks[TRUCK_LANES[s]])
-        truck_mean_s[s] = r1(3600.0 / rate)
-        checks[f"{s}_rate_veh_h_lane"] = r1(rate)
+        checks[f"{s}_rate_veh_h_lane"] = r1(weighted_rate(rates[f"{prefix}_VEH"], trucks[TRUCK_LANES[s]]))
         truck_open[s] = whole(rates[f"{prefix}_OPEN"], f"{prefix}_OPEN")
         checks[f"{s}_max_col"] = int(max(rates[f"{prefix}_MAX"]))
+    truck_total = [sum(trucks[lane][k] for lane in trucks) for k in HOURS]
+    arriving = [k for k in HOURS if truck_total[k] > 0]
+    open_hours = list(range(min(arriving), max(arriving) + 1))
+    clearing = max(open_hours) + 1
+    for s in truck_open:
+        truck_open[s] = [truck_open[s][k] if k in open_hours else truck_open[s][clearing - 1] if k == clearing else 0
+                         for k in HOURS]
+    truck_open["truck_general"] = [min(g, TRUCK_PRIMARY_LANES - f)
+                                   for g, f in zip(truck_open["truck_general"], truck_open["truck_fast"], strict=True)]
+    checks["truck_open_hours"] = (min(open_hours), max(open_hours) + 1)
+    checks["truck_clearing_hour"] = clearing
     streams: dict[str, Any] = {}
     for s, program in (("truck_general", "general"), ("truck_fast", "fast")):
         streams[s] = {
@@ -162,14 +175,16 @@ def _trucks(data_dir: Path, rates: dict[str, list[float]], obs: dict[tuple[str, 
             "lane_choice": {"rule": "shortest_expected_wait"},
         }
         checks[f"{s}_daily"] = round(sum(trucks[TRUCK_LANES[s]]))
-    tg, tf = truck_mean_s["truck_general"], truck_mean_s["truck_fast"]
+    checks["truck_fast_share"] = round(checks["truck_fast_daily"] / sum(truck_total), 3)
+    service = commercial_method.fitted_parameters()
+    checks["truck_service"] = service
+    tg, tf = service["general_service_s"], service["fast_service_s"]
     truck_programs = {"truck_general": {"general": tg, "fast": tg}, "truck_fast": {"fast": tf}}
     groups = {
         g: {"mode": "truck", "programs": list(progs), "lanes": max(truck_open[g]), "discipline": "shared",
             "lanes_open": truck_open[g], "service": {p: gamma(m, TRUCK_CV) for p, m in progs.items()}}
         for g, progs in truck_programs.items()
     }
-    truck_total = [sum(trucks[lane][k] for lane in trucks) for k in HOURS]
     commercial = obs[("Commercial", "_All_")]
     checks["truck_daily_total"] = round(sum(truck_total))
     checks["commercial_observed_daily"] = round(sum(commercial))
@@ -285,7 +300,8 @@ def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str
         f"peak at hour {ck['truck_trips_peak_hour']}; observed: hours "
         f"{ck['commercial_observed_hours'][0]}-{ck['commercial_observed_hours'][1]}, peak at hour "
         f"{ck['commercial_observed_peak_hour']}).",
-        f"  # BTS {BTS_YEAR} Trucks, annual/365 incl. weekends: {ck['bts_trucks_per_day']:,}/day.",
+        f"  # BTS {BTS_YEAR} Trucks, annual/365 incl. weekends: {ck['bts_trucks_per_day']:,}/day. FAST share "
+        f"{num(ck['truck_fast_share'])} (this file's FAST trips).",
         f"  # referral_p {num(TRUCK_REFERRAL_P)}: public-figures §4.2, NII scans of about 15 % of commercial "
         "vehicles (SW border, FY2021).",
     ]
@@ -332,25 +348,32 @@ def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str
         )
     L += [
         "",
-        f"  # Trucks: Otay Mesa Commercial, OMC_* columns of {RATES}.",
-        f"  # OMC_GP_MAX = OMC_SP_MAX = {ck['truck_general_max_col']} count shared physical lanes, so as for cars "
-        "each group's lanes",
-        "  # is its own hourly maximum of OMC_*_OPEN.",
-        "  # Service: OMC_*_VEH (veh/h/lane) weighted by the stream's hourly truck volume; hours with no",
-        "  # trucks carry no weight, but SANDAG's low rates at hours 6-7 (5-6 veh/h/lane) do and pull the",
-        "  # mean down. mean_s = 3600 / rate. SANDAG uses the same hourly rates for GP and FAST lanes.",
-        "  # Gamma cv 0.5: assumption. FAST trucks in GP lanes get the GP mean.",
+        "  # Trucks (the commercial method, calibration/commercial.py): Otay Mesa Commercial,",
+        f"  # OMC_* columns of {RATES}.",
+        f"  # Hours of operation: the trip file's arrival hours {ck['truck_open_hours'][0]:02d}:00-"
+        f"{ck['truck_open_hours'][1]:02d}:00, and {ck['truck_clearing_hour']:02d}:00-"
+        f"{ck['truck_clearing_hour'] + 1:02d}:00 to clear the line (no arrivals);",
+        "  # no lane open at other hours (SANDAG keeps one lane of each open overnight, when no trucks arrive).",
+        f"  # Lanes open: OMC_GP_OPEN / OMC_SP_OPEN by hour, within the public record's {TRUCK_PRIMARY_LANES} truck "
+        "primary lanes",
+        "  # (public-figures §4.3: 9 -> 16 in April 2022; SANDAG's peak 7 GP + 3 FAST = 10): FAST kept, General cut.",
+        f"  # (OMC_GP_MAX = OMC_SP_MAX = {ck['truck_general_max_col']} count shared physical lanes.)",
+        f"  # Service: gamma cv {num(TRUCK_CV)}; means fitted on CBP's posted commercial waits at "
+        f"{commercial_method.PORTS[commercial_method.FIT_PORT].name}",
+        "  # (calibration/parameters/commercial.json, calibration/VALIDATION_TRUCKS.md); FAST trucks in GP lanes "
+        "take the GP mean.",
+        f"  # SANDAG's own rates (OMC_*_VEH weighted by volume: GP {num(ck['truck_general_rate_veh_h_lane'])}, FAST "
+        f"{num(ck['truck_fast_rate_veh_h_lane'])} veh/h/lane) are not used.",
     ]
     for g, prefix in TRUCK_RATE_PREFIX.items():
-        rate = ck[f"{g}_rate_veh_h_lane"]
         L += group_lines(
             g,
             lg[g],
             {
-                "lanes": [f"max of {prefix}_OPEN ({prefix}_MAX = {ck[g + '_max_col']})."],
-                "lanes_open": [f"{RATES} column {prefix}_OPEN, rows TIME 1..24",
-                               "(SANDAG keeps lanes open overnight, when no trucks arrive)."],
-                "service": [f"{prefix}_VEH weighted by Lane={TRUCK_LANES[g]} truck volume: {num(rate)} veh/h/lane."],
+                "lanes": [f"most lanes open ({prefix}_MAX = {ck[g + '_max_col']})."],
+                "lanes_open": [f"{RATES} column {prefix}_OPEN, rows TIME 1..24, in the hours of operation."],
+                "service": [f"{'general' if g == 'truck_general' else 'fast'}_service_s"
+                            " (calibration/parameters/commercial.json)."],
             },
         )
     L += [

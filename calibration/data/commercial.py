@@ -1,0 +1,161 @@
+"""Commercial (truck) observations: CBP's posted waits and lanes open for General and FAST commercial
+lanes, and the Texas bridge-level truck counts. The one reader of each file for the truck calibration.
+
+Files (relative to the data directory; see its README.md §2d-2f and §4, and ``calibration/README.md``):
+
+* ``BROWNSVILLE`` — every committed version of CBP's BWT RSS for the Brownsville crossings
+  (2026-08-12 → 08-22): per reading ``delay_minutes`` and ``lanes_open`` by lane type, with the
+  feed's own local ``update_time`` ("1:00 pm CDT"). Versions repeat between CBP's hourly updates, so
+  readings are deduplicated on (port, category, lane type, date, update_time).
+* ``EL_PASO`` — a scraper of the same RSS for the El Paso crossings (2026-08-09 → 08-22): waits and
+  status, no lanes open; ``timestamp`` is the scraper's clock in UTC, read as El Paso local time
+  (MDT = UTC − 6 in August).
+* ``SNAPSHOTS`` — 62 feed times of all ports (2026-07-27 → 07-31): ``maximum_lanes`` and, where
+  open, ``lanes_open`` by lane type (``standard_lanes`` = General, ``FAST_lanes``); used for the lanes
+  of ports the RSS copies give no lanes for.
+* ``TEXAS`` — CBP northbound counts per Texas bridge and month, 2008-2025 (``Modes`` =
+  "Commercial Trucks").
+
+Lane types are named as the scenarios' truck groups: ``General`` (CBP's "General"/"standard_lanes")
+and ``FAST`` (CBP's "Fast"/"FAST_lanes"). Clock hours are local, 0-23; a reading posted at hh:mm
+belongs to hour hh.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from calibration.data import read_rows
+
+BROWNSVILLE = "cbp_bwt/brownsville_bwt_rss_history_2026-08.csv"
+EL_PASO = "cbp_bwt/el_paso_bwt_scraped_2026-08.csv"
+SNAPSHOTS = "cbp_bwt/bwt_all_ports_sample_snapshots_2026-07.csv"
+TEXAS = "texas_bridge_crossings/monthly_crossings_2008_2025.csv"
+FILES = (BROWNSVILLE, EL_PASO, SNAPSHOTS, TEXAS)
+
+LANE_TYPES = ("General", "FAST")
+_FEED_TYPE = {"General": "General", "Fast": "FAST", "standard_lanes": "General", "FAST_lanes": "FAST"}
+EL_PASO_UTC_OFFSET_H = -6  # MDT in August
+_TIME = re.compile(r"(\d{1,2}):(\d{2})\s*([ap]m)", re.I)
+
+COLUMNS = ["lane_type", "date", "hour", "open", "wait_min", "lanes_open"]
+
+
+def clock_hour(text: str) -> int:
+    """The clock hour (0-23) of a feed time such as "1:00 pm CDT", "At 11:00 am MDT" or "Noon CDT"."""
+    low = text.lower()
+    if "noon" in low:
+        return 12
+    if "midnight" in low:
+        return 0
+    m = _TIME.search(text)
+    if not m:
+        raise ValueError(f"unexpected feed time {text!r}; expected e.g. '1:00 pm CDT'")
+    h = int(m.group(1)) % 12
+    return h + 12 if m.group(3).lower() == "pm" else h
+
+
+def brownsville_readings(data_dir: str | Path, port_title: str) -> pd.DataFrame:
+    """One row per distinct hourly reading of a Brownsville crossing's commercial lanes (columns
+    ``COLUMNS``): ``open`` False for "Lanes Closed" (lanes 0, no wait); other statuses (N/A,
+    Update Pending) are left out."""
+    seen: set[tuple[str, str, str]] = set()
+    rows = []
+    for r in read_rows(Path(data_dir) / BROWNSVILLE):
+        if r["port_title"] != port_title or not r["category"].startswith("Commercial"):
+            continue
+        lane = _FEED_TYPE.get(r["lane_type"])
+        if lane is None:
+            continue
+        if r["status"] == "reported":
+            key = (lane, r["date"], r["update_time"])
+            if key in seen:
+                continue
+            seen.add(key)
+            rows.append({"lane_type": lane, "date": r["date"], "hour": clock_hour(r["update_time"]), "open": True,
+                         "wait_min": float(r["delay_minutes"]), "lanes_open": float(r["lanes_open"])})
+        elif r["status"] == "Lanes Closed":
+            # no update time: the hour is the feed's publication time, one reading per version-hour
+            pub = dt.datetime.strptime(r["feed_pubdate"][:25], "%a, %d %b %Y %H:%M:%S")
+            local = pub - dt.timedelta(hours=1)  # the feed stamps EST; Brownsville is on CDT (EST - 1 h in August)
+            key = (lane, local.strftime("%m/%d/%Y"), f"closed {local.hour}")
+            if key in seen:
+                continue
+            seen.add(key)
+            rows.append({"lane_type": lane, "date": local.strftime("%-m/%-d/%Y"), "hour": local.hour, "open": False,
+                         "wait_min": float("nan"), "lanes_open": 0.0})
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def el_paso_readings(data_dir: str | Path, port_name: str) -> pd.DataFrame:
+    """One row per scrape of an El Paso crossing's commercial lanes (columns ``COLUMNS``, lanes open
+    NaN: the scrape has none); "closed" readings are ``open`` False, "not applicable" ones left out."""
+    rows = []
+    for r in read_rows(Path(data_dir) / EL_PASO):
+        if r["port_name"] != port_name or r["category"] != "Commercial Vehicles":
+            continue
+        lane = _FEED_TYPE.get(r["lane_type"])
+        if lane is None or r["status"] not in ("reported", "closed"):
+            continue
+        local = dt.datetime.fromisoformat(r["timestamp"]) + dt.timedelta(hours=EL_PASO_UTC_OFFSET_H)
+        is_open = r["status"] == "reported"
+        rows.append({"lane_type": lane, "date": local.date().isoformat(), "hour": local.hour, "open": is_open,
+                     "wait_min": float(r["wait_minutes"]) if is_open else float("nan"),
+                     "lanes_open": float("nan")})
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def snapshot_readings(data_dir: str | Path, port_number: str) -> tuple[pd.DataFrame, int]:
+    """The all-ports snapshots of one commercial crossing: distinct readings (columns ``COLUMNS``,
+    hour from the reading's own update time; closed readings carry no time and are left out) and the
+    crossing's ``maximum_lanes``."""
+    seen: set[tuple[str, str, str]] = set()
+    rows, maximum = [], set()
+    for r in read_rows(Path(data_dir) / SNAPSHOTS):
+        if r["port_number"] != port_number or r["lane_group"] != "commercial_vehicle_lanes":
+            continue
+        lane = _FEED_TYPE.get(r["lane_type"])
+        if lane is None:
+            continue
+        if r["maximum_lanes"]:
+            maximum.add(int(float(r["maximum_lanes"])))
+        if not r["lanes_open"] or not r["update_time"]:
+            continue
+        key = (lane, r["date"], r["update_time"])
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append({"lane_type": lane, "date": r["date"], "hour": clock_hour(r["update_time"]), "open": True,
+                     "wait_min": float(r["delay_minutes"]), "lanes_open": float(r["lanes_open"])})
+    if len(maximum) != 1:
+        raise ValueError(f"{SNAPSHOTS}: expected one maximum_lanes for commercial port {port_number}, got {maximum}")
+    return pd.DataFrame(rows, columns=COLUMNS), maximum.pop()
+
+
+def texas_trucks(data_dir: str | Path, crossing: str) -> pd.DataFrame:
+    """Monthly northbound commercial trucks of one Texas crossing: ``year``, ``month``, ``trucks``."""
+    rows = [{"year": int(r["Year"]), "month": int(r["Month"]), "trucks": float(r["Northbound Crossing"] or "nan")}
+            for r in read_rows(Path(data_dir) / TEXAS)
+            if r["Crossing"] == crossing and r["Modes"] == "Commercial Trucks"]
+    if not rows:
+        raise ValueError(f"{TEXAS}: no Commercial Trucks rows for crossing {crossing!r}")
+    return pd.DataFrame(rows).sort_values(["year", "month"]).reset_index(drop=True)
+
+
+def hourly(readings: pd.DataFrame) -> pd.DataFrame:
+    """Per lane type and clock hour: readings, share open, mean posted wait over the open readings
+    (``wait_min``) and mean lanes open with closed readings as 0 (``lanes_open``)."""
+    g = readings.groupby(["lane_type", "hour"])
+    out = pd.DataFrame({
+        "readings": g.size(),
+        "open_share": g["open"].mean(),
+        "open_readings": g["open"].sum(),
+        "wait_min": g["wait_min"].mean(),
+        "lanes_open": g["lanes_open"].mean(),
+    }).reset_index()
+    out["open_readings"] = out["open_readings"].astype(int)
+    return out
