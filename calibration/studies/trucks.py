@@ -268,6 +268,10 @@ def main(argv: list[str] | None = None) -> int:
         "about 1.5x FAST), while with 22.5 % of trucks in FAST the model's 2-3 FAST lanes are nearly empty: the FAST "
         "share at Ysleta is not in the data (Otay Mesa's SANDAG trips give 32.5 %), and the lanes by hour rest on 5 "
         "snapshot hours. Volumes are an all-days monthly mean (the port is closed on some days of the feed).",
+        "* **Shape over the day.** The fit matches the daily mean per lane type, not the hourly shape: SANDAG's "
+        "Otay Mesa truck profile peaks in the morning, so the model's waits peak before noon and vanish in the "
+        "evening, while the posted waits at both Texas ports stay up into the evening (arrivals later in the day "
+        "than at Otay Mesa in 2017). The hourly MAE at the fitted port is mostly this.",
         "* **Not in the data**: weekday vs weekend truck volumes (counts are monthly), the hour of CBP's reading vs "
         "the hour it describes, secondary and NII durations (assumptions), and the Mexican-side queue before primary "
         "(CBP's posted wait starts at the line on the US approach).",
