@@ -123,9 +123,12 @@ def _interpolate(values: dict[int, float], k: int) -> float:
 
 
 def derive(data_dir: str | Path = DEFAULT_DATA, port_key: str = FIT_PORT,
-           parameters: dict[str, float] | None = None) -> dict[str, Any]:
+           parameters: dict[str, float] | None = None, fast_share: float = FAST_SHARE,
+           profile: list[float] | None = None) -> dict[str, Any]:
     """The port's scenario (mapping as the YAML holds it), the figures its comments quote, and the
-    observed hourly table (``lane_type, hour, readings, open_share, open_readings, wait_min, lanes_open``)."""
+    observed hourly table (``lane_type, hour, readings, open_share, open_readings, wait_min, lanes_open``).
+    ``fast_share`` and ``profile`` (24 weights; default SANDAG's truck trips) are for sensitivity runs
+    only: the committed scenarios use the defaults."""
     data_dir = Path(data_dir)
     port = PORTS[port_key]
     params = fitted_parameters() if parameters is None else parameters
@@ -160,9 +163,9 @@ def derive(data_dir: str | Path = DEFAULT_DATA, port_key: str = FIT_PORT,
     monthly = float(month["trucks"].iloc[0])
     days = pd.Period(f"{year}-{COUNT_MONTH:02d}").days_in_month
     daily = monthly / days
-    profile = truck_profile(data_dir)
-    rates = {"General": spread(daily * (1 - FAST_SHARE), profile, open_hours),
-             "FAST": spread(daily * FAST_SHARE, profile, open_hours)}
+    profile = truck_profile(data_dir) if profile is None else profile
+    rates = {"General": spread(daily * (1 - fast_share), profile, open_hours),
+             "FAST": spread(daily * fast_share, profile, open_hours)}
     streams = {
         GROUP[t]: {"mode": "truck", "program": "general" if t == "General" else "fast",
                    "demand": {"rate_per_h": [r1(v) for v in rates[t]]},

@@ -8,6 +8,7 @@ Simulations here are short (one day of one small port, 2 replications); the Otay
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -136,3 +137,24 @@ def test_otay_mesa_fast_trucks_wait_less_than_general():
     result = sim.run(scenario_from_dict(data, name="<om trucks>"), 2, workers=1)
     general, fast = _lane_wait(result, "truck_general"), _lane_wait(result, "truck_fast")
     assert math.isfinite(general) and fast < 0.8 * general
+
+
+@pytest.mark.long
+def test_the_committed_truck_fit_replays_on_the_public_data():
+    """The record in calibration/parameters/commercial.json: same data files (SHA-256), and one run at the
+    fitted values with its replications and seed gives its residual biases (the fit's roots)."""
+    from sim.fitting import Parameter, residuals
+
+    mod = _method()
+    skip_without_data(mod.DATA_FILES)
+    record = json.loads(mod.PARAMETERS.read_text(encoding="utf-8"))
+    assert record["data"] == {f: mod.sha256(DATA_DIR / f) for f in mod.DATA_FILES}
+    values = record["parameters"]
+    observed = mod.observations(mod.derive(DATA_DIR, mod.FIT_PORT, values))
+    params = [Parameter(r["parameter"], values[r["parameter"]], mod.BOUNDS[r["parameter"]], r["metric"],
+                        (r["lane_groups"],)) for r in record["residuals"]]
+    got = residuals(lambda v: mod.derive(DATA_DIR, mod.FIT_PORT, v)["scenario"], params, values,
+                    observed[["lane_group", "hour", "metric", "observed"]], record["replications"], record["seed"])
+    for r, g in zip(record["residuals"], got.to_dict(orient="records"), strict=True):
+        assert g["bias"] == pytest.approx(r["bias"], abs=1e-6)
+        assert abs(g["bias"]) < 0.1  # the fit's root: mean simulated wait = mean posted wait
