@@ -285,9 +285,12 @@ def main(argv: list[str] | None = None) -> int:
         f"({fc['daily']:.0f} trucks/day, 2 General lanes and at most one FAST lane) and predicted at El Paso Ysleta "
         f"({pc['daily']:.0f}/day, 3–4 General and 2–3 FAST lanes). The waits are August 2026, the volumes August "
         f"{fc['year']} (the Texas counts end in December {fc['year']}; no growth is assumed between the two), the "
-        "Ysleta lanes late July 2026, the hourly profile Otay Mesa 2017. Otay Mesa is 2017 (SANDAG, BTS to 2022-07) "
-        "with 2026 service times: no observed Otay Mesa truck waits of 2017 exist in the data, so its result is "
-        "an application of the method, not a validation.",
+        "Ysleta lanes late July 2026, the hourly profile Otay Mesa 2017. Otay Mesa is modelled as of 2017, not "
+        "bridged to 2026: SANDAG's 2017 weekday trips (3,488/day; BTS 2017, all days: 929,614 a year, 2,547/day; "
+        "BTS ends 2022-07) and the 9 lanes before the 2022 expansion, with service times fitted on 2026 "
+        "Texas waits. No observed Otay Mesa truck waits of 2017 exist in the data, so its result is an application "
+        "of the method, not a validation; the 2026 snapshot readings (16 lanes by then) are shown only as a "
+        "bound on plausibility.",
         "* **What the fitted port can identify.** Veterans' FAST lane is nearly empty (posted 0–1.5 min), so the FAST "
         "service time is fitted to a wait that hardly depends on it: it comes out close to General's, and FAST's "
         "advantage in the model is its lanes' lighter load (waits), not a faster booth. The cited 25–45 s FAST "
@@ -297,7 +300,12 @@ def main(argv: list[str] | None = None) -> int:
         + " the posted ones (bias in the table). The posted General and FAST waits there are similar (General "
         "about 1.5x FAST), while with 22.5 % of trucks in FAST the model's 2-3 FAST lanes are nearly empty: the FAST "
         "share at Ysleta is not in the data (Otay Mesa's SANDAG trips give 32.5 %), and the lanes by hour rest on 5 "
-        "snapshot hours. Volumes are an all-days monthly mean (the port is closed on some days of the feed).",
+        "snapshot hours. Volumes are an all-days monthly mean (the port is closed on some days of the feed). With "
+        f"SANDAG's {SANDAG_FAST_SHARE} the FAST lanes still stay nearly empty (sensitivity below): 20-30 min in "
+        "Ysleta's 3 FAST lanes needs about half its trucks in FAST, or slower FAST booths than Veterans' implies.",
+        "* **A floor in the posted waits.** CBP posts 3-10 min at Veterans in quiet hours with lanes open, and "
+        "5 min at the quietest Ysleta FAST readings; the model's wait is the queue before the booth only and is "
+        "near 0 at low load. Part of every negative bias at low load is this floor.",
         "* **Shape over the day.** The fit matches the daily mean per lane type, not the hourly shape: SANDAG's "
         "Otay Mesa truck profile peaks in the morning, so the model's waits peak before noon and vanish in the "
         "evening, while the posted waits at both Texas ports stay up into the evening (arrivals later in the day "
