@@ -12,9 +12,10 @@ One method for every commercial port (the trucks of ``scenarios/otay_mesa/baseli
   year the feed was recorded in (August), from the latest year counted (Texas bridge counts: 2025),
   ÷ the days of the month (all days; the feed covers weekdays and weekends alike). FAST share:
   ``FAST_SHARE`` (public-figures §4.7, the one cited share of trucks in FAST). Hourly profile: SANDAG's
-  Otay Mesa truck trips by arrival hour (the only observed hourly truck profile in the data), kept to
-  the port's hours of operation and spread over them (an open hour without SANDAG trips gets SANDAG's
-  smallest hourly share).
+  Otay Mesa truck trips by arrival hour, kept to the port's hours of operation and spread over them (an
+  open hour without trips gets the smallest hourly share). CBP's hourly Otay Mesa commercial counts
+  (``count_profile``) are the alternative, refitted as a sensitivity in ``VALIDATION_TRUCKS.md``
+  (``--fit --profile counts --print-only``).
 * **Hours of operation and lanes**: from the posted feed. An hour is open when the General lanes are
   open in at least half the readings of that clock hour; lanes open by lane type and hour = the
   mean over the readings (closed = 0), rounded. The hour after closing keeps the last open hour's
@@ -80,7 +81,7 @@ PORTS = {
 }
 FIT_PORT = "veterans"
 PREDICT_PORT = "ysleta"
-DATA_FILES = (*commercial.FILES, sandag.TRUCKS)
+DATA_FILES = (*commercial.FILES, sandag.TRUCKS)  # of the committed fit (count_profile, a sensitivity, reads OBSERVED)
 
 
 def fitted_parameters() -> dict[str, float]:
@@ -91,9 +92,15 @@ def fitted_parameters() -> dict[str, float]:
 
 
 def truck_profile(data_dir: Path) -> list[float]:
-    """SANDAG's northbound Otay Mesa truck trips (GP + FAST) by clock hour."""
+    """SANDAG's northbound Otay Mesa truck trips (GP + FAST) by arrival hour (the profile used)."""
     trips = sandag.truck_trips(data_dir)
     return [trips["GP"][k] + trips["FAST"][k] for k in HOURS]
+
+
+def count_profile(data_dir: Path) -> list[float]:
+    """CBP's observed northbound commercial volume at Otay Mesa by clock hour (``OME_Observed_Data.csv``,
+    Commercial, 2017 Tue/Wed/Thu): the sensitivity alternative (peaks at 15:00, not 05:00)."""
+    return sandag.observed_volumes(data_dir, "Otay Mesa")[("Commercial", "_All_")]
 
 
 def spread(daily: float, profile: list[float], open_hours: list[int]) -> list[float]:
@@ -247,7 +254,7 @@ def render(derived: dict[str, Any]) -> str:
         "  # The feed is of August 2026 and the counts end in 2025: same month a year earlier, no growth assumed.",
         f"  # FAST share {num(FAST_SHARE)} (public-figures §4.7: 22.5 % of trucks FAST-eligible, Pacific Hwy 2009).",
         f"  # Profile: {sandag.TRUCKS} (Otay Mesa, Dir=NB, GP+FAST RevWght by ArHour), kept to the open hours",
-        f"  # {ck['open_hours'][0]:02d}:00-{ck['open_hours'][1] + 1:02d}:00; open hours without SANDAG trips get its "
+        f"  # {ck['open_hours'][0]:02d}:00-{ck['open_hours'][1] + 1:02d}:00; open hours without trips get the "
         "smallest hourly share.",
         f"  # referral_p {num(TRUCK_REFERRAL_P)}: public-figures §4.2, NII scans of 15 % of commercial vehicles "
         "(SW border, FY2021).",
@@ -284,18 +291,19 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def fit_service(data_dir: Path, reps: int, log: Any = print) -> dict[str, Any]:
+def fit_service(data_dir: Path, reps: int, log: Any = print, profile: list[float] | None = None) -> dict[str, Any]:
     """Fit the General and FAST service means at ``FIT_PORT`` (method of moments on the mean hourly
-    wait of each lane type, ``sim.fitting.fit``); the record written to ``PARAMETERS``."""
+    wait of each lane type, ``sim.fitting.fit``); the record written to ``PARAMETERS``. ``profile``:
+    another arrival profile (sensitivity; the committed fit uses the default)."""
     from sim.fitting import Parameter, fit
 
-    observed = observations(derive(data_dir, FIT_PORT, START))
+    observed = observations(derive(data_dir, FIT_PORT, START, profile=profile))
     params = [Parameter("general_service_s", START["general_service_s"], BOUNDS["general_service_s"],
                         "mean_wait_min", ("truck_general",), xtol=0.5, decimals=1),
               Parameter("fast_service_s", START["fast_service_s"], BOUNDS["fast_service_s"],
                         "mean_wait_min", ("truck_fast",), xtol=0.5, decimals=1)]
-    result = fit(lambda v: derive(data_dir, FIT_PORT, v)["scenario"], params, observed[list(observed.columns[:4])],
-                 reps, SEED, passes=2, log=log)
+    result = fit(lambda v: derive(data_dir, FIT_PORT, v, profile=profile)["scenario"], params,
+                 observed[list(observed.columns[:4])], reps, SEED, passes=2, log=log)
     return {
         "what": "Mean primary service time (s) of commercial General and FAST lanes, fitted so that the mean "
                 "over hours of the simulated mean wait of each lane type equals CBP's posted wait at "
@@ -326,9 +334,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="shared data directory (default: %(default)s)")
     ap.add_argument("--fit", action="store_true", help="refit the service times first (writes the parameters file)")
     ap.add_argument("--reps", type=int, default=REPLICATIONS, help="replications per fit evaluation")
+    ap.add_argument("--profile", choices=("trips", "counts"), default="trips",
+                    help="arrival profile of the fit (counts: the sensitivity alternative, with --print-only)")
+    ap.add_argument("--print-only", action="store_true", help="with --fit: print the fitted values, write nothing")
     args = ap.parse_args(argv)
+    if args.profile != "trips" and not (args.fit and args.print_only):
+        ap.error("--profile counts is a sensitivity fit: use it with --fit --print-only")
     if args.fit:
-        record = fit_service(args.data, args.reps)
+        profile = count_profile(args.data) if args.profile == "counts" else None
+        record = fit_service(args.data, args.reps, profile=profile)
+        if args.print_only:
+            print(json.dumps(record["parameters"], sort_keys=True))
+            return 0
         PARAMETERS.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         print(f"wrote {PARAMETERS}: {record['parameters']}")
     for p in write(args.data):
