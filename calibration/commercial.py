@@ -46,7 +46,7 @@ from typing import Any
 import pandas as pd
 
 from calibration.assumptions import TRUCK_CV, TRUCK_REFERRAL_P, TRUCK_SECONDARY
-from calibration.data import DEFAULT_DATA, FIGURES, HOURS, commercial, sandag
+from calibration.data import DEFAULT_DATA, FIGURES, HOURS, cbp_feed, sandag
 from calibration.port_baseline import PARAMETERS_DIR, REPO, gamma, lognormal, r1
 from calibration.yaml_writer import group_lines, num, quote, secondary_lines, stream_lines, window_lines
 
@@ -81,7 +81,7 @@ PORTS = {
 }
 FIT_PORT = "veterans"
 PREDICT_PORT = "ysleta"
-DATA_FILES = (*commercial.FILES, sandag.TRUCKS)  # of the committed fit (count_profile, a sensitivity, reads OBSERVED)
+DATA_FILES = (*cbp_feed.FILES, sandag.TRUCKS)  # of the committed fit (count_profile, a sensitivity, reads OBSERVED)
 
 
 def fitted_parameters() -> dict[str, float]:
@@ -113,10 +113,10 @@ def spread(daily: float, profile: list[float], open_hours: list[int]) -> list[fl
 
 
 def readings(data_dir: Path, port: Port) -> pd.DataFrame:
-    """Every posted reading of the port's commercial lanes (``calibration.data.commercial``)."""
+    """Every posted reading of the port's commercial lanes (``calibration.data.cbp_feed``)."""
     if port.feed == "brownsville":
-        return commercial.brownsville_readings(data_dir, port.feed_name)
-    return commercial.el_paso_readings(data_dir, port.feed_name)
+        return cbp_feed.brownsville_readings(data_dir, port.feed_name)
+    return cbp_feed.el_paso_readings(data_dir, port.feed_name)
 
 
 def _interpolate(values: dict[int, float], k: int) -> float:
@@ -139,8 +139,8 @@ def derive(data_dir: str | Path = DEFAULT_DATA, port_key: str = FIT_PORT,
     data_dir = Path(data_dir)
     port = PORTS[port_key]
     params = fitted_parameters() if parameters is None else parameters
-    obs = commercial.hourly(readings(data_dir, port))
-    snap, max_lanes = commercial.snapshot_readings(data_dir, port.snapshot)
+    obs = cbp_feed.hourly(readings(data_dir, port))
+    snap, max_lanes = cbp_feed.snapshot_readings(data_dir, port.snapshot)
     general = obs[obs["lane_type"] == "General"].set_index("hour")
     opened = [k for k in HOURS if k in general.index and general.loc[k, "open_share"] >= 0.5]
     open_hours = list(range(min(opened), max(opened) + 1))  # an hour without readings inside the span is open
@@ -149,14 +149,14 @@ def derive(data_dir: str | Path = DEFAULT_DATA, port_key: str = FIT_PORT,
         raise ValueError(f"{port.name}: open around the clock in the feed; no hours of operation to model")
     lanes: dict[str, list[int]] = {}
     lanes_source = "feed"
-    for t in commercial.LANE_TYPES:
+    for t in cbp_feed.LANE_TYPES:
         rows = obs[obs["lane_type"] == t].set_index("hour")
         if rows["lanes_open"].notna().any():
             seen = {int(k): float(v) for k, v in rows["lanes_open"].items()}
             by_hour = {k: _interpolate(seen, k) for k in HOURS}
         else:
             lanes_source = "snapshots"
-            s = commercial.hourly(snap[snap["lane_type"] == t]).set_index("hour")["lanes_open"]
+            s = cbp_feed.hourly(snap[snap["lane_type"] == t]).set_index("hour")["lanes_open"]
             snapped = {int(k): float(v) for k, v in s.items()}
             by_hour = {k: _interpolate(snapped, k) for k in HOURS}
         lanes[t] = [int(round(by_hour.get(k, 0.0) + 1e-9)) if k in open_hours else 0 for k in HOURS]
@@ -164,7 +164,7 @@ def derive(data_dir: str | Path = DEFAULT_DATA, port_key: str = FIT_PORT,
         lanes[t][clearing] = lanes[t][last] if lanes["General"][last] else 0
     lanes["General"][clearing] = max(lanes["General"][clearing], 1)
 
-    counts = commercial.texas_trucks(data_dir, port.crossing)
+    counts = cbp_feed.texas_trucks(data_dir, port.crossing)
     year = int(counts["year"].max())
     month = counts[(counts["year"] == year) & (counts["month"] == COUNT_MONTH)]
     monthly = float(month["trucks"].iloc[0])
@@ -177,7 +177,7 @@ def derive(data_dir: str | Path = DEFAULT_DATA, port_key: str = FIT_PORT,
         GROUP[t]: {"mode": "truck", "program": "general" if t == "General" else "fast",
                    "demand": {"rate_per_h": [r1(v) for v in rates[t]]},
                    "referral_p": TRUCK_REFERRAL_P, "lane_choice": {"rule": "shortest_expected_wait"}}
-        for t in commercial.LANE_TYPES
+        for t in cbp_feed.LANE_TYPES
     }
     g_s, f_s = params["general_service_s"], params["fast_service_s"]
     groups = {
@@ -248,7 +248,7 @@ def render(derived: dict[str, Any]) -> str:
         f"seed: {sc['seed']}",
         "",
         "streams:",
-        f"  # Volume: {commercial.TEXAS}, Crossing={port.crossing!r},",
+        f"  # Volume: {cbp_feed.TEXAS}, Crossing={port.crossing!r},",
         f"  # Modes=Commercial Trucks, {ck['year']}-{COUNT_MONTH:02d}: {ck['monthly']:,} trucks / {ck['days']} days = "
         f"{num(ck['daily'])}/day ({ck['year']}: {ck['annual']:,}).",
         "  # The feed is of August 2026 and the counts end in 2025: same month a year earlier, no growth assumed.",
@@ -261,7 +261,7 @@ def render(derived: dict[str, Any]) -> str:
     ]
     for s in ("truck_general", "truck_fast"):
         L += stream_lines(s, st[s], [])
-    feed = commercial.BROWNSVILLE if port.feed == "brownsville" else commercial.EL_PASO
+    feed = cbp_feed.BROWNSVILLE if port.feed == "brownsville" else cbp_feed.EL_PASO
     L += [
         "",
         "lane_groups:",
@@ -271,10 +271,10 @@ def render(derived: dict[str, Any]) -> str:
         f"  # ({ck['clearing']:02d}:00) keeps the last hour's lanes to clear the line, with no arrivals.",
     ]
     if ck["lanes_source"] == "snapshots":
-        L += [f"  # The scrape has no lanes: {commercial.SNAPSHOTS} (port_number {port.snapshot}),",
+        L += [f"  # The scrape has no lanes: {cbp_feed.SNAPSHOTS} (port_number {port.snapshot}),",
               "  # lanes_open linear between the clock hours with a reading (the scrape's daytime closed readings are",
               "  # whole closed days, as the waits compared are those of open readings only)."]
-    L += [f"  # At most {ck['max_lanes']} commercial lanes (maximum_lanes, {commercial.SNAPSHOTS}).",
+    L += [f"  # At most {ck['max_lanes']} commercial lanes (maximum_lanes, {cbp_feed.SNAPSHOTS}).",
           f"  # Service: gamma cv {num(TRUCK_CV)} (assumption); means {fit_note}"
           f" (calibration/parameters/commercial.json)."]
     L += group_lines("truck_general", lg["truck_general"], {

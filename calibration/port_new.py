@@ -42,11 +42,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from calibration.data import DEFAULT_DATA, REPO, bts, sandag
-from calibration.data.cbp_feed import BROWNSVILLE, SNAPSHOTS, Crossing, crossings, find_crossing, hourly_profile
-from calibration.data.cbp_feed import observed_passenger as feed_observed
+from calibration.data import DEFAULT_DATA, REPO, bts, cbp_feed, read_rows, sandag
+from calibration.data.cbp_feed import BROWNSVILLE, SNAPSHOTS, TEXAS, Crossing, crossings, find_crossing
 
-TEXAS = "texas_bridge_crossings/monthly_crossings_2008_2025.csv"
 REGION = REPO / "scenarios" / "region" / "baseline.yaml"
 REGION_PORT = "om"  # single-booth lanes, like most crossings
 GROUP_OF = {"General": "pov_general", "Ready": "pov_ready", "SENTRI": "pov_sentri"}
@@ -81,34 +79,55 @@ def open_hours(hours: str) -> list[int]:
     return list(range(start, end)) if end > start else list(range(start, 24)) + list(range(0, end))
 
 
+def observed_passenger(data_dir: Path, c: Crossing) -> pd.DataFrame | None:
+    """The feed's recorded passenger-vehicle readings at ``c`` (``cbp_feed.COLUMNS``), or None where no
+    recorded history covers it (only Brownsville's four crossings have one with lanes open)."""
+    r = cbp_feed.brownsville_readings(data_dir, c.label, "Passenger")
+    return None if r.empty else r
+
+
+def _bts_month(data_dir: Path, port: str, month: int) -> tuple[int, dict[str, float]]:
+    """The latest year whose ``month`` BTS counts for ``port`` (the copy ends 2022-07), and its
+    Personal Vehicles and Pedestrians."""
+    wanted = (bts.PV, "Pedestrians")
+    found: dict[int, dict[str, float]] = {}
+    for r in read_rows(Path(data_dir) / bts.BTS):
+        if r["Port Name"] == port and r["Border"] == bts.BORDER and r["Measure"] in wanted \
+                and r["Date"].startswith(calendar.month_abbr[month] + " "):
+            found.setdefault(int(r["Date"][-4:]), {})[r["Measure"]] = float(r["Value"])
+    years = [y for y, v in found.items() if len(v) == len(wanted)]
+    if not years:
+        raise ValueError(f"{bts.BTS}: no {calendar.month_abbr[month]} counts for Port Name={port}")
+    return max(years), found[max(years)]
+
+
 def daily_volumes(data_dir: Path, c: Crossing, month: int) -> tuple[dict[str, float], str]:
     """Vehicles and pedestrians a day in ``month`` of the latest year counted, and where from."""
-    t = pd.read_csv(Path(data_dir) / TEXAS) if (Path(data_dir) / TEXAS).exists() else None
-    if t is not None:
-        cand = t[t["POE"].str.lower() == c.port_name.lower()]
-        words = {w for w in re.split(r"[^a-z0-9]+", c.crossing_name.lower()) if len(w) > 2}
-        names = [n for n in cand["Crossing"].unique() if words and words <= set(re.split(r"[^a-z0-9]+", n.lower()))]
-        if len(names) == 1:
-            rows = cand[(cand["Crossing"] == names[0]) & (cand["Month"] == month)]
-            year = int(rows["Year"].max())
-            rows = rows[rows["Year"] == year]
+    bridge = cbp_feed.TEXAS_CROSSING.get(c.port_number)
+    if bridge is not None:
+        vol, year = {}, None
+        for mode, col in (("vehicle", "Passenger Vehicles"), ("pedestrian", "Pedestrians/ Bicyclists")):
+            try:
+                m = cbp_feed.texas_monthly(data_dir, bridge, col)
+            except ValueError:  # a bridge without that mode
+                vol[mode] = 0.0
+                continue
+            m = m[(m["month"] == month) & m["count"].notna()]
+            year = int(m["year"].max()) if year is None else year
             days = calendar.monthrange(year, month)[1]
-            per_mode = rows.groupby("Modes")["Northbound Crossing"].sum()
-            vol = {"vehicle": float(per_mode.get("Passenger Vehicles", 0.0)) / days,
-                   "pedestrian": float(per_mode.get("Pedestrians/ Bicyclists", 0.0)) / days}
-            return vol, (f"{TEXAS}: POE={c.port_name}, Crossing={names[0]}, {calendar.month_abbr[month]} {year}"
-                         f" / {days} days (Modes Passenger Vehicles, Pedestrians/ Bicyclists)")
+            vol[mode] = float(m.loc[m["year"] == year, "count"].sum()) / days
+        return vol, (f"{TEXAS}: Crossing={bridge}, {calendar.month_abbr[month]} {year} / days in the month (Modes"
+                     " Passenger Vehicles, Pedestrians/ Bicyclists)")
     # BTS counts ports, not crossings: the port's volume split among its crossings by maximum lanes
-    year = 2021 if month > 7 else 2022  # BTS copy ends 2022-07
-    vals = bts.monthly(data_dir, (bts.PV, "Pedestrians"), year, c.port_name)
+    year, vals = _bts_month(data_dir, c.port_name, month)
     days = calendar.monthrange(year, month)[1]
     siblings = [x for x in crossings(data_dir) if x.port_name == c.port_name]
     share = {}
     for group, measure in (("passenger_vehicle_lanes", bts.PV), ("pedestrian_lanes", "Pedestrians")):
         total = sum(x.max_lanes.get(group, 0) for x in siblings)
         share[measure] = c.max_lanes.get(group, 0) / total if total else 0.0
-    vol = {"vehicle": vals[bts.PV][month - 1] / days * share[bts.PV],
-           "pedestrian": vals["Pedestrians"][month - 1] / days * share["Pedestrians"]}
+    vol = {"vehicle": vals[bts.PV] / days * share[bts.PV],
+           "pedestrian": vals["Pedestrians"] / days * share["Pedestrians"]}
     split = ("" if len(siblings) == 1 else
              f" x this crossing's share of the port's maximum lanes (ASSUMPTION): vehicles {share[bts.PV]:.3f},"
              f" pedestrians {share['Pedestrians']:.3f}")
@@ -147,11 +166,11 @@ def derive(data_dir: str | Path, query: str, service_scale: float | None = None)
              if ft in c.lane_types.get("passenger_vehicle_lanes", [])]
     hours = open_hours(c.hours)
     closed = [h for h in range(24) if h not in hours]
-    readings = feed_observed(data_dir, c)
+    readings = observed_passenger(data_dir, c)
     src: dict[str, str] = {}
     if readings is not None:
         month = int(readings["date"].str.split("/").str[0].mode().iloc[0])
-        prof = hourly_profile(readings)
+        prof = cbp_feed.hourly(readings)
         by_hour = prof.groupby("hour")["lanes_open"].sum()
         officers = [0 if h in closed else int(round(min(pov_lanes, by_hour.get(h, by_hour.mean())))) for h in range(24)]
         src["officers"] = (f"{BROWNSVILLE}: mean lanes open by clock hour over {readings['date'].nunique()} days,"

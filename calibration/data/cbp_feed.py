@@ -1,24 +1,193 @@
-"""CBP's live wait-time feed (bwt.cbp.gov), as copies of it in ``cbp_bwt/``: each crossing's maximum
-lanes and hours (a July 2026 sample of every port), and the waits and lanes open by lane type that
-scrapers recorded over days (Brownsville's four crossings with lanes open; El Paso's with waits only).
+"""CBP's live wait-time feed (bwt.cbp.gov) as copies of it in ``cbp_bwt/``, and CBP's Texas bridge counts:
+the one reader of each file, for the commercial method (``calibration/commercial.py``) and for crossings
+built from public data (``calibration/port_new.py``): each crossing's maximum lanes and hours, the posted
+waits and lanes open by lane type over days, and monthly counts per Texas bridge.
 
-Times in the feed are local port time. Copies, columns and quirks: the data directory's README §2.
+Files (relative to the data directory; see its README.md §2d-2f and §4, and ``calibration/README.md``):
+
+* ``BROWNSVILLE`` — every committed version of CBP's BWT RSS for the Brownsville crossings
+  (2026-08-12 → 08-22): per reading ``delay_minutes`` and ``lanes_open`` by lane type, with the
+  feed's own local ``update_time`` ("1:00 pm CDT"). Versions repeat between CBP's hourly updates, so
+  readings are deduplicated on (port, category, lane type, date, update_time).
+* ``EL_PASO`` — a scraper of the same RSS for the El Paso crossings (2026-08-09 → 08-22): waits and
+  status, no lanes open; ``timestamp`` is the scraper's clock in UTC, read as El Paso local time
+  (MDT = UTC − 6 in August).
+* ``SNAPSHOTS`` — 62 feed times of all ports (2026-07-27 → 07-31): ``maximum_lanes`` and, where
+  open, ``lanes_open`` by lane type (``standard_lanes`` = General, ``FAST_lanes``); used for the lanes
+  of ports the RSS copies give no lanes for.
+* ``TEXAS`` — CBP northbound counts per Texas bridge and month, 2008-2025 (``Modes`` "Commercial
+  Trucks", "Passenger Vehicles", "Pedestrians/ Bicyclists"); ``TEXAS_CROSSING`` names each feed crossing's
+  bridge in it.
+
+Lane types are named as the scenarios' groups: commercial ``General`` (CBP's "General"/"standard_lanes")
+and ``FAST`` (CBP's "Fast"/"FAST_lanes"); passenger ``General``, ``Ready`` ("Ready"/"ready_lanes") and
+``SENTRI`` ("Sentri"/"NEXUS_SENTRI_lanes"). Clock hours are local, 0-23; a reading posted at hh:mm
+belongs to hour hh.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-SNAPSHOTS = "cbp_bwt/bwt_all_ports_sample_snapshots_2026-07.csv"
+from calibration.data import read_rows
+
 BROWNSVILLE = "cbp_bwt/brownsville_bwt_rss_history_2026-08.csv"
 EL_PASO = "cbp_bwt/el_paso_bwt_scraped_2026-08.csv"
-# the feed's passenger lane types -> poesim's lane types
+SNAPSHOTS = "cbp_bwt/bwt_all_ports_sample_snapshots_2026-07.csv"
+TEXAS = "texas_bridge_crossings/monthly_crossings_2008_2025.csv"
+FILES = (BROWNSVILLE, EL_PASO, SNAPSHOTS, TEXAS)
+
+LANE_TYPES = ("General", "FAST")  # commercial
+PASSENGER_LANE_TYPES = ("General", "Ready", "SENTRI")
+_FEED_TYPE = {"General": "General", "Fast": "FAST", "standard_lanes": "General", "FAST_lanes": "FAST",
+              "Ready": "Ready", "ready_lanes": "Ready", "Sentri": "SENTRI", "NEXUS_SENTRI_lanes": "SENTRI"}
+# the bridge of each feed crossing (CBP port number) in TEXAS, where the names differ
+TEXAS_CROSSING = {
+    "230301": "Eagle Pass International Bridge", "230302": "Camino Real International Bridge",
+    "230401": "Gateway to the Americas Bridge", "230402": "Juárez-Lincoln International Bridge",
+    "230403": "Colombia Solidarity Bridge", "230404": "World Trade Bridge",
+    "230501": "McAllen-Hidalgo International Bridge", "230502": "Pharr International Bridge",
+    "230503": "Anzalduas International Bridge", "230901": "Progreso International Bridge",
+    "230902": "Donna-Rio Bravo International Bridge", "231002": "Roma-Ciudad Miguel Alemán International Bridge",
+    "240201": "Bridge of the Americas", "240202": "Paso del Norte Bridge", "240203": "Ysleta Bridge",
+    "240204": "Good Neighbor Bridge", "240301": "Presidio-Ojinaga International Bridge",
+    "240401": "Marcelino Serna Bridge", "l24501": "Fort Hancock-El Porvenir Bridge",
+    "535501": "Brownsville & Matamoros Express Bridge", "535502": "Veterans International Bridge at Los Tomates",
+    "535503": "Free Trade International Bridge (Los Indios)", "535504": "Gateway International Bridge",
+}
+EL_PASO_UTC_OFFSET_H = -6  # MDT in August
+_TIME = re.compile(r"(\d{1,2}):(\d{2})\s*([ap]m)", re.I)
+
+COLUMNS = ["lane_type", "date", "hour", "open", "wait_min", "lanes_open"]
+# the snapshot sample's passenger lane types -> poesim's
 SNAPSHOT_LANE_TYPE = {"standard_lanes": "General", "ready_lanes": "Ready", "NEXUS_SENTRI_lanes": "SENTRI"}
-RSS_LANE_TYPE = {"General": "General", "Ready": "Ready", "Sentri": "SENTRI"}
+
+
+def clock_hour(text: str) -> int:
+    """The clock hour (0-23) of a feed time such as "1:00 pm CDT", "At 11:00 am MDT" or "Noon CDT"."""
+    low = text.lower()
+    if "noon" in low:
+        return 12
+    if "midnight" in low:
+        return 0
+    m = _TIME.search(text)
+    if not m:
+        raise ValueError(f"unexpected feed time {text!r}; expected e.g. '1:00 pm CDT'")
+    h = int(m.group(1)) % 12
+    return h + 12 if m.group(3).lower() == "pm" else h
+
+
+def brownsville_readings(data_dir: str | Path, port_title: str, category: str = "Commercial") -> pd.DataFrame:
+    """One row per distinct hourly reading of a Brownsville crossing's lanes of ``category``
+    ("Commercial", "Passenger", "Pedestrian"; columns ``COLUMNS``): ``open`` False for "Lanes Closed"
+    (lanes 0, no wait); other statuses (N/A, Update Pending) are left out."""
+    seen: set[tuple[str, str, str]] = set()
+    rows = []
+    for r in read_rows(Path(data_dir) / BROWNSVILLE):
+        if r["port_title"] != port_title or not r["category"].startswith(category):
+            continue
+        lane = _FEED_TYPE.get(r["lane_type"])
+        if lane is None:
+            continue
+        if r["status"] == "reported":
+            key = (lane, r["date"], r["update_time"])
+            if key in seen:
+                continue
+            seen.add(key)
+            rows.append({"lane_type": lane, "date": r["date"], "hour": clock_hour(r["update_time"]), "open": True,
+                         "wait_min": float(r["delay_minutes"]), "lanes_open": float(r["lanes_open"])})
+        elif r["status"] == "Lanes Closed":
+            # no update time: the hour is the feed's publication time, one reading per version-hour
+            pub = dt.datetime.strptime(r["feed_pubdate"][:25], "%a, %d %b %Y %H:%M:%S")
+            local = pub - dt.timedelta(hours=1)  # the feed stamps EST; Brownsville is on CDT (EST - 1 h in August)
+            key = (lane, local.strftime("%m/%d/%Y"), f"closed {local.hour}")
+            if key in seen:
+                continue
+            seen.add(key)
+            rows.append({"lane_type": lane, "date": local.strftime("%-m/%-d/%Y"), "hour": local.hour, "open": False,
+                         "wait_min": float("nan"), "lanes_open": 0.0})
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def el_paso_readings(data_dir: str | Path, port_name: str) -> pd.DataFrame:
+    """One row per scrape of an El Paso crossing's commercial lanes (columns ``COLUMNS``, lanes open
+    NaN: the scrape has none); "closed" readings are ``open`` False, "not applicable" ones left out."""
+    rows = []
+    for r in read_rows(Path(data_dir) / EL_PASO):
+        if r["port_name"] != port_name or r["category"] != "Commercial Vehicles":
+            continue
+        lane = _FEED_TYPE.get(r["lane_type"])
+        if lane is None or r["status"] not in ("reported", "closed"):
+            continue
+        local = dt.datetime.fromisoformat(r["timestamp"]) + dt.timedelta(hours=EL_PASO_UTC_OFFSET_H)
+        is_open = r["status"] == "reported"
+        rows.append({"lane_type": lane, "date": local.date().isoformat(), "hour": local.hour, "open": is_open,
+                     "wait_min": float(r["wait_minutes"]) if is_open else float("nan"),
+                     "lanes_open": float("nan")})
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def snapshot_readings(data_dir: str | Path, port_number: str) -> tuple[pd.DataFrame, int]:
+    """The all-ports snapshots of one commercial crossing: distinct readings (columns ``COLUMNS``,
+    hour from the reading's own update time; closed readings carry no time and are left out) and the
+    crossing's ``maximum_lanes``."""
+    seen: set[tuple[str, str, str]] = set()
+    rows, maximum = [], set()
+    for r in read_rows(Path(data_dir) / SNAPSHOTS):
+        if r["port_number"] != port_number or r["lane_group"] != "commercial_vehicle_lanes":
+            continue
+        lane = _FEED_TYPE.get(r["lane_type"])
+        if lane is None:
+            continue
+        if r["maximum_lanes"]:
+            maximum.add(int(float(r["maximum_lanes"])))
+        if not r["lanes_open"] or not r["update_time"]:
+            continue
+        key = (lane, r["date"], r["update_time"])
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append({"lane_type": lane, "date": r["date"], "hour": clock_hour(r["update_time"]), "open": True,
+                     "wait_min": float(r["delay_minutes"]), "lanes_open": float(r["lanes_open"])})
+    if len(maximum) != 1:
+        raise ValueError(f"{SNAPSHOTS}: expected one maximum_lanes for commercial port {port_number}, got {maximum}")
+    return pd.DataFrame(rows, columns=COLUMNS), maximum.pop()
+
+
+def texas_monthly(data_dir: str | Path, crossing: str, mode: str) -> pd.DataFrame:
+    """Monthly northbound counts of one Texas crossing and mode ("Commercial Trucks", "Passenger
+    Vehicles", "Pedestrians/ Bicyclists"): ``year``, ``month``, ``count``."""
+    rows = [{"year": int(r["Year"]), "month": int(r["Month"]), "count": float(r["Northbound Crossing"] or "nan")}
+            for r in read_rows(Path(data_dir) / TEXAS)
+            if r["Crossing"] == crossing and r["Modes"] == mode]
+    if not rows:
+        raise ValueError(f"{TEXAS}: no {mode} rows for crossing {crossing!r}")
+    return pd.DataFrame(rows).sort_values(["year", "month"]).reset_index(drop=True)
+
+
+def texas_trucks(data_dir: str | Path, crossing: str) -> pd.DataFrame:
+    """Monthly northbound commercial trucks of one Texas crossing: ``year``, ``month``, ``trucks``."""
+    return texas_monthly(data_dir, crossing, "Commercial Trucks").rename(columns={"count": "trucks"})
+
+
+def hourly(readings: pd.DataFrame) -> pd.DataFrame:
+    """Per lane type and clock hour: readings, share open, mean posted wait over the open readings
+    (``wait_min``) and mean lanes open with closed readings as 0 (``lanes_open``)."""
+    g = readings.groupby(["lane_type", "hour"])
+    out = pd.DataFrame({
+        "readings": g.size(),
+        "open_share": g["open"].mean(),
+        "open_readings": g["open"].sum(),
+        "wait_min": g["wait_min"].mean(),
+        "lanes_open": g["lanes_open"].mean(),
+    }).reset_index()
+    out["open_readings"] = out["open_readings"].astype(int)
+    return out
 
 
 @dataclass(frozen=True)
@@ -80,41 +249,3 @@ def find_crossing(data_dir: str | Path, query: str) -> Crossing:
     listing = "; ".join(f"{c.port_number} {c.label}" for c in (hits or all_))
     what = "matches several crossings" if hits else "matches no crossing"
     raise ValueError(f"{SNAPSHOTS}: {query!r} {what}; name one by its port number or more words: {listing}")
-
-
-def _clock_hour(update_time: str) -> int | None:
-    """"1:00 pm CDT" -> 13; None if unreadable."""
-    m = re.match(r"\s*(\d{1,2}):(\d{2})\s*([ap]m)", str(update_time).lower())
-    if not m:
-        return None
-    h = int(m.group(1)) % 12
-    return h + 12 if m.group(3) == "pm" else h
-
-
-def observed_passenger(data_dir: str | Path, crossing: Crossing) -> pd.DataFrame | None:
-    """The feed's recorded passenger-vehicle waits and lanes open at ``crossing``, one row per reading
-    (hourly: repeats between scrapes dropped): ``date, hour, lane_type, wait_min, lanes_open``. None
-    if no recorded history covers the crossing (only Brownsville's four crossings have one with lanes)."""
-    d = _csv(data_dir, BROWNSVILLE)
-    title = f"{crossing.port_name} - {crossing.crossing_name}"
-    d = d[(d["port_title"] == title) & (d["category"] == "Passenger Vehicles") & (d["status"] == "reported")]
-    if d.empty:
-        return None
-    d = d.drop_duplicates(["port_title", "category", "lane_type", "date", "update_time"])
-    out = pd.DataFrame({
-        "date": d["date"],
-        "hour": d["update_time"].map(_clock_hour),
-        "lane_type": d["lane_type"].map(RSS_LANE_TYPE),
-        "wait_min": pd.to_numeric(d["delay_minutes"], errors="coerce"),
-        "lanes_open": pd.to_numeric(d["lanes_open"], errors="coerce"),
-    }).dropna()
-    out["hour"] = out["hour"].astype(int)
-    return out.reset_index(drop=True)
-
-
-def hourly_profile(readings: pd.DataFrame) -> pd.DataFrame:
-    """Mean wait and lanes open by lane type and clock hour over the recorded days, with the number
-    of readings: ``lane_type, hour, wait_min, lanes_open, readings``."""
-    return (readings.groupby(["lane_type", "hour"])
-            .agg(wait_min=("wait_min", "mean"), lanes_open=("lanes_open", "mean"), readings=("wait_min", "size"))
-            .reset_index())

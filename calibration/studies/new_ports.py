@@ -28,7 +28,8 @@ import pandas as pd
 
 from calibration import port_new
 from calibration.data import DEFAULT_DATA, REPO
-from calibration.data.cbp_feed import BROWNSVILLE, hourly_profile
+from calibration.data.cbp_feed import BROWNSVILLE, hourly
+from calibration.studies.sections import replace_section
 from sim.fitting import Parameter, fit
 from sim.runner import run
 from sim.scenario.loader import scenario_from_dict
@@ -42,7 +43,7 @@ def observed(d: dict[str, Any]) -> pd.DataFrame:
     """The crossing's observed mean wait by lane group and clock hour (``sim.fitting``'s long format)."""
     if d["readings"] is None:
         raise ValueError(f"{d['crossing'].label}: no recorded waits in {BROWNSVILLE}")
-    prof = hourly_profile(d["readings"])
+    prof = hourly(d["readings"])
     prof = prof[prof["lane_type"].isin(d["types"])]
     return pd.DataFrame({"lane_group": prof["lane_type"].map(port_new.GROUP_OF), "hour": prof["hour"].map(
         lambda h: f"{h:02d}"), "metric": "mean_wait_min", "observed": prof["wait_min"], "readings": prof["readings"]})
@@ -118,7 +119,42 @@ def plot(res: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
+def _table(res: dict[str, Any]) -> list[str]:
+    """Before and after fitting: observed and simulated mean wait, MAE and bias per lane type."""
+    lines = [
+        "| lane type | hours | observed mean | before: simulated | MAE | bias | after: simulated | MAE | bias |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    b = res["errors"]["before"].set_index("lane_group")
+    a = res["errors"]["after"].set_index("lane_group")
+    for t in res["d"]["types"]:
+        g = port_new.GROUP_OF[t]
+        if g not in b.index:
+            continue
+        x, y = b.loc[g], a.loc[g]
+        lines.append(f"| {t} | {int(x['hours'])} | {x['observed_mean']:.1f} | {x['simulated_mean']:.1f}"
+                     f" | {x['mae']:.1f} | {x['bias']:+.1f} | {y['simulated_mean']:.1f} | {y['mae']:.1f}"
+                     f" | {y['bias']:+.1f} |")
+    return lines
+
+
+def summary(res: dict[str, Any], report: str) -> str:
+    """The section of ``VALIDATION.md``: the crossing, before and after fitting (details in ``report``)."""
+    c = res["d"]["crossing"]
+    return "\n".join([
+        f"## A crossing built from public data: {c.label} (`poesim port new {c.port_number}`)",
+        "",
+        "Hourly waits (min) against CBP's feed, before fitting anything to this crossing and after fitting one"
+        f" scale on every service time ({res['scale']:.3f}); {res['reps']} replications. Written by"
+        f" `calibration/studies/new_ports.py`; details and figure in [{report}]({report}).",
+        "",
+        *_table(res),
+        "",
+    ])
+
+
 def render(res: dict[str, Any], png: str) -> str:
+    """The report: how it was made, what the crossing borrows, the errors before and after fitting."""
     c = res["d"]["crossing"]
     lines = [
         "# A crossing built from public data alone, against its observed waits",
@@ -143,26 +179,14 @@ def render(res: dict[str, Any], png: str) -> str:
         " this crossing. *After*: one scale on every service time (San Diego's per lane type) fitted to its mean"
         f" observed wait over the lane types and hours: **{res['scale']:.3f}**.",
         "",
-        "| lane type | hours | observed mean | before: simulated | MAE | bias | after: simulated | MAE | bias |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    b = res["errors"]["before"].set_index("lane_group")
-    a = res["errors"]["after"].set_index("lane_group")
-    for t in res["d"]["types"]:
-        g = port_new.GROUP_OF[t]
-        if g not in b.index:
-            continue
-        x, y = b.loc[g], a.loc[g]
-        lines.append(f"| {t} | {int(x['hours'])} | {x['observed_mean']:.1f} | {x['simulated_mean']:.1f}"
-                     f" | {x['mae']:.1f}"
-                     f" | {x['bias']:+.1f} | {y['simulated_mean']:.1f} | {y['mae']:.1f} | {y['bias']:+.1f} |")
+    lines += _table(res)
     lines += ["", f"![observed and simulated waits by hour]({png})", "",
-              "What carries and what does not: the lanes, hours, officers and volumes are this crossing's; the",
-              "service times (up to the fitted scale), bands, lane-type shares, hourly shape and reservation wait are",
-              "San Diego's. One fitted",
-              "number can only move the level of all lane types together; an error left after fitting is in the",
-              "borrowed shares and shape (SANDAG's 2017 San Diego mix) or service times, which the public record",
-              "does not give for this crossing.", ""]
+              "What carries and what does not: the lanes, hours, officers and volumes are this crossing's; the"
+              " service times (up to the fitted scale), bands, lane-type shares, hourly shape and reservation wait"
+              " are San Diego's. One fitted number can only move the level of all lane types together; an error"
+              " left after fitting is in the borrowed shares and shape (SANDAG's 2017 San Diego mix) or service"
+              " times, which the public record does not give for this crossing.", ""]
     return "\n".join(lines)
 
 
@@ -176,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     res = study(args.data, args.crossing, args.reps)
     plot(res, args.out.parent / PNG)
     args.out.write_text(render(res, PNG), encoding="utf-8")
+    replace_section(args.out.parent / "VALIDATION.md", "new_ports", summary(res, args.out.name))
     print(render(res, PNG))
     return 0
 

@@ -26,6 +26,7 @@ import pandas as pd
 
 from calibration import region_2017 as _region
 from calibration.data import sandag
+from calibration.studies.sections import kept_sections
 from sim.calibrate import load_config
 from sim.executors import make_executor
 from sim.fitting import Parameter, fit
@@ -166,7 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     table = pd.DataFrame(rows)
     png = args.out.with_name("validation_region.png")
     plot(cases, observed, png)
-    args.out.write_text(render(table, fitted, args, time.perf_counter() - t0, png.name), encoding="utf-8")
+    kept = kept_sections(args.out)  # the other studies' sections (pedestrians, trucks, new ports)
+    text = render(table, fitted, args, time.perf_counter() - t0, png.name)
+    args.out.write_text(text.rstrip() + ("\n\n" + kept if kept else "\n"), encoding="utf-8")
     print(f"wrote {args.out} and {png}")
     return 0
 

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from calibration import commercial as method
-from calibration.data import DEFAULT_DATA, commercial
+from calibration.data import DEFAULT_DATA, cbp_feed
 from sim.runner import run
 from sim.scenario.loader import load_scenario, scenario_from_dict
 from sim.statistics import ALL
@@ -94,8 +94,8 @@ def run_port(data_dir: Path, key: str, reps: int, parameters: dict[str, float] |
 
 def otay_mesa_observed(data_dir: Path) -> pd.DataFrame:
     """Otay Mesa Commercial's posted waits in the all-ports snapshots (2026-07-27 → 31): by lane group and hour."""
-    snap, _ = commercial.snapshot_readings(data_dir, OTAY_MESA_SNAPSHOT)
-    h = commercial.hourly(snap)
+    snap, _ = cbp_feed.snapshot_readings(data_dir, OTAY_MESA_SNAPSHOT)
+    h = cbp_feed.hourly(snap)
     return pd.DataFrame({"lane_group": h["lane_type"].map({v: k for k, v in TYPES.items()}),
                          "hour": h["hour"].map(lambda k: f"{k:02d}"), "metric": "mean_wait_min",
                          "observed": h["wait_min"], "readings": h["open_readings"],
@@ -223,14 +223,14 @@ def main(argv: list[str] | None = None) -> int:
         "## Method (one for every commercial port)",
         "",
         "* **Observed**: CBP's posted commercial waits by lane type (General, FAST) and clock hour, the mean of the "
-        f"readings in that hour over the feed copies' days (August 2026; `{commercial.BROWNSVILLE}` for "
-        f"{fd['port'].name}, with lanes open; `{commercial.EL_PASO}` for {pdv['port'].name}, no lanes). "
+        f"readings in that hour over the feed copies' days (August 2026; `{cbp_feed.BROWNSVILLE}` for "
+        f"{fd['port'].name}, with lanes open; `{cbp_feed.EL_PASO}` for {pdv['port'].name}, no lanes). "
         f"An hour is compared where the model has the lane type open and the feed has ≥ {method.MIN_READINGS} "
         "open readings. A reading posted at hh:mm is compared with the trucks arriving in hour hh (the wait a "
         "driver sees posted). Weekdays and weekends are pooled (too few readings to split).",
         "* **Hours of operation and lanes open**: from the same feed (lanes closed at night: no lane open and no "
         "arrival, plus one clearing hour after closing); at "
-        f"{pdv['port'].name} the lanes by hour come from the all-ports snapshots (`{commercial.SNAPSHOTS}`, "
+        f"{pdv['port'].name} the lanes by hour come from the all-ports snapshots (`{cbp_feed.SNAPSHOTS}`, "
         "5 clock hours with readings, linear between them).",
         "* **Volumes**: Texas bridge counts (`texas_bridge_crossings/`), northbound Commercial Trucks of August "
         f"{fc['year']} ÷ 31 days: {fd['port'].name} {fc['daily']:.0f}/day, {pdv['port'].name} {pc['daily']:.0f}/day; "

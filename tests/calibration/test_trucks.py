@@ -53,7 +53,7 @@ def test_scenarios_use_the_committed_fit(derived):
 
 
 def test_clock_hour_reads_every_feed_time_form():
-    ch = calibration_module("data.commercial").clock_hour
+    ch = calibration_module("data.cbp_feed").clock_hour
     assert [ch("1:00 pm CDT"), ch("At 11:00 am MDT"), ch("12:00 am CDT"), ch("12:00 pm CDT"), ch("Noon CDT"),
             ch("Midnight CDT")] == [13, 11, 0, 12, 12, 0]
 
