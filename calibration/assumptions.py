@@ -23,7 +23,8 @@ POV_SECONDARY = {"positions": 20, "mean_s": 900.0, "cv": 1.0}
 TRUCK_SECONDARY = {"positions": 10, "mean_s": 1200.0, "cv": 0.8}
 
 # --- pedestrians (SANDAG has no pedestrian counts) -----------------------------------------------
-PED_MEAN_S = 30.0  # public-figures §4.1: suggested default 30–60 s; low end, see the Otay Mesa YAML comment
+PED_MEAN_S = 30.0  # public-figures §4.1: 30–60 s; only the fit's fallback: the baselines use the fitted
+# ped_service_mean_s of calibration/parameters/pedestrians.json (calibration.studies.pedestrians --fit)
 PED_CV = 0.5
 PED_READY_SHARE = 0.25  # CBP runs pedestrian Ready lanes; no public share found
 PED_BTS_YEAR = 2018  # pedestrian daily volume: BTS annual / 365 of this year

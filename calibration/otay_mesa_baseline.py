@@ -56,6 +56,7 @@ from calibration.port_baseline import (
     gamma,
     lane_policy,
     lognormal,
+    ped_service_mean_s,
     pedestrians,
     policy_comments,
     r1,
@@ -221,8 +222,11 @@ def derive(data_dir: str | Path = DEFAULT_DATA, parameters: dict[str, float] | N
     ped_daily = ped_annual / 365
     checks["bts_ped_annual"] = round(ped_annual)
     checks["bts_ped_per_day"] = r1(ped_daily)
-    ped_streams, groups["ped_general"] = pedestrians(ped_daily, [r1(v) for v in pov_total], PED_BOOTHS)
+    ped_mean_s = ped_service_mean_s()
+    checks["ped_mean_s"] = ped_mean_s
+    ped_streams, ped_groups = pedestrians(ped_daily, [r1(v) for v in pov_total], PED_BOOTHS, ped_mean_s)
     streams.update(ped_streams)
+    groups.update(ped_groups)
 
     scenario = scenario_mapping(
         "Otay Mesa NB baseline (2017 weekday)",
@@ -318,8 +322,8 @@ def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str
         f"  # ({OBSERVED}, Passenger General+Ready+SENTRI, column volume),",
         "  # a stand-in for the unknown pedestrian arrival profile.",
         f"  # ASSUMPTION: {round(100 * (1 - PED_READY_SHARE))} % general / {round(100 * PED_READY_SHARE)} % Ready "
-        "(CBP runs pedestrian Ready lanes; no public share found). No",
-        "  # separate Ready pedestrian lanes are modelled: both use ped_general. No pedestrian secondary.",
+        "(CBP runs pedestrian Ready lanes; no public share found).",
+        "  # Both use ped_general (no Ready pedestrian booths at Otay Mesa, see lane_groups). No pedestrian secondary.",
     ]
     for s in ("ped_general", "ped_ready"):
         L += stream_lines(s, st[s], [])
@@ -379,11 +383,15 @@ def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str
     L += [
         "",
         f"  # Pedestrians: {PED_BOOTHS} booths (public-figures §4.3: Otay Mesa pedestrian booths 6, 12 after 2023-24),",
-        "  # one line per booth, all open all day (assumption). Service: lognormal mean 30 s cv 0.5",
-        "  # (assumption: public-figures §4.1 suggests 30-60 s; 45-60 s per person is CBP's 2007 figure).",
-        "  # The low end, because 6 booths at 45-60 s cannot carry the BTS volume at its peak (about",
-        "  # 650/h on this profile) while CBP's historical Otay Mesa pedestrian waits are 6-8 min on",
-        "  # weekdays (cbp_bwt/california_pedestrian_bwt_historical_avg_by_month_hour_dow.csv).",
+        "  # one line feeding every booth, all open all day (assumption: CBP's 2026 feed shows 3-6 of 6 open;",
+        "  # no hourly staffing is public). No pedestrian Ready booths: none is documented for Otay Mesa before",
+        "  # 2023-24 (the 2026 feed lists Ready pedestrian lanes with no lanes open), so Ready pedestrians use these.",
+        f"  # Service: lognormal mean {num(ck['ped_mean_s'])} s (FITTED on Otay Mesa: ped_service_mean_s in",
+        "  # calibration/parameters/pedestrians.json, to CBP's historical Tue/Wed/Thu pedestrian waits,",
+        "  # cbp_bwt/california_pedestrian_bwt_historical_avg_by_month_hour_dow.csv; public-figures §4.1:",
+        f"  # 30-60 s, CBP's 45-60 s per person at primary), cv {num(lg['ped_general']['service']['general']['cv'])}"
+        " (assumption).",
+        "  # Report: calibration/VALIDATION_PEDESTRIANS.md (python -m calibration.studies.pedestrians).",
     ]
     L += group_lines("ped_general", lg["ped_general"], {})
     L += [

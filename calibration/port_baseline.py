@@ -132,9 +132,25 @@ def pov_streams(volumes: dict[str, list[float]], programs: dict[str, str]) -> di
     }
 
 
-def pedestrians(daily: float, profile: list[float], booths: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Pedestrian streams (general and Ready, split by PED_READY_SHARE) and their lane group:
-    ``booths`` lines, one per booth, all open, lognormal PED_MEAN_S / PED_CV service."""
+PEDESTRIAN_PARAMETERS = PARAMETERS_DIR / "pedestrians.json"
+
+
+def ped_service_mean_s(path: Path = PEDESTRIAN_PARAMETERS) -> float:
+    """The pedestrian mean service time (s) fitted on Otay Mesa by ``calibration.studies.pedestrians --fit``
+    (``calibration/parameters/pedestrians.json``), or the unfitted default ``PED_MEAN_S`` without a record."""
+    if not path.exists():
+        return a.PED_MEAN_S
+    return float(json.loads(path.read_text(encoding="utf-8"))["parameters"]["ped_service_mean_s"])
+
+
+def pedestrians(daily: float, profile: list[float], booths: int, mean_s: float | None = None,
+                ready_booths: int = 0) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Pedestrian streams (general and Ready, split by PED_READY_SHARE) and their lane groups:
+    ``ped_general``, ``booths`` booths fed by one line, all open all day, serving both programs; with
+    ``ready_booths`` > 0 also ``ped_ready``, Ready-only booths (a port's pedestrian Ready lanes), which
+    Ready pedestrians choose when their expected wait is shorter. Lognormal service of mean ``mean_s``
+    (default: the fitted ``ped_service_mean_s()``) and cv PED_CV."""
+    mean = ped_service_mean_s() if mean_s is None else mean_s
     shares = (("ped_general", "general", 1 - a.PED_READY_SHARE), ("ped_ready", "ready", a.PED_READY_SHARE))
     streams = {
         s: {
@@ -145,15 +161,26 @@ def pedestrians(daily: float, profile: list[float], booths: int) -> tuple[dict[s
         }
         for s, program, share in shares
     }
-    group = {
-        "mode": "pedestrian",
-        "programs": ["general", "ready"],
-        "lanes": booths,
-        "discipline": "per_lane",
-        "lanes_open": booths,
-        "service": {p: lognormal(a.PED_MEAN_S, a.PED_CV) for p in ("general", "ready")},
+    groups: dict[str, Any] = {
+        "ped_general": {
+            "mode": "pedestrian",
+            "programs": ["general", "ready"],
+            "lanes": booths,
+            "discipline": "shared",
+            "lanes_open": booths,
+            "service": {p: lognormal(mean, a.PED_CV) for p in ("general", "ready")},
+        }
     }
-    return streams, group
+    if ready_booths:
+        groups["ped_ready"] = {
+            "mode": "pedestrian",
+            "programs": ["ready"],
+            "lanes": ready_booths,
+            "discipline": "shared",
+            "lanes_open": ready_booths,
+            "service": {"ready": lognormal(mean, a.PED_CV)},
+        }
+    return streams, groups
 
 
 def policy_comments(
@@ -188,7 +215,9 @@ def calibration_header(port_file: str) -> list[str]:
         "# lane type, the officers' target wait (to CBP's observed hourly wait_time) and a scale on SANDAG's",
         "# service time (to CBP's observed open_lanes); values and residuals:"
         f" calibration/parameters/{port_file}.json.",
-        "# Trucks and pedestrians are derived, not fitted (no observed waits in the SANDAG data).",
+        "# Trucks are derived, not fitted (no observed waits in the SANDAG data).",
+        "# Pedestrians: one service time fitted on Otay Mesa to CBP's historical pedestrian waits",
+        "# (calibration/parameters/pedestrians.json; python -m calibration.studies.pedestrians --fit).",
     ]
 
 

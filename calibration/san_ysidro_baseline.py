@@ -59,7 +59,6 @@ import pandas as pd
 from calibration.assumptions import PED_BTS_YEAR as BTS_YEAR
 from calibration.assumptions import (
     PED_CV,
-    PED_MEAN_S,
     PED_READY_SHARE,
     POV_CV,
     POV_REFERRAL_P,
@@ -78,6 +77,7 @@ from calibration.port_baseline import (
     fitted_parameters,
     lane_policy,
     lognormal,
+    ped_service_mean_s,
     pedestrians,
     policy_comments,
     pov_streams,
@@ -98,6 +98,8 @@ DATA_FILES = (OBSERVED, RATES, CONFIGS, BTS)  # what `poesim calibrate` hashes i
 PARAMETERS = PARAMETERS_DIR / "san_ysidro.json"
 # --- San Ysidro figures -----------------------------------------------------------------
 PED_BOOTHS = 15  # public-figures §4.3: SANDAG model config "San Ysidro veh 24 / ped 15"
+# of PED_BOOTHS, Ready-only: CBP's feed 2026-07 (cbp_bwt/bwt_all_ports_sample_snapshots_2026-07.csv): 1 open
+PED_READY_BOOTHS = 1
 PHYSICAL_POV_BOOTHS = 46  # public-figures §4.3: Phase 1B (Nov 2014), 25 NB lanes, 46 primary booths
 
 POV_LANE_TYPES = sandag.LANE_TYPES
@@ -279,9 +281,13 @@ def derive(data_dir: str | Path = DEFAULT_DATA, parameters: dict[str, float] | N
     checks["bts_ped_per_day"] = r1(ped_daily)
     profile = [r1(v) for v in pov_total]
     checks["ped_peak_per_h"] = round(ped_daily * max(profile) / sum(profile))
-    checks["ped_capacity_per_h"] = round(PED_BOOTHS * 3600 / PED_MEAN_S)
-    ped_streams, groups["ped_general"] = pedestrians(ped_daily, profile, PED_BOOTHS)
+    ped_mean_s = ped_service_mean_s()
+    checks["ped_mean_s"] = ped_mean_s
+    checks["ped_capacity_per_h"] = round(PED_BOOTHS * 3600 / ped_mean_s)
+    ped_streams, ped_groups = pedestrians(ped_daily, profile, PED_BOOTHS - PED_READY_BOOTHS, ped_mean_s,
+                                          PED_READY_BOOTHS)
     streams.update(ped_streams)
+    groups.update(ped_groups)
 
     scenario = scenario_mapping(
         "San Ysidro NB baseline (2017 weekday)",
@@ -405,7 +411,7 @@ def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str
         f"{ck['ped_peak_per_h']:,} pedestrians.",
         f"  # ASSUMPTION (as for Otay Mesa): {round(100 * (1 - PED_READY_SHARE))} % general / "
         f"{round(100 * PED_READY_SHARE)} % Ready (CBP runs pedestrian Ready lanes;",
-        "  # no public share found). No separate Ready pedestrian lanes are modelled: both use ped_general.",
+        "  # no public share found). Ready pedestrians choose ped_ready or ped_general (see lane_groups).",
         "  # No pedestrian secondary.",
     ]
     for s in ("ped_general", "ped_ready"):
@@ -443,12 +449,19 @@ def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str
     L += [
         "",
         f"  # Pedestrians: {PED_BOOTHS} booths (public-figures §4.3: SANDAG model config 'ped 15'; other counts there:",
-        "  # 16 booths in 2000, 12 regular lanes + 1 SENTRI lane in 2008), one line per booth, all open all day",
-        f"  # (assumption). Service: lognormal mean {num(PED_MEAN_S)} s cv {num(PED_CV)}, Otay Mesa's assumption",
-        "  # (public-figures §4.1 suggests 30-60 s).",
+        "  # 16 booths in 2000, 12 regular lanes + 1 SENTRI lane in 2008), all open all day (assumption: no hourly",
+        f"  # staffing is public), {PED_BOOTHS - PED_READY_BOOTHS} general booths fed by one line and "
+        f"{PED_READY_BOOTHS} Ready-only booth (ped_ready: CBP's",
+        "  # feed, cbp_bwt/bwt_all_ports_sample_snapshots_2026-07.csv, shows 1 Ready pedestrian lane open at 250401;",
+        "  # CBP's historical averages carry a separate ped_ready_lanes_time_avg).",
+        f"  # Service: lognormal mean {num(ck['ped_mean_s'])} s cv {num(PED_CV)}: FITTED on Otay Mesa, "
+        "not on San Ysidro",
+        "  # (ped_service_mean_s in calibration/parameters/pedestrians.json; this port is the out-of-sample",
+        "  # prediction of calibration/VALIDATION_PEDESTRIANS.md).",
         f"  # Capacity {ck['ped_capacity_per_h']:,}/h against the profile's peak of about {ck['ped_peak_per_h']:,}/h.",
     ]
     L += group_lines("ped_general", lg["ped_general"], {})
+    L += group_lines("ped_ready", lg["ped_ready"], {})
     L += [
         "",
         "# Secondary inspection: no public capacities or durations; Otay Mesa's assumptions",

@@ -1,4 +1,5 @@
-"""CBP Border Wait Times (``cbp_bwt/``): the files, cited but not read by the calibration at present.
+"""CBP Border Wait Times (``cbp_bwt/``): the files. The California pedestrian averages are read by
+``calibration.studies.pedestrians`` (the pedestrian fit and validation); the others are cited only.
 
 CBP's observed hourly waits and open lanes that the calibration fits come through SANDAG's
 ``OME_Observed_Data.csv`` (``calibration.data.sandag.observed``: "CBP_data_TueWedThu summarized by

@@ -71,10 +71,12 @@ def test_baseline_key_figures():
             for n, g in sc.lane_groups.items() if n.startswith("pov_")} == {
         "pov_general": (25, 25, 4), "pov_ready": (25, 25, 6), "pov_sentri": (25, 25, 1)}
     assert all(g.policy is not None for g in vehicle)
-    # pedestrians: BTS 2018 ≈ 25.9 k/day (public-figures §4.4) through 15 booths (SANDAG config)
+    # pedestrians: BTS 2018 ≈ 25.9 k/day (public-figures §4.4) through 15 booths (SANDAG config), one of them
+    # a Ready-only booth (CBP feed 2026)
     ped = sum(s.demand.daily_volume for s in sc.streams.values() if s.mode == "pedestrian")
     assert ped == pytest.approx(25851.0, abs=1.0)
-    assert sc.lane_groups["ped_general"].lanes == 15
+    assert (sc.lane_groups["ped_general"].lanes, sc.lane_groups["ped_ready"].lanes) == (14, 1)
+    assert sc.lane_groups["ped_ready"].programs == ["ready"]
 
 
 # --- the stacked-lane representation, on made-up rate columns (no data needed) -----------------
