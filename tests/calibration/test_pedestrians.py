@@ -98,3 +98,15 @@ def test_fitted_and_predicted_port_against_the_targets():
     assert abs(om["bias_min"]) < 2.0
     assert not p.meets_targets(sy), "San Ysidro now meets the targets: update the test and the report"
     assert 6.0 < sy["mae_min"] < 16.0 and 0.3 < sy["peak_rel_err"] < 0.8, sy
+
+
+@pytest.mark.slow
+def test_refit_reproduces_the_record():
+    """``python -m calibration.studies.pedestrians --fit`` gives the committed value again (common random
+    numbers: the same seed, so the same evaluations)."""
+    p = _p()
+    skip_without_data(p.DATA_FILES)
+    record = json.loads(PEDESTRIAN_PARAMETERS.read_text(encoding="utf-8"))
+    again = p.fit(DATA_DIR, record["settings"]["replications"])
+    assert again["parameters"] == record["parameters"]
+    assert again["residuals"] == record["residuals"]
