@@ -5,7 +5,10 @@ reports only (never a scenario file).
 * ``region_validate``: the staffed region model, fitted on one port and predicting the other (``VALIDATION.md``).
 * ``expansion_report``: San Ysidro before/after its 2014 expansion against the reported waits (``EXPANSION*.md``).
 * ``bts_volumes``: the volumes the scenarios imply against BTS monthly crossing counts.
-* ``trucks``: the commercial method fitted at Brownsville Veterans, predicting El Paso Ysleta (``VALIDATION_TRUCKS.md``).
+* ``trucks``: the commercial method fitted at Brownsville Veterans, predicting El Paso Ysleta
+  (``VALIDATION_TRUCKS.md``).
+* ``pedestrians``: the pedestrian service time fitted at Otay Mesa, predicting San Ysidro
+  (``VALIDATION_PEDESTRIANS.md``).
 * ``new_ports``: a crossing built by ``port_new`` against its observed waits, before and after fitting
   (``VALIDATION_NEW_PORTS.md`` and a section of ``VALIDATION.md``).
 * ``sections``: the marked sections several studies write into ``VALIDATION.md``.
