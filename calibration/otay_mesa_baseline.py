@@ -251,7 +251,14 @@ def derive(data_dir: str | Path = DEFAULT_DATA, parameters: dict[str, float] | N
 def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str:
     """The commented YAML text of a ``derive`` result (``record``: the fit, unused here)."""
     sc, ck = derived["scenario"], derived["checks"]
-    st, lg, sec = sc["streams"], sc["lane_groups"], sc["secondary"]
+    L = (_head(sc, ck) + _truck_streams(sc, ck) + _ped_streams(sc, ck)
+         + _pov_groups(sc, ck) + _truck_groups(sc, ck) + _ped_groups(sc, ck) + _secondary(sc, ck))
+    return "\n".join(L) + "\n"
+
+
+def _head(sc: dict[str, Any], ck: dict[str, Any]) -> list[str]:
+    """The header (sources, how to regenerate), window and the passenger-vehicle streams."""
+    st = sc["streams"]
     w = sc["window"]
     L: list[str] = [
         "# Otay Mesa port of entry, northbound: 2017 typical-weekday baseline.",
@@ -292,6 +299,13 @@ def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str
     ]
     for s, t in POV_LANE_TYPES.items():
         L += stream_lines(s, st[s], [f"traveler_type={t}, column volume; {ck[s + '_daily']:,} veh/day."])
+    return L
+
+
+def _truck_streams(sc: dict[str, Any], ck: dict[str, Any]) -> list[str]:
+    """The truck streams (SANDAG truck trips) with their cross-checks."""
+    st = sc["streams"]
+    L: list[str] = []
     L += [
         "",
         f"  # Trucks: {TRUCKS}, rows Dir=NB, sum of RevWght by ArHour for Lane=GP / Lane=FAST",
@@ -311,6 +325,13 @@ def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str
     ]
     for s, lane in TRUCK_LANES.items():
         L += stream_lines(s, st[s], [f"Lane={lane}; {ck[s + '_daily']:,} trucks/day."])
+    return L
+
+
+def _ped_streams(sc: dict[str, Any], ck: dict[str, Any]) -> list[str]:
+    """The pedestrian streams (BTS volume, assumed profile and Ready share)."""
+    st = sc["streams"]
+    L: list[str] = []
     L += [
         "",
         "  # Pedestrians: SANDAG has no pedestrian volumes. daily_volume (split below) from",
@@ -327,6 +348,13 @@ def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str
     ]
     for s in ("ped_general", "ped_ready"):
         L += stream_lines(s, st[s], [])
+    return L
+
+
+def _pov_groups(sc: dict[str, Any], ck: dict[str, Any]) -> list[str]:
+    """The passenger lane groups: physical lanes, the officers' policy, service."""
+    lg = sc["lane_groups"]
+    L: list[str] = []
     L += ["", "lane_groups:"]
     L += [
         f"  # Passenger vehicles: {PHYSICAL_POV_LANES} physical lanes (OM_GP_MAX = OM_RE_MAX = OM_SE_MAX = "
@@ -350,6 +378,13 @@ def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str
             policy_comments(prefix, POV_LANE_TYPES[g], ck, rate,
                             f"{prefix}_MAX = {ck[g + '_max_col']} physical lanes."),
         )
+    return L
+
+
+def _truck_groups(sc: dict[str, Any], ck: dict[str, Any]) -> list[str]:
+    """The truck lane groups: the commercial method's hours, lanes open and fitted service."""
+    lg = sc["lane_groups"]
+    L: list[str] = []
     L += [
         "",
         "  # Trucks (the commercial method, calibration/commercial.py): Otay Mesa Commercial,",
@@ -380,6 +415,13 @@ def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str
                             " (calibration/parameters/commercial.json)."],
             },
         )
+    return L
+
+
+def _ped_groups(sc: dict[str, Any], ck: dict[str, Any]) -> list[str]:
+    """The pedestrian booths and their fitted service time."""
+    lg = sc["lane_groups"]
+    L: list[str] = []
     L += [
         "",
         f"  # Pedestrians: {PED_BOOTHS} booths (public-figures §4.3: Otay Mesa pedestrian booths 6, 12 after 2023-24),",
@@ -394,6 +436,13 @@ def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str
         "  # Report: calibration/VALIDATION_PEDESTRIANS.md (python -m calibration.studies.pedestrians).",
     ]
     L += group_lines("ped_general", lg["ped_general"], {})
+    return L
+
+
+def _secondary(sc: dict[str, Any], ck: dict[str, Any]) -> list[str]:
+    """Secondary inspection (assumptions)."""
+    sec = sc["secondary"]
+    L: list[str] = []
     L += [
         "",
         "# Secondary inspection: no public capacities or durations; all values are assumptions",
@@ -401,8 +450,7 @@ def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str
         "secondary:",
     ]
     L += secondary_lines(sec)
-    return "\n".join(L) + "\n"
-
+    return L
 
 def render_observed_lanes(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str:
     """``extends: baseline.yaml`` with CBP's observed hourly open lanes instead of the lane policy."""
