@@ -347,7 +347,13 @@ def _pov_group_comments(name: str, f: dict[str, Any], ck: dict[str, Any]) -> dic
 def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str:
     """The commented YAML text of a ``derive`` result (``record``: the fit, unused here)."""
     sc, ck = derived["scenario"], derived["checks"]
-    st, lg, sec = sc["streams"], sc["lane_groups"], sc["secondary"]
+    L = _head(sc, ck) + _ped_streams(sc, ck) + _pov_groups(sc, ck) + _ped_groups(sc, ck) + _secondary(sc, ck)
+    return "\n".join(L) + "\n"
+
+
+def _head(sc: dict[str, Any], ck: dict[str, Any]) -> list[str]:
+    """The header (sources, how to regenerate), window and the passenger-vehicle streams."""
+    st = sc["streams"]
     w = sc["window"]
     L: list[str] = [
         "# San Ysidro port of entry, northbound: 2017 typical-weekday baseline (passenger vehicles, pedestrians).",
@@ -398,6 +404,13 @@ def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str
     ]
     for s, t in POV_LANE_TYPES.items():
         L += stream_lines(s, st[s], [f"traveler_type={t}, column volume; {ck[s + '_daily']:,} veh/day."])
+    return L
+
+
+def _ped_streams(sc: dict[str, Any], ck: dict[str, Any]) -> list[str]:
+    """The pedestrian streams (BTS volume, assumed profile and Ready share)."""
+    st = sc["streams"]
+    L: list[str] = []
     L += [
         "",
         "  # Pedestrians: SANDAG has no pedestrian volumes. daily_volume (split below) from",
@@ -416,6 +429,13 @@ def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str
     ]
     for s in ("ped_general", "ped_ready"):
         L += stream_lines(s, st[s], [])
+    return L
+
+
+def _pov_groups(sc: dict[str, Any], ck: dict[str, Any]) -> list[str]:
+    """The passenger lane groups: lanes, stacked booths, the officers' policy, service."""
+    lg = sc["lane_groups"]
+    L: list[str] = []
     L += ["", "lane_groups:"]
     L += [
         (f"  # Passenger vehicles: SY_GP_MAX = SY_RE_MAX = SY_SE_MAX = {ck['max_col']} physical lanes"
@@ -446,6 +466,13 @@ def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str
     ]
     for g, f in ck["groups"].items():
         L += group_lines(g, lg[g], _pov_group_comments(g, f, ck))
+    return L
+
+
+def _ped_groups(sc: dict[str, Any], ck: dict[str, Any]) -> list[str]:
+    """The pedestrian booths (general and Ready) and their fitted service time."""
+    lg = sc["lane_groups"]
+    L: list[str] = []
     L += [
         "",
         f"  # Pedestrians: {PED_BOOTHS} booths (public-figures §4.3: SANDAG model config 'ped 15'; other counts there:",
@@ -462,6 +489,13 @@ def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str
     ]
     L += group_lines("ped_general", lg["ped_general"], {})
     L += group_lines("ped_ready", lg["ped_ready"], {})
+    return L
+
+
+def _secondary(sc: dict[str, Any], ck: dict[str, Any]) -> list[str]:
+    """Secondary inspection (assumptions)."""
+    sec = sc["secondary"]
+    L: list[str] = []
     L += [
         "",
         "# Secondary inspection: no public capacities or durations; Otay Mesa's assumptions",
@@ -469,8 +503,7 @@ def render(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str
         "secondary:",
     ]
     L += secondary_lines(sec)
-    return "\n".join(L) + "\n"
-
+    return L
 
 def render_observed_lanes(derived: dict[str, Any], record: dict[str, Any] | None = None) -> str:
     """``extends: baseline.yaml`` with CBP's observed hourly open lanes instead of the lane policy."""
