@@ -154,6 +154,38 @@ def region_inputs() -> dict[str, Any]:
     return {"groups": groups, "logit": stream}
 
 
+def _officers(c: Crossing, readings: pd.DataFrame | None, types: list[str], closed: list[int],
+              pov_lanes: int) -> tuple[int, list[int], str]:
+    """The month of the observations, the officers on duty by hour (the passenger lanes CBP reported open,
+    else every lane in open hours), and their source."""
+    if readings is None:
+        officers = [0 if h in closed else pov_lanes for h in range(24)]
+        return 8, officers, "ASSUMPTION: no lanes-open history for this crossing: every lane staffed in open hours"
+    month = int(readings["date"].str.split("/").str[0].mode().iloc[0])
+    by_hour = cbp_feed.hourly(readings).groupby("hour")["lanes_open"].sum()
+    officers = [0 if h in closed else int(round(min(pov_lanes, by_hour.get(h, by_hour.mean())))) for h in range(24)]
+    return month, officers, (f"{BROWNSVILLE}: mean lanes open by clock hour over {readings['date'].nunique()} days,"
+                             f" summed over {', '.join(types)} (hours without a reading: the day's mean), at most"
+                             f" the {pov_lanes} lanes")
+
+
+def _vehicle_group(rg: dict[str, Any], types: list[str], pov_lanes: int, closed: list[int],
+                   scale: float) -> dict[str, Any]:
+    """A passenger lane group on the crossing's shared lanes, from the region group ``rg`` of its type:
+    its service (times ``scale``) and bands; min_lanes 1 (drivers never choose a group with no lane open,
+    so its policy would never see a line); closed outside the crossing's hours."""
+    programs = [p for p in rg["programs"] if p in {PROGRAM_OF[x] for x in types}]
+    pol = {k: rg["policy"][k] for k in ("low_wait_min", "high_wait_min", "review_min", "reaction_min", "priority")}
+    pol.update({"min_lanes": 1, "max_lanes": pov_lanes})
+    if closed:
+        pol["closed_hours"] = closed
+    return {"mode": "vehicle", "programs": programs, "lanes": pov_lanes, "booths_per_lane": 1,
+            "discipline": "shared", "pool": "pov_lanes",
+            "service": {p: {**rg["service"][p], "mean_s": round(rg["service"][p]["mean_s"] * scale, 1)}
+                        for p in programs},
+            "policy": pol, "staffed_by": "officers"}
+
+
 def derive(data_dir: str | Path, query: str, service_scale: float | None = None) -> dict[str, Any]:
     """The scenario mapping for the crossing ``query`` and, beside it, each number's source;
     ``service_scale`` multiplies the borrowed service times (None: 1, nothing fitted)."""
@@ -168,18 +200,7 @@ def derive(data_dir: str | Path, query: str, service_scale: float | None = None)
     closed = [h for h in range(24) if h not in hours]
     readings = observed_passenger(data_dir, c)
     src: dict[str, str] = {}
-    if readings is not None:
-        month = int(readings["date"].str.split("/").str[0].mode().iloc[0])
-        prof = cbp_feed.hourly(readings)
-        by_hour = prof.groupby("hour")["lanes_open"].sum()
-        officers = [0 if h in closed else int(round(min(pov_lanes, by_hour.get(h, by_hour.mean())))) for h in range(24)]
-        src["officers"] = (f"{BROWNSVILLE}: mean lanes open by clock hour over {readings['date'].nunique()} days,"
-                           f" summed over {', '.join(types)} (hours without a reading: the day's mean), at most"
-                           f" the {pov_lanes} lanes")
-    else:
-        month = 8
-        officers = [0 if h in closed else pov_lanes for h in range(24)]
-        src["officers"] = "ASSUMPTION: no lanes-open history for this crossing: every lane staffed in open hours"
+    month, officers, src["officers"] = _officers(c, readings, types, closed, pov_lanes)
     vol, src["volume"] = daily_volumes(data_dir, c, month)
     shares, shape = sandag_shape(data_dir)
     kept = sum(shares[t] for t in types)
@@ -196,18 +217,7 @@ def derive(data_dir: str | Path, query: str, service_scale: float | None = None)
                       "lane_choice": {"rule": "posted_wait_logit",
                                       "wait_utils_per_min": region["logit"]["wait_utils_per_min"],
                                       "give_up_above_min": round(give_up, 1)}}
-        rg = region["groups"][t]
-        programs = [p for p in rg["programs"] if p in {PROGRAM_OF[x] for x in types}]
-        pol = {k: rg["policy"][k] for k in ("low_wait_min", "high_wait_min", "review_min", "reaction_min", "priority")}
-        # min_lanes 1: drivers never choose a group with no lane open, so its policy would never see a line
-        pol.update({"min_lanes": 1, "max_lanes": pov_lanes})
-        if closed:
-            pol["closed_hours"] = closed
-        groups[g] = {"mode": "vehicle", "programs": programs, "lanes": pov_lanes, "booths_per_lane": 1,
-                     "discipline": "shared", "pool": "pov_lanes",
-                     "service": {p: {**rg["service"][p], "mean_s": round(rg["service"][p]["mean_s"] * scale, 1)}
-                                 for p in programs},
-                     "policy": pol, "staffed_by": "officers"}
+        groups[g] = _vehicle_group(region["groups"][t], types, pov_lanes, closed, scale)
     ped_lanes = c.max_lanes.get("pedestrian_lanes", 0)
     if ped_lanes and vol["pedestrian"] > 0:
         ped_shape = [0.0 if h in closed else 1.0 for h in range(24)]

@@ -50,6 +50,7 @@ from calibration.data import DEFAULT_DATA, REPO, cbp
 from calibration.data.bts import BTS
 from calibration.data.sandag import OBSERVED
 from calibration.port_baseline import PEDESTRIAN_PARAMETERS, ped_service_mean_s
+from calibration.studies.sections import excerpt, replace_section
 
 DEFAULT_OUT = REPO / "calibration" / "VALIDATION_PEDESTRIANS.md"
 PNG = "validation_pedestrians.png"
@@ -220,6 +221,14 @@ def _f(x: float, d: int = 1) -> str:
 
 def render(results: dict[str, dict[str, Any]], record: dict[str, Any], reps: int, runtime_s: float,
            sens: pd.DataFrame | None = None) -> str:
+    """VALIDATION_PEDESTRIANS.md: the model, results against the targets, by hour, sensitivity, reading."""
+    L = (_model(results, record, reps, runtime_s) + _results(results) + _by_hour(results) + _sensitivity_md(sens)
+         + ["", *reading(results)])
+    return "\n".join(L) + "\n"
+
+
+def _model(results: dict[str, dict[str, Any]], record: dict[str, Any], reps: int, runtime_s: float) -> list[str]:
+    """How the report was made and the model of each port, with the fitted service time."""
     mean_s = record["parameters"]["ped_service_mean_s"]
     L = [
         "# Pedestrian validation: fitted on Otay Mesa, predicted on San Ysidro",
@@ -254,6 +263,13 @@ def render(results: dict[str, dict[str, Any]], record: dict[str, Any], reps: int
         f"{record['target']['observed_daily_mean_wait_min']:.2f} min ({record['settings']['replications']} "
         f"replications, brentq in {record['settings']['bounds_s']} s).",
         "",
+    ]
+    return L
+
+
+def _results(results: dict[str, dict[str, Any]]) -> list[str]:
+    """MAE, bias and the morning peak per port, against the targets."""
+    L = [
         "## Results",
         "",
         "| port | role | hourly MAE (min) | bias (min) | mean sim / obs (min) | morning peak sim / obs (min) | "
@@ -276,6 +292,13 @@ def render(results: dict[str, dict[str, Any]], record: dict[str, Any], reps: int
         "",
         f"![observed vs simulated]({PNG})",
         "",
+    ]
+    return L
+
+
+def _by_hour(results: dict[str, dict[str, Any]]) -> list[str]:
+    """Observed and simulated waits by clock hour, both ports."""
+    L = [
         "## By hour",
         "",
         "| hour | " + " | ".join(f"{p} obs | {p} sim [95 % CI]" for p in results) + " |",
@@ -288,6 +311,12 @@ def render(results: dict[str, dict[str, Any]], record: dict[str, Any], reps: int
             cells.append("" if pd.isna(o) else _f(o))
             cells.append("" if pd.isna(s["sim"]) else f"{_f(s['sim'])} [{_f(s['lo'])}, {_f(s['hi'])}]")
         L.append(f"| {h:02d} | " + " | ".join(cells) + " |")
+    return L
+
+
+def _sensitivity_md(sens: pd.DataFrame | None) -> list[str]:
+    """The sensitivity runs, if any."""
+    L: list[str] = []
     if sens is not None:
         L += ["", "## Sensitivity (one change at a time, same replications)", "",
               "| port | case | hourly MAE (min) | bias (min) | mean sim (min) | morning peak sim (min, hour) "
@@ -298,8 +327,7 @@ def render(results: dict[str, dict[str, Any]], record: dict[str, Any], reps: int
             L.append(f"| {r['port']} | {r['case']} | {_f(float(r['mae_min']))} | {float(r['bias_min']):+.1f} | "
                      f"{_f(float(r['sim_mean_min']))} | {_f(float(r['sim_peak_min']))} "
                      f"({int(r['sim_peak_hour']):02d}) | {100 * float(r['peak_rel_err']):+.0f} % |")
-    L += ["", *reading(results)]
-    return "\n".join(L) + "\n"
+    return L
 
 
 def reading(results: dict[str, dict[str, Any]]) -> list[str]:
@@ -453,7 +481,16 @@ def main(argv: list[str] | None = None) -> int:
     results = run_study(args.data, args.reps)
     sens = sensitivity(args.data, args.reps, record["parameters"]["ped_service_mean_s"])
     plot(results, args.out.parent / PNG)
-    args.out.write_text(render(results, record, args.reps, time.time() - t0, sens), encoding="utf-8")
+    text = render(results, record, args.reps, time.time() - t0, sens)
+    args.out.write_text(text, encoding="utf-8")
+    replace_section(args.out.parent / "VALIDATION.md", "pedestrians", "\n".join([
+        "## Pedestrians: fitted at Otay Mesa, predicted at San Ysidro",
+        "",
+        "Hourly mean wait against CBP's pedestrian averages (Tue-Thu); written by `calibration/studies/pedestrians.py`;"
+        f" model, hours, sensitivity and the reading of the miss in [{args.out.name}]({args.out.name}).",
+        "",
+        excerpt(text, "Results"),
+    ]))
     for port, r in results.items():
         m = r["metrics"]
         print(f"{port}: MAE {m['mae_min']:.2f} bias {m['bias_min']:+.2f} "

@@ -31,3 +31,12 @@ def kept_sections(path: Path) -> str:
     if not path.exists():
         return ""
     return "".join(m.group(0) for m in _SECTION.finditer(path.read_text(encoding="utf-8")))
+
+
+def excerpt(markdown: str, heading: str) -> str:
+    """The body of the ``## heading`` section of a Markdown report (up to the next ``## ``), for a
+    summary section elsewhere; a clear error if the report has no such section."""
+    m = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", markdown, re.S | re.M)
+    if m is None:
+        raise ValueError(f"report has no section '## {heading}'")
+    return m.group(1).strip()
