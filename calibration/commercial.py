@@ -129,18 +129,12 @@ def _interpolate(values: dict[int, float], k: int) -> float:
     return values[before] + (values[after] - values[before]) * dist / gap
 
 
-def derive(data_dir: str | Path = DEFAULT_DATA, port_key: str = FIT_PORT,
-           parameters: dict[str, float] | None = None, fast_share: float = FAST_SHARE,
-           profile: list[float] | None = None) -> dict[str, Any]:
-    """The port's scenario (mapping as the YAML holds it), the figures its comments quote, and the
-    observed hourly table (``lane_type, hour, readings, open_share, open_readings, wait_min, lanes_open``).
-    ``fast_share`` and ``profile`` (24 weights; default SANDAG's truck trips) are for sensitivity runs
-    only: the committed scenarios use the defaults."""
-    data_dir = Path(data_dir)
-    port = PORTS[port_key]
-    params = fitted_parameters() if parameters is None else parameters
-    obs = cbp_feed.hourly(readings(data_dir, port))
-    snap, max_lanes = cbp_feed.snapshot_readings(data_dir, port.snapshot)
+def _hours_and_lanes(
+    port: Port, obs: pd.DataFrame, snap: pd.DataFrame
+) -> tuple[list[int], int, dict[str, list[int]], str]:
+    """The port's hours of operation (the span of hours in which General lanes were open in at least half the
+    readings), its clearing hour, lanes open by hour per lane type (the feed's, else the snapshots', linear
+    between readings), and which of the two they came from."""
     general = obs[obs["lane_type"] == "General"].set_index("hour")
     opened = [k for k in HOURS if k in general.index and general.loc[k, "open_share"] >= 0.5]
     open_hours = list(range(min(opened), max(opened) + 1))  # an hour without readings inside the span is open
@@ -163,6 +157,22 @@ def derive(data_dir: str | Path = DEFAULT_DATA, port_key: str = FIT_PORT,
         last = max(open_hours)
         lanes[t][clearing] = lanes[t][last] if lanes["General"][last] else 0
     lanes["General"][clearing] = max(lanes["General"][clearing], 1)
+    return open_hours, clearing, lanes, lanes_source
+
+
+def derive(data_dir: str | Path = DEFAULT_DATA, port_key: str = FIT_PORT,
+           parameters: dict[str, float] | None = None, fast_share: float = FAST_SHARE,
+           profile: list[float] | None = None) -> dict[str, Any]:
+    """The port's scenario (mapping as the YAML holds it), the figures its comments quote, and the
+    observed hourly table (``lane_type, hour, readings, open_share, open_readings, wait_min, lanes_open``).
+    ``fast_share`` and ``profile`` (24 weights; default SANDAG's truck trips) are for sensitivity runs
+    only: the committed scenarios use the defaults."""
+    data_dir = Path(data_dir)
+    port = PORTS[port_key]
+    params = fitted_parameters() if parameters is None else parameters
+    obs = cbp_feed.hourly(readings(data_dir, port))
+    snap, max_lanes = cbp_feed.snapshot_readings(data_dir, port.snapshot)
+    open_hours, clearing, lanes, lanes_source = _hours_and_lanes(port, obs, snap)
 
     counts = cbp_feed.texas_trucks(data_dir, port.crossing)
     year = int(counts["year"].max())
