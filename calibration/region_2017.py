@@ -151,6 +151,17 @@ def _stream(
     return st
 
 
+def _otay_mesa_east(
+    data_dir: Path, configs: dict[tuple[str, str], dict[str, str]]
+) -> tuple[dict[str, float], dict[str, dict[str, Any]]]:
+    """SANDAG's processing rates and officers' bands of Otay Mesa East (not built in 2017), per lane type."""
+    ome_rates = {t: float(sandag.first_rates(data_dir)[col]) for t, col in OME_RATES.items()}
+    ome = {t: configs[("Otay Mesa East", t)] for t in ("General", "Ready", "SENTRI")}
+    ome_bands = {t: {"low_wait_min": float(c["min_wait"]), "high_wait_min": float(c["max_wait"]),
+                     "min_lanes": int(c["min_lanes"])} for t, c in ome.items()}
+    return ome_rates, ome_bands
+
+
 def derive(data_dir: str | Path = DEFAULT_DATA, parameters: dict[str, float] | None = None) -> dict[str, Any]:
     """The region scenario for given values (default: the committed fit, or ``START_PARAMETERS``)."""
     data_dir = Path(data_dir)
@@ -207,10 +218,7 @@ def derive(data_dir: str | Path = DEFAULT_DATA, parameters: dict[str, float] | N
         "staffing": staffing,
         "secondary": {"pov_secondary": {"mode": "vehicle", "positions": positions, "service": sec_service}},
     }
-    ome_rates = {t: float(sandag.first_rates(data_dir)[col]) for t, col in OME_RATES.items()}
-    ome = {t: configs[("Otay Mesa East", t)] for t in ("General", "Ready", "SENTRI")}
-    ome_bands = {t: {"low_wait_min": float(c["min_wait"]), "high_wait_min": float(c["max_wait"]),
-                     "min_lanes": int(c["min_lanes"])} for t, c in ome.items()}
+    ome_rates, ome_bands = _otay_mesa_east(data_dir, configs)
     return {"scenario": scenario, "parameters": p, "service_sources": sources, "busiest_lanes": busiest,
             "ome_rates_veh_per_h": ome_rates, "ome_bands": ome_bands}
 
