@@ -82,12 +82,24 @@ def clock_hour(text: str) -> int:
     return h + 12 if m.group(3).lower() == "pm" else h
 
 
+def _add_open_reading(rows: list[dict[str, object]], seen: set[tuple[str, str, str]], lane: str,
+                      r: dict[str, str]) -> None:
+    """Append the feed row ``r`` (an open lane type's reading) unless the same reading (lane type, date,
+    update time) was seen in an earlier copy of the feed."""
+    key = (lane, r["date"], r["update_time"])
+    if key in seen:
+        return
+    seen.add(key)
+    rows.append({"lane_type": lane, "date": r["date"], "hour": clock_hour(r["update_time"]), "open": True,
+                 "wait_min": float(r["delay_minutes"]), "lanes_open": float(r["lanes_open"])})
+
+
 def brownsville_readings(data_dir: str | Path, port_title: str, category: str = "Commercial") -> pd.DataFrame:
     """One row per distinct hourly reading of a Brownsville crossing's lanes of ``category``
     ("Commercial", "Passenger", "Pedestrian"; columns ``COLUMNS``): ``open`` False for "Lanes Closed"
     (lanes 0, no wait); other statuses (N/A, Update Pending) are left out."""
     seen: set[tuple[str, str, str]] = set()
-    rows = []
+    rows: list[dict[str, object]] = []
     for r in read_rows(Path(data_dir) / BROWNSVILLE):
         if r["port_title"] != port_title or not r["category"].startswith(category):
             continue
@@ -95,12 +107,7 @@ def brownsville_readings(data_dir: str | Path, port_title: str, category: str = 
         if lane is None:
             continue
         if r["status"] == "reported":
-            key = (lane, r["date"], r["update_time"])
-            if key in seen:
-                continue
-            seen.add(key)
-            rows.append({"lane_type": lane, "date": r["date"], "hour": clock_hour(r["update_time"]), "open": True,
-                         "wait_min": float(r["delay_minutes"]), "lanes_open": float(r["lanes_open"])})
+            _add_open_reading(rows, seen, lane, r)
         elif r["status"] == "Lanes Closed":
             # no update time: the hour is the feed's publication time, one reading per version-hour
             pub = dt.datetime.strptime(r["feed_pubdate"][:25], "%a, %d %b %Y %H:%M:%S")
@@ -137,7 +144,8 @@ def snapshot_readings(data_dir: str | Path, port_number: str) -> tuple[pd.DataFr
     hour from the reading's own update time; closed readings carry no time and are left out) and the
     crossing's ``maximum_lanes``."""
     seen: set[tuple[str, str, str]] = set()
-    rows, maximum = [], set()
+    rows: list[dict[str, object]] = []
+    maximum: set[int] = set()
     for r in read_rows(Path(data_dir) / SNAPSHOTS):
         if r["port_number"] != port_number or r["lane_group"] != "commercial_vehicle_lanes":
             continue
@@ -146,14 +154,8 @@ def snapshot_readings(data_dir: str | Path, port_number: str) -> tuple[pd.DataFr
             continue
         if r["maximum_lanes"]:
             maximum.add(int(float(r["maximum_lanes"])))
-        if not r["lanes_open"] or not r["update_time"]:
-            continue
-        key = (lane, r["date"], r["update_time"])
-        if key in seen:
-            continue
-        seen.add(key)
-        rows.append({"lane_type": lane, "date": r["date"], "hour": clock_hour(r["update_time"]), "open": True,
-                     "wait_min": float(r["delay_minutes"]), "lanes_open": float(r["lanes_open"])})
+        if r["lanes_open"] and r["update_time"]:
+            _add_open_reading(rows, seen, lane, r)
     if len(maximum) != 1:
         raise ValueError(f"{SNAPSHOTS}: expected one maximum_lanes for commercial port {port_number}, got {maximum}")
     return pd.DataFrame(rows, columns=COLUMNS), maximum.pop()
