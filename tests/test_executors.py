@@ -69,6 +69,17 @@ def test_an_unreachable_dask_scheduler_is_a_clear_error():
         DaskExecutor("tcp://127.0.0.1:1", timeout="1s")
 
 
+@pytest.mark.parametrize("n, workers", [(1, 2), (4, 2), (5, 2), (30, 2), (7, 3), (3, 8)])
+def test_batches_cover_every_job_once_in_order_and_keep_every_worker_busy(n, workers):
+    jobs = [(f"job{i}",) for i in range(n)]
+    b = executors.batches(n, workers, jobs)
+    assert [i for batch in b for i, _ in batch] == list(range(n))
+    assert all(jobs[i] == args for batch in b for i, args in batch)
+    assert len(b) == min(n, 2 * workers)
+    sizes = [len(batch) for batch in b]
+    assert max(sizes) - min(sizes) <= 1
+
+
 @pytest.mark.long
 def test_a_dask_cluster_gives_the_same_results_as_local_processes():
     distributed = pytest.importorskip("dask.distributed")
