@@ -1,0 +1,37 @@
+"""The fast engine: the SimPy engine's semantics (the ``sim.engine`` docstring) compiled with numba.
+
+Given the same drawn travellers (``sim.travellers``) it gives every traveller the same lane group,
+lane, booth start, departure and secondary times as the SimPy engine (to 1e-9 s; in practice
+bit for bit, since it makes the same decisions in the same order with the same floating-point
+operations), and the same hourly queue peaks and open-booth record, so ``Records`` and everything
+after them are unchanged. ``tests/fastengine/`` checks this traveller by traveller.
+
+Covered: shared and per-lane FCFS lines, opening schedules (non-preemptive close), stacked booths,
+``service_by_hour``, lane choice by shortest expected wait and fixed shares, secondary inspection,
+``window.max_in_line``, lane policies (with closed hours) and shared lane pools. Not covered (the
+runner falls back to SimPy, saying why): officers' rosters, the posted-wait logit (and its shifts),
+and streaming statistics (windows over a week or more than two million travellers).
+
+Layout: ``support`` says whether a model is covered, ``layout`` turns a model into arrays,
+``kernel`` is the compiled event loop (the only numba code), ``run`` the typed entry point.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sim.fastengine.support import supports
+
+if TYPE_CHECKING:
+    from sim.model import Model
+    from sim.records import Records
+    from sim.travellers import Travellers
+
+__all__ = ["simulate_replication", "supports"]
+
+
+def simulate_replication(model: Model, travellers: Travellers, replication: int = 0) -> Records:
+    """``sim.fastengine.run.simulate_replication`` (imported on first use: numba loads slowly)."""
+    from sim.fastengine.run import simulate_replication as run
+
+    return run(model, travellers, replication)

@@ -1,0 +1,591 @@
+"""The compiled event loop (numba): one replication, from drawn travellers to what happened to them.
+
+The only numba code of the package. It re-implements the SimPy engine's semantics (the
+``sim.engine`` docstring) event for event, so that given the same travellers both engines make
+the same decisions at the same instants in the same order: the event heap is ordered by
+(time, priority, sequence number) exactly as SimPy orders ``(time, priority, id)``, every event
+time is computed with the same floating-point operations as the SimPy engine (``now + delay``),
+arrivals are merged in from their sorted array (events first on ties), and the controllers
+(schedules, lane policies, pools, hours of operation, the hourly queue-peak tick) are scheduled
+in the same order at the start.
+
+State lives in a few integer and float arrays (columns named by the constants below) so that the
+helpers are plain jitted functions; lines are singly linked lists threaded through one
+``next`` column (a traveller is in at most one line at a time), a lane's booths a ring of k slots.
+``layout.py`` builds the inputs from a ``Model``; ``run.py`` is the typed wrapper.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# event kinds (arrivals are not heap events)
+E_DONE = 1  # a primary inspection ends: a = traveller, b = lane (global)
+E_SCHED = 2  # a group's opening schedule steps: a = group, b = step
+E_HOUR = 3  # the hourly queue-peak tick: a = hour number (1 at 01:00 of the run)
+E_SECDONE = 4  # a secondary inspection ends: a = traveller, b = facility
+E_REVIEW = 5  # a lane policy's review: a = group
+E_POLICY = 6  # a lane policy's decision takes effect: a = group, b = ±1
+E_CLOCK = 7  # a full clock hour (policies' closed hours)
+
+URGENT = 0  # SimPy's priorities: controllers are URGENT, service completions NORMAL
+NORMAL = 1
+_SEQ_BITS = 2**52  # heap key = priority * 2**52 + sequence number
+
+# group int columns
+G_K, G_NL, G_LANE0, G_PERLANE, G_NOPEN, G_WAIT, G_PEAK, G_SPILL = 0, 1, 2, 3, 4, 5, 6, 7
+G_PENDING, G_CLOSING, G_READYN, G_POOL, G_HASPOL, G_MINL, G_MAXL, G_PRIO = 8, 9, 10, 11, 12, 13, 14, 15
+G_HASBYH, G_NSTEPS, G_SCH0, G_SCH1, G_CLOSABLE = 16, 17, 18, 19, 20
+G_COLS = 21
+# group float columns
+F_LANES, F_FACTOR, F_LOW, F_HIGH, F_REVIEW, F_REACT = 0, 1, 2, 3, 4, 5
+F_COLS = 6
+# lane int columns
+L_GROUP, L_OPEN, L_REAR, L_OCCH, L_OCCN, L_INREADY, L_IDX = 0, 1, 2, 3, 4, 5, 6
+L_COLS = 7
+# per-traveller float rows (output) and int rows
+T_START, T_SVC, T_DEP, T_SS, T_SE = 0, 1, 2, 3, 4
+I_GROUP, I_LANE, I_NEXT, I_FIN = 0, 1, 2, 3
+# scalar state
+S_HN, S_SEQ, S_INSYS, S_BSN = 0, 1, 2, 3
+SF_UNTIL, SF_CLOCK0 = 0, 1
+
+_INF = np.inf
+
+
+# -- the event heap: (time, priority·2^52 + seq) keys, payload (kind, a, b) ---------------------
+
+
+@njit(cache=True)
+def _push(ht, hi, st, t, prio, kind, a, b):
+    key = prio * _SEQ_BITS + st[S_SEQ]
+    st[S_SEQ] += 1
+    pos = st[S_HN]
+    st[S_HN] = pos + 1
+    while pos > 0:
+        parent = (pos - 1) >> 1
+        pt = ht[parent]
+        if t < pt or (t == pt and key < hi[parent, 0]):
+            ht[pos] = pt
+            hi[pos, 0] = hi[parent, 0]
+            hi[pos, 1] = hi[parent, 1]
+            hi[pos, 2] = hi[parent, 2]
+            hi[pos, 3] = hi[parent, 3]
+            pos = parent
+        else:
+            break
+    ht[pos] = t
+    hi[pos, 0] = key
+    hi[pos, 1] = kind
+    hi[pos, 2] = a
+    hi[pos, 3] = b
+
+
+@njit(cache=True)
+def _pop(ht, hi, st):
+    """Remove the first event; returns (time, kind, a, b)."""
+    t0, kind, a, b = ht[0], hi[0, 1], hi[0, 2], hi[0, 3]
+    n = st[S_HN] - 1
+    st[S_HN] = n
+    if n > 0:
+        lt, lk = ht[n], hi[n, 0]
+        l1, l2, l3 = hi[n, 1], hi[n, 2], hi[n, 3]
+        pos = 0
+        while True:
+            c = 2 * pos + 1
+            if c >= n:
+                break
+            if c + 1 < n and (ht[c + 1] < ht[c] or (ht[c + 1] == ht[c] and hi[c + 1, 0] < hi[c, 0])):
+                c += 1
+            if ht[c] < lt or (ht[c] == lt and hi[c, 0] < lk):
+                ht[pos] = ht[c]
+                hi[pos, 0] = hi[c, 0]
+                hi[pos, 1] = hi[c, 1]
+                hi[pos, 2] = hi[c, 2]
+                hi[pos, 3] = hi[c, 3]
+                pos = c
+            else:
+                break
+        ht[pos] = lt
+        hi[pos, 0] = lk
+        hi[pos, 1] = l1
+        hi[pos, 2] = l2
+        hi[pos, 3] = l3
+    return t0, kind, a, b
+
+
+# -- lines: linked lists through ti[I_NEXT]; q[0] head, q[1] tail, q[2] length ----------------------
+
+
+@njit(cache=True)
+def _qpush(q, ti, qid, i):
+    ti[I_NEXT, i] = -1
+    if q[1, qid] < 0:
+        q[0, qid] = i
+    else:
+        ti[I_NEXT, q[1, qid]] = i
+    q[1, qid] = i
+    q[2, qid] += 1
+
+
+@njit(cache=True)
+def _qpop(q, ti, qid):
+    i = q[0, qid]
+    q[0, qid] = ti[I_NEXT, i]
+    if q[0, qid] < 0:
+        q[1, qid] = -1
+    q[2, qid] -= 1
+    return i
+
+
+# -- lane groups --------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _sync_hours(gi, gf, g_byhour, sf, now):
+    """The service multipliers of the clock hour containing ``now`` (HourlyFactors.sync)."""
+    hour = int((now + sf[SF_CLOCK0]) // 3600.0)
+    for g in range(gi.shape[0]):
+        if gi[g, G_HASBYH]:
+            gf[g, F_FACTOR] = g_byhour[g, hour % 24]
+    sf[SF_UNTIL] = (hour + 1) * 3600.0 - sf[SF_CLOCK0]
+
+
+@njit(cache=True)
+def _enter(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, g, lane, i, now):
+    """Traveller i reaches a booth of ``lane``: the wait ends, inspection starts."""
+    if now >= sf[SF_UNTIL]:
+        _sync_hours(gi, gf, g_byhour, sf, now)
+    d = service[g, i] * gf[g, F_FACTOR]
+    li[lane, L_REAR] += 1
+    k = gi[g, G_K]
+    occ[lane, (li[lane, L_OCCH] + li[lane, L_OCCN]) % k] = i
+    li[lane, L_OCCN] += 1
+    tf[T_START, i] = now
+    ti[I_LANE, i] = li[lane, L_IDX]
+    tf[T_SVC, i] = d
+    _push(ht, hi, st, now + d, NORMAL, E_DONE, i, lane)
+
+
+@njit(cache=True)
+def _fill(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, g, lane, now):
+    """Let travellers into ``lane`` while its rear booth is free."""
+    k1 = gi[g, G_K] - 1
+    n_groups = gi.shape[0]
+    if gi[g, G_PERLANE]:
+        qid = n_groups + lane
+        while q[2, qid] > 0 and li[lane, L_REAR] < k1:
+            gi[g, G_WAIT] -= 1
+            _enter(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, g, lane, _qpop(q, ti, qid), now)
+        return
+    if not li[lane, L_OPEN]:
+        return
+    while q[2, g] > 0 and li[lane, L_REAR] < k1:
+        gi[g, G_WAIT] -= 1
+        _enter(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, g, lane, _qpop(q, ti, g), now)
+    if li[lane, L_REAR] < k1 and not li[lane, L_INREADY]:
+        ready[g, gi[g, G_READYN]] = lane
+        gi[g, G_READYN] += 1
+        li[lane, L_INREADY] = 1
+
+
+@njit(cache=True)
+def _admit(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, g, i, now):
+    """Traveller i joins group g: straight to a booth, or into a line."""
+    k1 = gi[g, G_K] - 1
+    n_groups = gi.shape[0]
+    if gi[g, G_PERLANE]:
+        best = -1
+        best_n = 1 << 62
+        lane0 = gi[g, G_LANE0]
+        for lane in range(lane0, lane0 + gi[g, G_NL]):
+            if li[lane, L_OPEN]:
+                n = q[2, n_groups + lane] + li[lane, L_OCCN]
+                if n < best_n:
+                    best, best_n = lane, n
+        if best < 0:
+            _qpush(q, ti, g, i)  # no lane open: the holding line
+        elif q[2, n_groups + best] == 0 and li[best, L_REAR] < k1:
+            _enter(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, g, best, i, now)
+            return
+        else:
+            _qpush(q, ti, n_groups + best, i)
+    elif gi[g, G_READYN] > 0 and q[2, g] == 0:
+        lane = ready[g, gi[g, G_READYN] - 1]
+        _enter(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, g, lane, i, now)
+        if li[lane, L_REAR] == k1:
+            gi[g, G_READYN] -= 1
+            li[lane, L_INREADY] = 0
+        return
+    else:
+        _qpush(q, ti, g, i)
+    gi[g, G_WAIT] += 1
+    if gi[g, G_WAIT] > gi[g, G_PEAK]:
+        gi[g, G_PEAK] = gi[g, G_WAIT]
+
+
+@njit(cache=True)
+def _free_booth(gi, li, q, g):
+    """Would a traveller joining g now go straight to a booth?"""
+    k1 = gi[g, G_K] - 1
+    if gi[g, G_PERLANE]:
+        n_groups = gi.shape[0]
+        lane0 = gi[g, G_LANE0]
+        for lane in range(lane0, lane0 + gi[g, G_NL]):
+            if li[lane, L_OPEN] and q[2, n_groups + lane] == 0 and li[lane, L_REAR] < k1:
+                return True
+        return False
+    return gi[g, G_READYN] > 0 and q[2, g] == 0
+
+
+@njit(cache=True)
+def _close_lane(gi, li, ready, g, lane):
+    li[lane, L_OPEN] = 0
+    gi[g, G_NOPEN] -= 1
+    if li[lane, L_INREADY]:
+        n = gi[g, G_READYN]
+        j = 0
+        while ready[g, j] != lane:
+            j += 1
+        for m in range(j, n - 1):
+            ready[g, m] = ready[g, m + 1]
+        gi[g, G_READYN] = n - 1
+        li[lane, L_INREADY] = 0
+
+
+@njit(cache=True)
+def _set_open(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, bs, g, target, now):
+    """Open lanes (lowest number first) or close them (idle ones first, highest number first;
+    busy ones finish their travellers) until ``target`` accept travellers."""
+    if target != gi[g, G_NOPEN] or gi[g, G_NSTEPS] == 0:
+        n = st[S_BSN]
+        if n >= bs.shape[0]:
+            raise RuntimeError("fast engine: booth-step buffer too small")
+        bs[n, 0] = g
+        bs[n, 1] = now
+        bs[n, 2] = target * gi[g, G_K]
+        st[S_BSN] = n + 1
+        gi[g, G_NSTEPS] += 1
+    n_groups = gi.shape[0]
+    lane0 = gi[g, G_LANE0]
+    lane1 = lane0 + gi[g, G_NL]
+    if target > gi[g, G_NOPEN]:
+        for lane in range(lane0, lane1):
+            if gi[g, G_NOPEN] == target:
+                break
+            if not li[lane, L_OPEN]:
+                li[lane, L_OPEN] = 1
+                gi[g, G_NOPEN] += 1
+                if not gi[g, G_PERLANE]:
+                    _fill(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, g, lane, now)
+        if gi[g, G_PERLANE]:
+            # the holding line (kept while no lane was open) spreads over the open lanes in order
+            while q[2, g] > 0:
+                best = -1
+                best_n = 1 << 62
+                for lane in range(lane0, lane1):
+                    if li[lane, L_OPEN]:
+                        n = q[2, n_groups + lane] + li[lane, L_OCCN]
+                        if n < best_n:
+                            best, best_n = lane, n
+                _qpush(q, ti, n_groups + best, _qpop(q, ti, g))
+            for lane in range(lane0, lane1):
+                if li[lane, L_OPEN]:
+                    _fill(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, g, lane, now)
+    elif target < gi[g, G_NOPEN]:
+        todo = gi[g, G_NOPEN] - target
+        # idle lanes first (highest number first), then busy ones (highest number first)
+        idle = np.zeros(lane1 - lane0, dtype=np.bool_)
+        for lane in range(lane0, lane1):
+            idle[lane - lane0] = li[lane, L_OCCN] + q[2, n_groups + lane] == 0
+        for want_idle in (True, False):
+            for lane in range(lane1 - 1, lane0 - 1, -1):
+                if todo > 0 and li[lane, L_OPEN] and idle[lane - lane0] == want_idle:
+                    _close_lane(gi, li, ready, g, lane)
+                    todo -= 1
+
+
+@njit(cache=True)
+def _wait_estimate(gi, gf, g_byhour, sf, g, now):
+    """A lane policy's estimate of the wait of a traveller joining g now (s)."""
+    if gi[g, G_WAIT] == 0:
+        return 0.0
+    if gi[g, G_NOPEN] == 0:
+        return _INF
+    if now >= sf[SF_UNTIL]:
+        _sync_hours(gi, gf, g_byhour, sf, now)
+    return gi[g, G_WAIT] * gf[g, F_LANES] / gi[g, G_NOPEN] * gf[g, F_FACTOR]
+
+
+# -- lane choice --------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _choose(gi, li, q, g_mean, cand_flat, cand_start, cand_len, fs_group, fs_cum, fs_start, fs_len, s, p, u):
+    """The group traveller (stream s, program p, lane-choice uniform u) joins."""
+    nf = fs_len[s]
+    if nf > 0:
+        f0 = fs_start[s]
+        if u < fs_cum[f0 + nf - 1]:
+            for j in range(f0, f0 + nf):
+                if u < fs_cum[j]:
+                    return fs_group[j]
+        return fs_group[f0 + nf - 1]
+    c0 = cand_start[s, p]
+    nc = cand_len[s, p]
+    if nc == 1:
+        return cand_flat[c0]
+    # shortest expected wait
+    best = cand_flat[c0]
+    best_t = _INF
+    for j in range(c0, c0 + nc):
+        g = cand_flat[j]
+        if gi[g, G_NOPEN] == 0 or gi[g, G_CLOSING]:
+            continue
+        mean_s = g_mean[g, p]
+        if _free_booth(gi, li, q, g):
+            k_wait = 0.0
+        else:
+            k_wait = (gi[g, G_WAIT] + 1) * mean_s / (gi[g, G_NOPEN] * gi[g, G_K])
+        t = k_wait + mean_s
+        if t < best_t:
+            best, best_t = g, t
+    return best
+
+
+# -- lane policies and pools --------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _release(gi, pool_free, g, lanes):
+    if gi[g, G_POOL] >= 0:
+        pool_free[gi[g, G_POOL]] += lanes
+
+
+@njit(cache=True)
+def _close_if_empty(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, bs, pool_free, g, now):
+    if gi[g, G_WAIT] == 0 and gi[g, G_NOPEN] > 0 and not gi[g, G_PENDING]:
+        _release(gi, pool_free, g, gi[g, G_NOPEN])
+        _set_open(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, bs, g, 0, now)
+
+
+@njit(cache=True)
+def _donor(gi, gf, g_byhour, sf, g, pressure, margin, now):
+    """Of the other policy groups of g's pool that can spare a lane, the one whose estimated wait is
+    the smallest share of its own upper target, if below ``pressure`` / margin (lower priority first)."""
+    best = -1
+    best_p = gi[g, G_PRIO]
+    best_x = pressure / margin
+    for h in range(gi.shape[0]):
+        if h == g or not gi[h, G_HASPOL] or gi[h, G_PENDING] or gi[h, G_NOPEN] <= gi[h, G_MINL]:
+            continue
+        if gi[h, G_PRIO] > gi[g, G_PRIO]:
+            continue
+        if gi[h, G_POOL] != gi[g, G_POOL]:
+            continue
+        hp = gi[h, G_PRIO]
+        x = _wait_estimate(gi, gf, g_byhour, sf, h, now) / gf[h, F_HIGH]
+        if hp < best_p or (hp == best_p and x < best_x):
+            best, best_p, best_x = h, hp, x
+    return best
+
+
+@njit(cache=True)
+def _review(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, bs, pool_free, margin, g, now):
+    """A lane policy's review: open or close one lane (after the reaction time) outside the band."""
+    _push(ht, hi, st, now + gf[g, F_REVIEW], URGENT, E_REVIEW, g, 0)
+    if gi[g, G_PENDING]:
+        return
+    if gi[g, G_CLOSING]:
+        _close_if_empty(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, bs, pool_free, g, now)
+        return
+    estimate = _wait_estimate(gi, gf, g_byhour, sf, g, now)
+    high = gf[g, F_HIGH]
+    delta = 0
+    want = estimate > high or gi[g, G_NOPEN] < gi[g, G_MINL]
+    pool = gi[g, G_POOL]
+    if want and gi[g, G_NOPEN] < gi[g, G_MAXL]:
+        need_lane = pool >= 0 and pool_free[pool] <= 0
+        if not need_lane:
+            delta = 1
+        else:  # pool used up: take a lane from the member whose line is shortest for its band
+            pressure = estimate / high if estimate > high else _INF
+            donor = _donor(gi, gf, g_byhour, sf, g, pressure, margin, now)
+            if donor >= 0:
+                gi[donor, G_PENDING] = 1
+                _push(ht, hi, st, now + gf[donor, F_REACT], URGENT, E_POLICY, donor, -1)
+                delta = 1
+        if delta and pool >= 0:
+            pool_free[pool] -= 1
+    elif estimate < gf[g, F_LOW] and gi[g, G_NOPEN] > gi[g, G_MINL]:
+        delta = -1
+    if delta:
+        gi[g, G_PENDING] = 1
+        _push(ht, hi, st, now + gf[g, F_REACT], URGENT, E_POLICY, g, delta)
+
+
+# -- secondary ----------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _refer(stream, sec_s, sec_mode, sec_free, q, ti, tf, ht, hi, st, max_in_line, qbase, j, now):
+    """Traveller j leaves primary for secondary."""
+    m = sec_mode[stream[j]]
+    if sec_free[m] > 0:
+        sec_free[m] -= 1
+        tf[T_SS, j] = now
+        _push(ht, hi, st, now + sec_s[j], NORMAL, E_SECDONE, j, m)
+    elif q[2, qbase + m] >= max_in_line:
+        pass  # secondary's line is full: set aside, never inspected
+    else:
+        _qpush(q, ti, qbase + m, j)
+
+
+# -- the run ------------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def simulate(arrival, stream, program, choice_u, referred, sec_s, service,
+             gi, gf, g_mean, g_byhour, g_closed, sched_t, sched_n, li, k_max,
+             cand_flat, cand_start, cand_len, fs_group, fs_cum, fs_start, fs_len,
+             sec_mode, sec_positions, pool_free, max_in_line, clock0, horizon_s, stop_s, n_hours, margin,
+             heap_cap, bs_cap):
+    """One replication. Returns (tf, ti, queue_peak, booth steps [g, t, booths], end_s)."""
+    n = arrival.shape[0]
+    n_groups = gi.shape[0]
+    n_lanes = li.shape[0]
+    n_sec = sec_positions.shape[0]
+    qbase = n_groups + n_lanes
+    tf = np.full((5, n), _INF)
+    ti = np.full((4, n), -1, dtype=np.int64)
+    ti[I_FIN, :] = 0
+    q = np.full((3, qbase + n_sec), -1, dtype=np.int64)
+    q[2, :] = 0
+    occ = np.full((max(n_lanes, 1), max(k_max, 1)), -1, dtype=np.int64)
+    ready = np.full((n_groups, max(1, li.shape[0])), -1, dtype=np.int64)
+    ht = np.zeros(heap_cap)
+    hi = np.zeros((heap_cap, 4), dtype=np.int64)
+    bs = np.zeros((bs_cap, 3))
+    st = np.zeros(4, dtype=np.int64)
+    sf = np.zeros(2)
+    sf[SF_CLOCK0] = clock0
+    has_byh = False
+    for g in range(n_groups):
+        if gi[g, G_HASBYH]:
+            has_byh = True
+    sf[SF_UNTIL] = 0.0 if has_byh else _INF
+    sec_free = sec_positions.copy()
+    queue_peak = np.zeros((n_groups, n_hours))
+    any_closable = False
+    # the first events, in the SimPy engine's order (it decides ties at equal times)
+    for g in range(n_groups):
+        _push(ht, hi, st, sched_t[gi[g, G_SCH0]], URGENT, E_SCHED, g, gi[g, G_SCH0])
+        if gi[g, G_HASPOL]:
+            _push(ht, hi, st, gf[g, F_REVIEW], URGENT, E_REVIEW, g, 0)
+        if gi[g, G_CLOSABLE]:
+            any_closable = True
+    _push(ht, hi, st, 3600.0, URGENT, E_HOUR, 1, 0)
+    if any_closable:
+        _push(ht, hi, st, 0.0, URGENT, E_CLOCK, 0, 0)
+
+    now = 0.0
+    i = 0
+    draining = False
+    until = horizon_s
+    while True:
+        if not draining:
+            t_arr = arrival[i] if i < n else _INF
+            if st[S_HN] > 0 and ht[0] <= t_arr:
+                if ht[0] >= until:
+                    draining = True
+                    now = max(now, until)
+                    continue
+            else:
+                if t_arr >= until:
+                    draining = True
+                    now = max(now, until)
+                    continue
+                now = t_arr
+                st[S_INSYS] += 1
+                s = stream[i]
+                g = _choose(gi, li, q, g_mean, cand_flat, cand_start, cand_len, fs_group, fs_cum, fs_start,
+                            fs_len, s, program[i], choice_u[i])
+                ti[I_GROUP, i] = g
+                if gi[g, G_WAIT] >= max_in_line:  # set aside: counted in the line, never simulated
+                    gi[g, G_SPILL] += 1
+                    if gi[g, G_WAIT] + gi[g, G_SPILL] > gi[g, G_PEAK]:
+                        gi[g, G_PEAK] = gi[g, G_WAIT] + gi[g, G_SPILL]
+                else:
+                    _admit(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, g, i, now)
+                i += 1
+                continue
+        elif not (st[S_INSYS] > 0 and st[S_HN] > 0 and ht[0] < stop_s):
+            break
+        # one event
+        t, kind, a, b = _pop(ht, hi, st)
+        now = t
+        if kind == E_DONE:
+            lane = b
+            g = li[lane, L_GROUP]
+            k = gi[g, G_K]
+            ti[I_FIN, a] = 1
+            while li[lane, L_OCCN] > 0 and ti[I_FIN, occ[lane, li[lane, L_OCCH]]]:
+                j = occ[lane, li[lane, L_OCCH]]
+                li[lane, L_OCCH] = (li[lane, L_OCCH] + 1) % k
+                li[lane, L_OCCN] -= 1
+                tf[T_DEP, j] = now
+                if referred[j]:
+                    _refer(stream, sec_s, sec_mode, sec_free, q, ti, tf, ht, hi, st, max_in_line, qbase, j, now)
+                else:
+                    st[S_INSYS] -= 1
+            if li[lane, L_OCCN] == 0:
+                li[lane, L_REAR] = -1
+            _fill(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, g, lane, now)
+        elif kind == E_SECDONE:
+            st[S_INSYS] -= 1
+            tf[T_SE, a] = now
+            if q[2, qbase + b] > 0:
+                j = _qpop(q, ti, qbase + b)
+                tf[T_SS, j] = now
+                _push(ht, hi, st, now + sec_s[j], NORMAL, E_SECDONE, j, b)
+            else:
+                sec_free[b] += 1
+        elif kind == E_SCHED:
+            if b + 1 < gi[a, G_SCH1]:
+                _push(ht, hi, st, now + (sched_t[b + 1] - now), URGENT, E_SCHED, a, b + 1)
+            _set_open(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, bs, a, sched_n[b], now)
+        elif kind == E_HOUR:
+            if a <= n_hours:
+                for g in range(n_groups):
+                    queue_peak[g, a - 1] = gi[g, G_PEAK]
+                    gi[g, G_PEAK] = gi[g, G_WAIT] + gi[g, G_SPILL]
+                _push(ht, hi, st, now + 3600.0, URGENT, E_HOUR, a + 1, 0)
+        elif kind == E_REVIEW:
+            _review(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, bs, pool_free, margin,
+                    a, now)
+        elif kind == E_POLICY:
+            gi[a, G_PENDING] = 0
+            delta = b
+            if delta < 0:
+                delta = -min(-delta, gi[a, G_NOPEN])
+                if delta == 0:
+                    continue
+                _release(gi, pool_free, a, -delta)
+            _set_open(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, bs, a,
+                      gi[a, G_NOPEN] + delta, now)
+        elif kind == E_CLOCK:
+            kh = int((now + clock0 + 1e-6) // 3600.0)
+            hour = kh % 24
+            _push(ht, hi, st, now + ((kh + 1) * 3600.0 - clock0 - now), URGENT, E_CLOCK, 0, 0)
+            for g in range(n_groups):
+                if gi[g, G_CLOSABLE]:
+                    gi[g, G_CLOSING] = g_closed[g, hour]
+                    if gi[g, G_CLOSING]:
+                        _close_if_empty(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, bs,
+                                        pool_free, g, now)
+    end = now if st[S_INSYS] == 0 else max(stop_s, now)
+    for g in range(n_groups):  # close the hour that ``end`` falls in (or ends)
+        h = min(max(int(np.ceil(end / 3600.0)) - 1, 0), n_hours - 1)
+        queue_peak[g, h] = max(queue_peak[g, h], gi[g, G_PEAK])
+    return tf, ti, queue_peak, bs[: st[S_BSN]], end
