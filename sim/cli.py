@@ -63,6 +63,20 @@ class Stats(str, Enum):
     streaming = "streaming"
 
 
+class EngineChoice(str, Enum):
+    """--engine: which engine simulates (runner.choose_engine); both give the same results."""
+
+    auto = "auto"
+    simpy = "simpy"
+    fast = "fast"
+
+
+EngineOpt = typer.Option(
+    EngineChoice.auto, "--engine",
+    help="auto (the compiled fast engine where it applies, else SimPy with a one-line notice), simpy or fast "
+         "(an error where it does not apply). Both give every traveller the same times.")
+
+
 class Metric(str, Enum):
     """--metric: the whole-window wait statistic --precision targets (statistics.WAIT_METRICS)."""
 
@@ -192,6 +206,7 @@ def run(
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG plots."),
     set_: list[str] | None = SetOpt,
     report: bool = ReportOpt,
+    engine: EngineChoice = EngineOpt,
 ) -> None:
     """Simulate a scenario and write summary.csv, queue.csv, manifest.json and plots."""
     with _user_errors(), ExitStack() as held:
@@ -210,13 +225,15 @@ def run(
                     result = runner.run_to_precision(
                         loaded, _percent(precision), seed=seed,
                         target=runner.Precision(metric.value, lane_group, max_replications=max_reps),
-                        execution=runner.Execution(executor=ex, progress=tick, checkpoint_dir=ckpt_dir, resume=resume))
+                        execution=runner.Execution(executor=ex, progress=tick, checkpoint_dir=ckpt_dir, resume=resume,
+                                                   engine=engine.value))
             else:
                 n = 1 if replication is not None else (reps if reps is not None else loaded.scenario.replications)
                 with _progress(n, loaded.scenario.name) as tick:
                     result = runner.run(
                         loaded, request=runner.RunRequest(n, seed, records, stats.value, only=replication),
-                        execution=runner.Execution(executor=ex, progress=tick, checkpoint_dir=ckpt_dir, resume=resume))
+                        execution=runner.Execution(executor=ex, progress=tick, checkpoint_dir=ckpt_dir, resume=resume,
+                                                   engine=engine.value))
         try:
             files = reports.write_run(result, out_dir, records=records, plots=plots)
         except OSError as exc:
@@ -255,6 +272,7 @@ def compare(
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG plots."),
     set_: list[str] | None = SetOpt,
     report: bool = ReportOpt,
+    engine: EngineChoice = EngineOpt,
 ) -> None:
     """Run scenarios with common random numbers; report paired differences from the first.
 
@@ -267,7 +285,7 @@ def compare(
         out_dir = out or Path("results") / ("compare-" + "-vs-".join(s.stem for s in scenarios))
         held.enter_context(rundir.claim(out_dir))
         with make_executor(workers, dask) as ex, _progress(n * len(loaded), "compare") as tick:
-            cmp = runner.compare(loaded, n, seed, progress=tick, executor=ex)
+            cmp = runner.compare(loaded, n, seed, progress=tick, executor=ex, engine=engine.value)
         files = reports.write_comparison(cmp, out_dir, plots=plots)
         typer.echo(reports.comparison_text(cmp, detail=False))
         typer.echo(f"\nwrote {len(files)} files to {out_dir}/: " + ", ".join(f.name for f in files))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -23,7 +24,8 @@ import pandas as pd
 from sim import __version__
 from sim import statistics as st
 from sim.checkpoints import Checkpoints
-from sim.engine import Engine, simulate_replication
+from sim.engine import Engine
+from sim.engine import simulate_replication as simulate_simpy
 from sim.errors import PoesimError
 from sim.executors import Executor, executor_scope
 from sim.model import Model, build_model
@@ -34,8 +36,8 @@ from sim.scenario.schema import MAX_REPLICATIONS, MAX_SEED
 from sim.streaming import ReplicationAccumulator
 from sim.travellers import TravellerSource, sample_travellers
 
-__all__ = ["Comparison", "Execution", "Precision", "ReplicationError", "RunRequest", "RunResult", "compare", "run",
-           "run_replication", "run_to_precision"]
+__all__ = ["ENGINES", "Comparison", "Execution", "Precision", "ReplicationError", "RunRequest", "RunResult",
+           "choose_engine", "compare", "run", "run_replication", "run_to_precision"]
 
 ScenarioLike = LoadedScenario | str | os.PathLike  # a loaded scenario or its file
 
@@ -55,6 +57,7 @@ STREAMING_AFTER_H = 7 * 24.0  # "auto" statistics stream for windows longer than
 STREAMING_AFTER_TRAVELLERS = 2_000_000  # ... or with more arrivals than this (exact records take ~1 kB each)
 RETIRE_AT_HELD = 500_000  # a streaming run folds finished travellers at least this often
 STATS_MODES = ("auto", "exact", "streaming")
+ENGINES = ("auto", "simpy", "fast")  # auto: the fast engine where it applies, else SimPy (with a notice)
 
 _T = TypeVar("_T")
 
@@ -111,6 +114,8 @@ class Execution(_Options):
     progress: Callable[[int], None] | None = None  # called with 1 as each replication finishes
     checkpoint_dir: str | os.PathLike | None = None  # save finished replications here (run only)
     resume: bool = False  # ... and reuse those of an interrupted run
+    engine: str = "auto"  # "auto", "simpy" or "fast" (see choose_engine); results are the same
+    notify: Callable[[str], None] | None = None  # gets the one-line notice when auto falls back (default: stderr)
 
     @contextmanager
     def executor_scope(self, jobs: int | None = None) -> Iterator[Executor]:
@@ -133,21 +138,74 @@ def _streams(model: Model, stats: str, keep_records: bool) -> bool:
     return stats == "streaming" or (stats == "auto" and not keep_records and big)
 
 
+_NOTICED: set[tuple[str, str]] = set()  # (model, reason) already noticed on stderr by this process
+
+
+def _stderr_once(model: Model, message: str) -> None:
+    if (model.name, message) not in _NOTICED:
+        _NOTICED.add((model.name, message))
+        print(message, file=sys.stderr)
+
+
+def choose_engine(model: Model, engine: str = "auto", stats: str = "auto", keep_records: bool = False,
+                  notify: Callable[[str], None] | None = None) -> str:
+    """The engine that runs ``model``: "fast" or "simpy". ``auto`` takes the fast engine where it
+    applies (``sim.fastengine.supports``, exact statistics) and otherwise SimPy, calling ``notify``
+    with one line naming the reason (default: stderr, once per model and reason in a process);
+    forcing ``fast`` on a model it cannot run is an error. Both engines give the same results."""
+    if engine not in ENGINES:
+        raise PoesimError(f"engine: expected one of {ENGINES}, got {engine!r}")
+    if engine == "simpy":
+        return "simpy"
+    from sim.fastengine import supports
+
+    ok, reason = supports(model)
+    if ok and _streams(model, stats, keep_records):
+        ok, reason = False, ("streaming statistics (windows over a week or 2 million arrivals) are not in the fast "
+                             "engine yet")
+    if ok:
+        try:
+            import numba  # noqa: F401  (a base dependency; missing only on an unusual platform)
+        except ImportError:
+            ok, reason = False, "numba cannot be imported"
+    if ok:
+        return "fast"
+    if engine == "fast":
+        raise PoesimError(f"--engine fast: the fast engine cannot run {model.name!r}: {reason}; use --engine simpy")
+    message = f"engine: SimPy for {model.name!r} ({reason})"
+    if notify is None:
+        _stderr_once(model, message)
+    else:
+        notify(message)
+    return "simpy"
+
+
+def simulate_replication(model: Model, travellers: Any, replication: int = 0, engine: str = "simpy") -> Records:
+    """One replication of ``model`` with the given travellers, on ``engine`` ("simpy" or "fast")."""
+    if engine == "fast":
+        from sim.fastengine import simulate_replication as simulate_fast
+
+        return simulate_fast(model, travellers, replication)
+    return simulate_simpy(model, travellers, replication)
+
+
 def run_replication(
-    model: Model, seed: int, replication: int, keep_records: bool = False, stats: str = "auto"
+    model: Model, seed: int, replication: int, keep_records: bool = False, stats: str = "auto",
+    engine: str = "simpy",
 ) -> ReplicationOutput:
     """Sample travellers, simulate, and summarise one replication.
 
     ``stats``: ``exact`` keeps every traveller's record until the end (exact percentiles,
     records available); ``streaming`` simulates a day at a time and folds finished travellers
     into histograms (bounded memory, percentiles within 1 %); ``auto`` streams windows longer
-    than a week or with more than ``STREAMING_AFTER_TRAVELLERS`` arrivals, unless records are wanted."""
+    than a week or with more than ``STREAMING_AFTER_TRAVELLERS`` arrivals, unless records are wanted.
+    ``engine``: "simpy" or "fast" (as ``choose_engine`` resolved it; streaming runs use SimPy)."""
     t0 = time.perf_counter()
     if _streams(model, stats, keep_records):
         return _run_streaming(model, seed, replication, t0)
     travellers = sample_travellers(model, seed, replication)
     t1 = time.perf_counter()
-    records = simulate_replication(model, travellers, replication)
+    records = simulate_replication(model, travellers, replication, engine)
     t2 = time.perf_counter()
     frame = records.to_frame()
     stream_modes = np.asarray([s.mode for s in model.streams], dtype=object)
@@ -224,10 +282,10 @@ def _run_streaming(model: Model, seed: int, replication: int, t0: float, chunk_s
 
 
 def _replicate_safely(
-    model: Model, seed: int, replication: int, keep_records: bool, stats: str = "auto"
+    model: Model, seed: int, replication: int, keep_records: bool, stats: str = "auto", engine: str = "simpy"
 ) -> ReplicationOutput | str:
     try:
-        return run_replication(model, seed, replication, keep_records, stats)
+        return run_replication(model, seed, replication, keep_records, stats, engine)
     except Exception:  # reported to the caller with the seed, so it can be replayed
         return traceback.format_exc()
 
@@ -242,6 +300,7 @@ def run_replications(
     label: str = "",
     checkpoints: Checkpoints | None = None,
     stats: str = "auto",
+    engine: str = "simpy",
 ) -> list[ReplicationOutput]:
     """Run the given replication numbers on ``executor``; replications already in
     ``checkpoints`` are loaded instead of rerun, and new ones are saved as they finish."""
@@ -255,7 +314,7 @@ def run_replications(
                 progress(1)
         else:
             todo.append(rep)
-    jobs = [(model, seed, rep, keep_records, stats) for rep in todo]
+    jobs = [(model, seed, rep, keep_records, stats, engine) for rep in todo]
     for i, out in executor.run(_replicate_safely, jobs):
         rep = todo[i]
         if isinstance(out, str):
@@ -305,12 +364,13 @@ def run(scenario: ScenarioLike, replications: int | None = None, seed: int | Non
     numbers = [req.only] if req.only is not None else list(range(reps))
     model = build_model(sc)
     streams = _streams(model, req.stats, req.keep_records)
+    engine = choose_engine(model, exe.engine, req.stats, req.keep_records, exe.notify)
     key = {**_checkpoint_key(loaded, seed, req.keep_records), "streaming": streams}
     ckpt = Checkpoints(exe.checkpoint_dir, key, exe.resume) if exe.checkpoint_dir else None
     started = dt.datetime.now(dt.timezone.utc)
     with exe.executor_scope(jobs=len(numbers)) as ex:
         outputs = run_replications(model, seed, numbers, ex, req.keep_records, exe.progress, str(loaded.path), ckpt,
-                                   "streaming" if streams else "exact")
+                                   "streaming" if streams else "exact", engine)
     return RunResult(loaded, seed, len(numbers), outputs, started, dt.datetime.now(dt.timezone.utc), ex.describe())
 
 
@@ -334,6 +394,7 @@ def run_to_precision(scenario: ScenarioLike, rel_halfwidth: float, *, target: Pr
     seed = loaded.scenario.seed if seed is None else seed
     _check_run_size(goal.max_replications, seed)
     model = build_model(loaded.scenario)
+    engine = choose_engine(model, exe.engine, notify=exe.notify)
     key = _checkpoint_key(loaded, seed, False)
     ckpt = Checkpoints(exe.checkpoint_dir, key, exe.resume) if exe.checkpoint_dir else None
     started = dt.datetime.now(dt.timezone.utc)
@@ -342,7 +403,8 @@ def run_to_precision(scenario: ScenarioLike, rel_halfwidth: float, *, target: Pr
     with exe.executor_scope() as ex:
         while True:
             new = list(range(len(outputs), min(n_next, goal.max_replications)))
-            outputs += run_replications(model, seed, new, ex, False, exe.progress, str(loaded.path), ckpt)
+            outputs += run_replications(model, seed, new, ex, False, exe.progress, str(loaded.path), ckpt,
+                                        engine=engine)
             result = RunResult(loaded, seed, len(outputs), outputs, started, dt.datetime.now(dt.timezone.utc),
                                ex.describe())
             mode, group = (None, goal.lane_group) if goal.lane_group else busiest_lane_group(result)
