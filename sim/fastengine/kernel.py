@@ -57,7 +57,7 @@ _INF = np.inf
 # -- the event heap: (time, priority·2^52 + seq) keys, payload (kind, a, b) ---------------------
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy", inline="always")
 def _push(ht, hi, st, t, prio, kind, a, b):
     key = prio * _SEQ_BITS + st[S_SEQ]
     st[S_SEQ] += 1
@@ -82,7 +82,7 @@ def _push(ht, hi, st, t, prio, kind, a, b):
     hi[pos, 3] = b
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy", inline="always")
 def _pop(ht, hi, st):
     """Remove the first event; returns (time, kind, a, b)."""
     t0, kind, a, b = ht[0], hi[0, 1], hi[0, 2], hi[0, 3]
@@ -118,7 +118,7 @@ def _pop(ht, hi, st):
 # -- lines: linked lists through ti[I_NEXT]; q[0] head, q[1] tail, q[2] length ----------------------
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy", inline="always")
 def _qpush(q, ti, qid, i):
     ti[I_NEXT, i] = -1
     if q[1, qid] < 0:
@@ -129,7 +129,7 @@ def _qpush(q, ti, qid, i):
     q[2, qid] += 1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy", inline="always")
 def _qpop(q, ti, qid):
     i = q[0, qid]
     q[0, qid] = ti[I_NEXT, i]
@@ -142,7 +142,7 @@ def _qpop(q, ti, qid):
 # -- lane groups --------------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _sync_hours(gi, gf, g_byhour, sf, now):
     """The service multipliers of the clock hour containing ``now`` (HourlyFactors.sync)."""
     hour = int((now + sf[SF_CLOCK0]) // 3600.0)
@@ -152,15 +152,17 @@ def _sync_hours(gi, gf, g_byhour, sf, now):
     sf[SF_UNTIL] = (hour + 1) * 3600.0 - sf[SF_CLOCK0]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy", inline="always")
 def _enter(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, g, lane, i, now):
     """Traveller i reaches a booth of ``lane``: the wait ends, inspection starts."""
     if now >= sf[SF_UNTIL]:
         _sync_hours(gi, gf, g_byhour, sf, now)
     d = service[g, i] * gf[g, F_FACTOR]
     li[lane, L_REAR] += 1
-    k = gi[g, G_K]
-    occ[lane, (li[lane, L_OCCH] + li[lane, L_OCCN]) % k] = i
+    slot = li[lane, L_OCCH] + li[lane, L_OCCN]  # the ring of k booths: slot < 2k
+    if slot >= gi[g, G_K]:
+        slot -= gi[g, G_K]
+    occ[lane, slot] = i
     li[lane, L_OCCN] += 1
     tf[T_START, i] = now
     ti[I_LANE, i] = li[lane, L_IDX]
@@ -168,7 +170,7 @@ def _enter(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, g, lane, 
     _push(ht, hi, st, now + d, NORMAL, E_DONE, i, lane)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy", inline="always")
 def _fill(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, g, lane, now):
     """Let travellers into ``lane`` while its rear booth is free."""
     k1 = gi[g, G_K] - 1
@@ -190,7 +192,7 @@ def _fill(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, 
         li[lane, L_INREADY] = 1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy", inline="always")
 def _admit(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, g, i, now):
     """Traveller i joins group g: straight to a booth, or into a line."""
     k1 = gi[g, G_K] - 1
@@ -225,7 +227,7 @@ def _admit(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready,
         gi[g, G_PEAK] = gi[g, G_WAIT]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _free_booth(gi, li, q, g):
     """Would a traveller joining g now go straight to a booth?"""
     k1 = gi[g, G_K] - 1
@@ -239,7 +241,7 @@ def _free_booth(gi, li, q, g):
     return gi[g, G_READYN] > 0 and q[2, g] == 0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _close_lane(gi, li, ready, g, lane):
     li[lane, L_OPEN] = 0
     gi[g, G_NOPEN] -= 1
@@ -254,7 +256,7 @@ def _close_lane(gi, li, ready, g, lane):
         li[lane, L_INREADY] = 0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _set_open(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, bs, g, target, now):
     """Open lanes (lowest number first) or close them (idle ones first, highest number first;
     busy ones finish their travellers) until ``target`` accept travellers."""
@@ -306,7 +308,7 @@ def _set_open(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, rea
                     todo -= 1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _wait_estimate(gi, gf, g_byhour, sf, g, now):
     """A lane policy's estimate of the wait of a traveller joining g now (s)."""
     if gi[g, G_WAIT] == 0:
@@ -321,7 +323,7 @@ def _wait_estimate(gi, gf, g_byhour, sf, g, now):
 # -- lane choice --------------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _choose(gi, li, q, g_mean, cand_flat, cand_start, cand_len, fs_group, fs_cum, fs_start, fs_len, s, p, u):
     """The group traveller (stream s, program p, lane-choice uniform u) joins."""
     nf = fs_len[s]
@@ -357,20 +359,20 @@ def _choose(gi, li, q, g_mean, cand_flat, cand_start, cand_len, fs_group, fs_cum
 # -- lane policies and pools --------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _release(gi, pool_free, g, lanes):
     if gi[g, G_POOL] >= 0:
         pool_free[gi[g, G_POOL]] += lanes
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _close_if_empty(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, bs, pool_free, g, now):
     if gi[g, G_WAIT] == 0 and gi[g, G_NOPEN] > 0 and not gi[g, G_PENDING]:
         _release(gi, pool_free, g, gi[g, G_NOPEN])
         _set_open(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, bs, g, 0, now)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _donor(gi, gf, g_byhour, sf, g, pressure, margin, now):
     """Of the other policy groups of g's pool that can spare a lane, the one whose estimated wait is
     the smallest share of its own upper target, if below ``pressure`` / margin (lower priority first)."""
@@ -391,7 +393,7 @@ def _donor(gi, gf, g_byhour, sf, g, pressure, margin, now):
     return best
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _review(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, bs, pool_free, margin, g, now):
     """A lane policy's review: open or close one lane (after the reaction time) outside the band."""
     _push(ht, hi, st, now + gf[g, F_REVIEW], URGENT, E_REVIEW, g, 0)
@@ -428,7 +430,7 @@ def _review(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready
 # -- secondary ----------------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _refer(stream, sec_s, sec_mode, sec_free, q, ti, tf, ht, hi, st, max_in_line, qbase, j, now):
     """Traveller j leaves primary for secondary."""
     m = sec_mode[stream[j]]
@@ -445,7 +447,7 @@ def _refer(stream, sec_s, sec_mode, sec_free, q, ti, tf, ht, hi, st, max_in_line
 # -- the run ------------------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def simulate(arrival, stream, program, choice_u, referred, sec_s, service,
              gi, gf, g_mean, g_byhour, g_closed, sched_t, sched_n, li, k_max,
              cand_flat, cand_start, cand_len, fs_group, fs_cum, fs_start, fs_len,
@@ -509,8 +511,12 @@ def simulate(arrival, stream, program, choice_u, referred, sec_s, service,
                 now = t_arr
                 st[S_INSYS] += 1
                 s = stream[i]
-                g = _choose(gi, li, q, g_mean, cand_flat, cand_start, cand_len, fs_group, fs_cum, fs_start,
-                            fs_len, s, program[i], choice_u[i])
+                p = program[i]
+                if fs_len[s] == 0 and cand_len[s, p] == 1:  # one group to choose from (inline: the hot path)
+                    g = cand_flat[cand_start[s, p]]
+                else:
+                    g = _choose(gi, li, q, g_mean, cand_flat, cand_start, cand_len, fs_group, fs_cum, fs_start,
+                                fs_len, s, p, choice_u[i])
                 ti[I_GROUP, i] = g
                 if gi[g, G_WAIT] >= max_in_line:  # set aside: counted in the line, never simulated
                     gi[g, G_SPILL] += 1
@@ -532,7 +538,7 @@ def simulate(arrival, stream, program, choice_u, referred, sec_s, service,
             ti[I_FIN, a] = 1
             while li[lane, L_OCCN] > 0 and ti[I_FIN, occ[lane, li[lane, L_OCCH]]]:
                 j = occ[lane, li[lane, L_OCCH]]
-                li[lane, L_OCCH] = (li[lane, L_OCCH] + 1) % k
+                li[lane, L_OCCH] = 0 if li[lane, L_OCCH] + 1 == k else li[lane, L_OCCH] + 1
                 li[lane, L_OCCN] -= 1
                 tf[T_DEP, j] = now
                 if referred[j]:
