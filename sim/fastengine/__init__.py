@@ -6,11 +6,13 @@ bit for bit, since it makes the same decisions in the same order with the same f
 operations), and the same hourly queue peaks and open-booth record, so ``Records`` and everything
 after them are unchanged. ``tests/fastengine/`` checks this traveller by traveller.
 
-Covered: shared and per-lane FCFS lines, opening schedules (non-preemptive close), stacked booths,
-``service_by_hour``, lane choice by shortest expected wait and fixed shares, secondary inspection,
-``window.max_in_line``, lane policies (with closed hours) and shared lane pools. Not covered (the
-runner falls back to SimPy, saying why): officers' rosters, the posted-wait logit (and its shifts),
-and streaming statistics (windows over a week or more than two million travellers).
+Covered: every feature of the semantics — shared and per-lane FCFS lines, opening schedules
+(non-preemptive close), stacked booths, ``service_by_hour``, lane choice by shortest expected wait,
+fixed shares and the posted-wait logit (give-up, departure shifts, lane by line seen or posted wait),
+secondary inspection, ``window.max_in_line``, lane policies (with closed hours and priorities),
+shared lane pools and officers' rosters (``keep_staffed`` too). Not covered: streaming statistics
+(windows over a week or more than two million travellers): the kernel takes a whole replication at
+once, so the runner runs those on SimPy, saying why.
 
 Layout: ``support`` says whether a model is covered, ``layout`` turns a model into arrays,
 ``kernel`` is the compiled event loop (the only numba code), ``run`` the typed entry point.

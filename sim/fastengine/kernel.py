@@ -28,6 +28,9 @@ E_SECDONE = 4  # a secondary inspection ends: a = traveller, b = facility
 E_REVIEW = 5  # a lane policy's review: a = group
 E_POLICY = 6  # a lane policy's decision takes effect: a = group, b = ±1
 E_CLOCK = 7  # a full clock hour (policies' closed hours)
+E_ROSTER = 8  # a roster steps: a = roster, b = step (flat)
+E_POST = 9  # every group's wait is posted (posted-wait logit)
+E_RETURN = 10  # a driver who shifted their departure arrives again: a = traveller
 
 URGENT = 0  # SimPy's priorities: controllers are URGENT, service completions NORMAL
 NORMAL = 1
@@ -36,11 +39,11 @@ _SEQ_BITS = 2**52  # heap key = priority * 2**52 + sequence number
 # group int columns
 G_K, G_NL, G_LANE0, G_PERLANE, G_NOPEN, G_WAIT, G_PEAK, G_SPILL = 0, 1, 2, 3, 4, 5, 6, 7
 G_PENDING, G_CLOSING, G_READYN, G_POOL, G_HASPOL, G_MINL, G_MAXL, G_PRIO = 8, 9, 10, 11, 12, 13, 14, 15
-G_HASBYH, G_NSTEPS, G_SCH0, G_SCH1, G_CLOSABLE = 16, 17, 18, 19, 20
-G_COLS = 21
+G_HASBYH, G_NSTEPS, G_SCH0, G_SCH1, G_CLOSABLE, G_ROSTER = 16, 17, 18, 19, 20, 21
+G_COLS = 22
 # group float columns
-F_LANES, F_FACTOR, F_LOW, F_HIGH, F_REVIEW, F_REACT = 0, 1, 2, 3, 4, 5
-F_COLS = 6
+F_LANES, F_FACTOR, F_LOW, F_HIGH, F_REVIEW, F_REACT, F_POSTED = 0, 1, 2, 3, 4, 5, 6
+F_COLS = 7
 # lane int columns
 L_GROUP, L_OPEN, L_REAR, L_OCCH, L_OCCN, L_INREADY, L_IDX = 0, 1, 2, 3, 4, 5, 6
 L_COLS = 7
@@ -324,25 +327,13 @@ def _wait_estimate(gi, gf, g_byhour, sf, g, now):
 
 
 @njit(cache=True, error_model="numpy")
-def _choose(gi, li, q, g_mean, cand_flat, cand_start, cand_len, fs_group, fs_cum, fs_start, fs_len, s, p, u):
-    """The group traveller (stream s, program p, lane-choice uniform u) joins."""
-    nf = fs_len[s]
-    if nf > 0:
-        f0 = fs_start[s]
-        if u < fs_cum[f0 + nf - 1]:
-            for j in range(f0, f0 + nf):
-                if u < fs_cum[j]:
-                    return fs_group[j]
-        return fs_group[f0 + nf - 1]
-    c0 = cand_start[s, p]
-    nc = cand_len[s, p]
-    if nc == 1:
-        return cand_flat[c0]
-    # shortest expected wait
-    best = cand_flat[c0]
+def _sew(gi, li, q, g_mean, cands, c0, nc, p):
+    """Shortest expected wait among ``cands[c0:c0 + nc]`` for program p (first listed on ties;
+    groups with no lane open or in closed hours only if all are)."""
+    best = cands[c0]
     best_t = _INF
     for j in range(c0, c0 + nc):
-        g = cand_flat[j]
+        g = cands[j]
         if gi[g, G_NOPEN] == 0 or gi[g, G_CLOSING]:
             continue
         mean_s = g_mean[g, p]
@@ -356,26 +347,138 @@ def _choose(gi, li, q, g_mean, cand_flat, cand_start, cand_len, fs_group, fs_cum
     return best
 
 
-# -- lane policies and pools --------------------------------------------------------------------
+@njit(cache=True, error_model="numpy")
+def _choose(gi, li, q, g_mean, cand_flat, cand_start, cand_len, fs_group, fs_cum, fs_start, fs_len, s, p, u):
+    """The group traveller (stream s, program p, lane-choice uniform u) joins: fixed shares or the
+    shortest expected wait."""
+    nf = fs_len[s]
+    if nf > 0:
+        f0 = fs_start[s]
+        if u < fs_cum[f0 + nf - 1]:
+            for j in range(f0, f0 + nf):
+                if u < fs_cum[j]:
+                    return fs_group[j]
+        return fs_group[f0 + nf - 1]
+    c0 = cand_start[s, p]
+    nc = cand_len[s, p]
+    if nc == 1:
+        return cand_flat[c0]
+    return _sew(gi, li, q, g_mean, cand_flat, c0, nc, p)
 
 
 @njit(cache=True, error_model="numpy")
-def _release(gi, pool_free, g, lanes):
+def _logit(gi, gf, li, q, g_mean, posted_at, posted_set, lg_f, lg_i, alt_start, alt_len, alt_mem, mem_group,
+           mem_fixed, s, p, u, now, may_shift, clock0, horizon_s):
+    """Posted-wait logit (Choice._logit_choice), inverted at the driver's uniform u. Returns
+    (0, group) to join, (1, h) to come back h hours later, (2, -1) to give up."""
+    wait_b = lg_f[s, 0]
+    a0 = alt_start[s, p]
+    na = alt_len[s, p]
+    n_alt_max = na + lg_i[s, 1] + 1
+    util = np.empty(n_alt_max)
+    kind = np.empty(n_alt_max, dtype=np.int64)
+    value = np.empty(n_alt_max, dtype=np.int64)
+    n = 0
+    for a in range(a0, a0 + na):
+        found = False
+        best_v = 0.0
+        for m in range(alt_mem[a, 0], alt_mem[a, 0] + alt_mem[a, 1]):
+            g = mem_group[m]
+            if (gi[g, G_NOPEN] or gi[g, G_PENDING]) and not gi[g, G_CLOSING]:
+                v = mem_fixed[m] + wait_b * gf[g, F_POSTED]
+                if not found or v > best_v:
+                    best_v, found = v, True
+        if found:
+            util[n], kind[n], value[n] = best_v, 0, a
+            n += 1
+    shift_h = lg_i[s, 1]
+    if shift_h > 0 and may_shift:
+        hour = int((now + clock0) // 3600.0)
+        for h in range(1, shift_h + 1):
+            if now + 3600.0 * h >= horizon_s:
+                break
+            at = (hour + h) % 24
+            later = 0.0
+            first = True
+            for a in range(a0, a0 + na):
+                for m in range(alt_mem[a, 0], alt_mem[a, 0] + alt_mem[a, 1]):
+                    g = mem_group[m]
+                    posted = posted_at[g, at] if posted_set[g, at] else gf[g, F_POSTED]
+                    v = mem_fixed[m] + wait_b * posted
+                    if first or v > later:
+                        later, first = v, False
+            util[n], kind[n], value[n] = later + lg_f[s, 2] * h, 1, h
+            n += 1
+    if lg_i[s, 0]:  # the give-up alternative, listed last
+        util[n], kind[n], value[n] = lg_f[s, 1], 2, -1
+        n += 1
+    if n == 0:  # nothing available and no give-up: the first candidate group
+        return 0, mem_group[alt_mem[a0, 0]]
+    j = 0
+    if n > 1:
+        top = util[0]
+        for m in range(1, n):
+            if util[m] > top:
+                top = util[m]
+        total = 0.0
+        for m in range(n):
+            util[m] = np.exp(util[m] - top)
+            total += util[m]
+        x = u * total
+        j = n - 1
+        for m in range(n):
+            x -= util[m]
+            if x < 0:
+                j = m
+                break
+    if kind[j] != 0:
+        return kind[j], value[j]
+    # the port's available groups: the one the driver expects to clear soonest from the lines in sight
+    a = value[j]
+    avail = np.empty(alt_mem[a, 1], dtype=np.int64)
+    na_ = 0
+    for m in range(alt_mem[a, 0], alt_mem[a, 0] + alt_mem[a, 1]):
+        g = mem_group[m]
+        if (gi[g, G_NOPEN] or gi[g, G_PENDING]) and not gi[g, G_CLOSING]:
+            avail[na_] = g
+            na_ += 1
+    if na_ == 1:
+        return 0, avail[0]
+    return 0, _sew(gi, li, q, g_mean, avail, 0, na_, p)
+
+
+# -- lane policies, pools and officers' rosters ------------------------------------------------
+
+
+@njit(cache=True, error_model="numpy")
+def _release(gi, pool_free, roster_free, g, lanes):
+    """A closed lane goes back to the pool, its officers to the roster."""
     if gi[g, G_POOL] >= 0:
         pool_free[gi[g, G_POOL]] += lanes
+    if gi[g, G_ROSTER] >= 0:
+        roster_free[gi[g, G_ROSTER]] += lanes * gi[g, G_K]
 
 
 @njit(cache=True, error_model="numpy")
-def _close_if_empty(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, bs, pool_free, g, now):
+def _close_if_empty(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, bs, pool_free, roster_free,
+                    g, now):
     if gi[g, G_WAIT] == 0 and gi[g, G_NOPEN] > 0 and not gi[g, G_PENDING]:
-        _release(gi, pool_free, g, gi[g, G_NOPEN])
+        _release(gi, pool_free, roster_free, g, gi[g, G_NOPEN])
         _set_open(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, bs, g, 0, now)
 
 
 @njit(cache=True, error_model="numpy")
-def _donor(gi, gf, g_byhour, sf, g, pressure, margin, now):
-    """Of the other policy groups of g's pool that can spare a lane, the one whose estimated wait is
-    the smallest share of its own upper target, if below ``pressure`` / margin (lower priority first)."""
+def _share(gi, gf, g_byhour, sf, g, now):
+    """A policy group's estimated wait as a share of its policy's upper target."""
+    return _wait_estimate(gi, gf, g_byhour, sf, g, now) / gf[g, F_HIGH]
+
+
+@njit(cache=True, error_model="numpy")
+def _donor(gi, gf, g_byhour, sf, roster_free, g, pressure, margin, need_lane, need_staff, now):
+    """Of the other groups that share what g lacks (its pool's lanes, its roster's officers) and can
+    spare a lane, the one whose estimated wait is the smallest share of its own upper target, if below
+    ``pressure`` / margin (lower priority first, whatever its line; higher priority never)."""
+    free = roster_free[gi[g, G_ROSTER]] if gi[g, G_ROSTER] >= 0 else 0
     best = -1
     best_p = gi[g, G_PRIO]
     best_x = pressure / margin
@@ -384,47 +487,115 @@ def _donor(gi, gf, g_byhour, sf, g, pressure, margin, now):
             continue
         if gi[h, G_PRIO] > gi[g, G_PRIO]:
             continue
-        if gi[h, G_POOL] != gi[g, G_POOL]:
+        if need_lane and gi[h, G_POOL] != gi[g, G_POOL]:
+            continue
+        if need_staff and (gi[h, G_ROSTER] != gi[g, G_ROSTER] or free + gi[h, G_K] < gi[g, G_K]):
             continue
         hp = gi[h, G_PRIO]
-        x = _wait_estimate(gi, gf, g_byhour, sf, h, now) / gf[h, F_HIGH]
+        x = _share(gi, gf, g_byhour, sf, h, now)
         if hp < best_p or (hp == best_p and x < best_x):
             best, best_p, best_x = h, hp, x
     return best
 
 
 @njit(cache=True, error_model="numpy")
-def _review(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, bs, pool_free, margin, g, now):
+def _is_taker(gi, pool_free, g, h, skip_pending, g_frees_a_lane):
+    """Could h, another policy group of g's roster, open a lane now? (Staffing._takers)"""
+    if h == g or not gi[h, G_HASPOL] or gi[h, G_ROSTER] != gi[g, G_ROSTER]:
+        return False
+    if gi[h, G_CLOSING] or (skip_pending and gi[h, G_PENDING]) or gi[h, G_NOPEN] >= gi[h, G_MAXL]:
+        return False
+    ph = gi[h, G_POOL]
+    if ph >= 0 and pool_free[ph] <= 0 and not (g_frees_a_lane and ph == gi[g, G_POOL]):
+        return False
+    return True
+
+
+@njit(cache=True, error_model="numpy")
+def _neediest(gi, gf, g_byhour, sf, pool_free, g, now):
+    """Under keep_staffed: g may take free officers only if no taker has a line longer for its band."""
+    share = _share(gi, gf, g_byhour, sf, g, now)
+    for h in range(gi.shape[0]):
+        if _is_taker(gi, pool_free, g, h, True, False):
+            if gi[h, G_WAIT] > 0 and _share(gi, gf, g_byhour, sf, h, now) > share:
+                return False
+    return True
+
+
+@njit(cache=True, error_model="numpy")
+def _officer_wanted(gi, gf, g_byhour, sf, pool_free, g, now):
+    """Under keep_staffed: a short line's lane closes only if its officers can go to a line that is not short."""
+    for h in range(gi.shape[0]):
+        if _is_taker(gi, pool_free, g, h, False, True):
+            if gi[h, G_WAIT] > 0 and _wait_estimate(gi, gf, g_byhour, sf, h, now) >= gf[h, F_LOW]:
+                return True
+    return False
+
+
+@njit(cache=True, error_model="numpy")
+def _review(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, bs, pool_free, roster_free, keep,
+            margin, g, now):
     """A lane policy's review: open or close one lane (after the reaction time) outside the band."""
     _push(ht, hi, st, now + gf[g, F_REVIEW], URGENT, E_REVIEW, g, 0)
     if gi[g, G_PENDING]:
         return
     if gi[g, G_CLOSING]:
-        _close_if_empty(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, bs, pool_free, g, now)
+        _close_if_empty(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, bs, pool_free,
+                        roster_free, g, now)
         return
     estimate = _wait_estimate(gi, gf, g_byhour, sf, g, now)
     high = gf[g, F_HIGH]
     delta = 0
-    want = estimate > high or gi[g, G_NOPEN] < gi[g, G_MINL]
     pool = gi[g, G_POOL]
-    if want and gi[g, G_NOPEN] < gi[g, G_MAXL]:
+    roster = gi[g, G_ROSTER]
+    kept = roster >= 0 and keep[roster] != 0
+    want = estimate > high or gi[g, G_NOPEN] < gi[g, G_MINL]
+    if (want or (kept and gi[g, G_WAIT] > 0 and _neediest(gi, gf, g_byhour, sf, pool_free, g, now))) \
+            and gi[g, G_NOPEN] < gi[g, G_MAXL]:
         need_lane = pool >= 0 and pool_free[pool] <= 0
-        if not need_lane:
+        need_staff = roster >= 0 and roster_free[roster] < gi[g, G_K]
+        if not (need_lane or need_staff):
             delta = 1
-        else:  # pool used up: take a lane from the member whose line is shortest for its band
+        elif want:  # pool or roster used up: take a lane from the member whose line is shortest for its band
             pressure = estimate / high if estimate > high else _INF
-            donor = _donor(gi, gf, g_byhour, sf, g, pressure, margin, now)
+            donor = _donor(gi, gf, g_byhour, sf, roster_free, g, pressure, margin, need_lane, need_staff, now)
             if donor >= 0:
                 gi[donor, G_PENDING] = 1
                 _push(ht, hi, st, now + gf[donor, F_REACT], URGENT, E_POLICY, donor, -1)
                 delta = 1
-        if delta and pool >= 0:
-            pool_free[pool] -= 1
-    elif estimate < gf[g, F_LOW] and gi[g, G_NOPEN] > gi[g, G_MINL]:
+        if delta:  # promise the lane and its officers to this group now
+            if pool >= 0:
+                pool_free[pool] -= 1
+            if roster >= 0:
+                roster_free[roster] -= gi[g, G_K]
+    elif estimate < gf[g, F_LOW] and gi[g, G_NOPEN] > gi[g, G_MINL] and \
+            (not kept or _officer_wanted(gi, gf, g_byhour, sf, pool_free, g, now)):
         delta = -1
     if delta:
         gi[g, G_PENDING] = 1
         _push(ht, hi, st, now + gf[g, F_REACT], URGENT, E_POLICY, g, delta)
+
+
+@njit(cache=True, error_model="numpy")
+def _roster_step(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, bs, pool_free, roster_free,
+                 on_duty, r, officers, now):
+    """Officers come on or go off duty; going off, lanes close at once (shortest line for its target
+    first, non-preemptively) until the booths open and promised fit those on duty."""
+    roster_free[r] += officers - on_duty[r]
+    on_duty[r] = officers
+    while roster_free[r] < 0:
+        best = -1
+        best_x = 0.0
+        for h in range(gi.shape[0]):
+            if gi[h, G_ROSTER] == r and gi[h, G_NOPEN] > 0:
+                x = _share(gi, gf, g_byhour, sf, h, now)
+                if best < 0 or x <= best_x:  # ties: the higher group number (min of (share, -index))
+                    best, best_x = h, x
+        if best < 0:
+            break  # only promised openings remain; they are cancelled when due
+        _release(gi, pool_free, roster_free, best, 1)
+        _set_open(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, bs, best,
+                  gi[best, G_NOPEN] - 1, now)
 
 
 # -- secondary ----------------------------------------------------------------------------------
@@ -448,20 +619,59 @@ def _refer(stream, sec_s, sec_mode, sec_free, q, ti, tf, ht, hi, st, max_in_line
 
 
 @njit(cache=True, error_model="numpy")
+def _join(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, g_mean, stream, program, choice_u,
+          referred, shifted, cand_flat, cand_start, cand_len, fs_group, fs_cum, fs_start, fs_len, posted_at,
+          posted_set, lg_f, lg_i, alt_start, alt_len, alt_mem, mem_group, mem_fixed, max_in_line, horizon_s, i, now):
+    """Traveller i chooses a lane group and joins its line (or is set aside at a full one), gives up,
+    or comes back later (posted-wait logit)."""
+    s = stream[i]
+    p = program[i]
+    if lg_i[s, 2]:
+        kind, g = _logit(gi, gf, li, q, g_mean, posted_at, posted_set, lg_f, lg_i, alt_start, alt_len, alt_mem,
+                         mem_group, mem_fixed, s, p, choice_u[i], now, shifted[i] == 0, sf[SF_CLOCK0], horizon_s)
+        if kind == 1:  # comes back g hours later
+            shifted[i] = g
+            _push(ht, hi, st, now + 3600.0 * g, NORMAL, E_RETURN, i, 0)
+            return
+        if kind == 2:  # gives up: leaves at once without crossing (and so is never referred)
+            tf[T_DEP, i] = now
+            referred[i] = False
+            st[S_INSYS] -= 1
+            return
+    elif fs_len[s] == 0 and cand_len[s, p] == 1:  # one group to choose from (the hot path)
+        g = cand_flat[cand_start[s, p]]
+    else:
+        g = _choose(gi, li, q, g_mean, cand_flat, cand_start, cand_len, fs_group, fs_cum, fs_start, fs_len, s, p,
+                    choice_u[i])
+    ti[I_GROUP, i] = g
+    if gi[g, G_WAIT] >= max_in_line:  # set aside: counted in the line, never simulated
+        gi[g, G_SPILL] += 1
+        if gi[g, G_WAIT] + gi[g, G_SPILL] > gi[g, G_PEAK]:
+            gi[g, G_PEAK] = gi[g, G_WAIT] + gi[g, G_SPILL]
+    else:
+        _admit(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, g, i, now)
+
+
+@njit(cache=True, error_model="numpy")
 def simulate(arrival, stream, program, choice_u, referred, sec_s, service,
              gi, gf, g_mean, g_byhour, g_closed, sched_t, sched_n, li, k_max,
              cand_flat, cand_start, cand_len, fs_group, fs_cum, fs_start, fs_len,
-             sec_mode, sec_positions, pool_free, max_in_line, clock0, horizon_s, stop_s, n_hours, margin,
-             heap_cap, bs_cap):
-    """One replication. Returns (tf, ti, queue_peak, booth steps [g, t, booths], end_s)."""
+             sec_mode, sec_positions, pool_free, roster_free, keep, rost_t, rost_n, rost_off,
+             lg_f, lg_i, alt_start, alt_len, alt_mem, mem_group, mem_fixed, posting_s,
+             max_in_line, clock0, horizon_s, stop_s, n_hours, margin, heap_cap, bs_cap):
+    """One replication. ``arrival`` and ``referred`` are updated in place (a driver who comes back
+    later arrives then; one who gives up is not referred). Returns (tf, ti, shifted, queue_peak,
+    booth steps [g, t, booths], end_s)."""
     n = arrival.shape[0]
     n_groups = gi.shape[0]
     n_lanes = li.shape[0]
     n_sec = sec_positions.shape[0]
+    n_rosters = roster_free.shape[0]
     qbase = n_groups + n_lanes
     tf = np.full((5, n), _INF)
     ti = np.full((4, n), -1, dtype=np.int64)
     ti[I_FIN, :] = 0
+    shifted = np.zeros(n, dtype=np.int64)
     q = np.full((3, qbase + n_sec), -1, dtype=np.int64)
     q[2, :] = 0
     occ = np.full((max(n_lanes, 1), max(k_max, 1)), -1, dtype=np.int64)
@@ -478,8 +688,15 @@ def simulate(arrival, stream, program, choice_u, referred, sec_s, service,
             has_byh = True
     sf[SF_UNTIL] = 0.0 if has_byh else _INF
     sec_free = sec_positions.copy()
+    on_duty = np.zeros(n_rosters, dtype=np.int64)
+    posted_at = np.zeros((n_groups, 24))
+    posted_set = np.zeros((n_groups, 24), dtype=np.bool_)
     queue_peak = np.zeros((n_groups, n_hours))
     any_closable = False
+    any_logit = False
+    for s in range(lg_i.shape[0]):
+        if lg_i[s, 2]:
+            any_logit = True
     # the first events, in the SimPy engine's order (it decides ties at equal times)
     for g in range(n_groups):
         _push(ht, hi, st, sched_t[gi[g, G_SCH0]], URGENT, E_SCHED, g, gi[g, G_SCH0])
@@ -487,6 +704,10 @@ def simulate(arrival, stream, program, choice_u, referred, sec_s, service,
             _push(ht, hi, st, gf[g, F_REVIEW], URGENT, E_REVIEW, g, 0)
         if gi[g, G_CLOSABLE]:
             any_closable = True
+    for r in range(n_rosters):
+        _push(ht, hi, st, rost_t[rost_off[r]], URGENT, E_ROSTER, r, rost_off[r])
+    if any_logit:
+        _push(ht, hi, st, posting_s, URGENT, E_POST, 0, 0)
     _push(ht, hi, st, 3600.0, URGENT, E_HOUR, 1, 0)
     if any_closable:
         _push(ht, hi, st, 0.0, URGENT, E_CLOCK, 0, 0)
@@ -510,20 +731,10 @@ def simulate(arrival, stream, program, choice_u, referred, sec_s, service,
                     continue
                 now = t_arr
                 st[S_INSYS] += 1
-                s = stream[i]
-                p = program[i]
-                if fs_len[s] == 0 and cand_len[s, p] == 1:  # one group to choose from (inline: the hot path)
-                    g = cand_flat[cand_start[s, p]]
-                else:
-                    g = _choose(gi, li, q, g_mean, cand_flat, cand_start, cand_len, fs_group, fs_cum, fs_start,
-                                fs_len, s, p, choice_u[i])
-                ti[I_GROUP, i] = g
-                if gi[g, G_WAIT] >= max_in_line:  # set aside: counted in the line, never simulated
-                    gi[g, G_SPILL] += 1
-                    if gi[g, G_WAIT] + gi[g, G_SPILL] > gi[g, G_PEAK]:
-                        gi[g, G_PEAK] = gi[g, G_WAIT] + gi[g, G_SPILL]
-                else:
-                    _admit(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, g, i, now)
+                _join(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, g_mean, stream, program,
+                      choice_u, referred, shifted, cand_flat, cand_start, cand_len, fs_group, fs_cum, fs_start, fs_len,
+                      posted_at, posted_set, lg_f, lg_i, alt_start, alt_len, alt_mem, mem_group, mem_fixed,
+                      max_in_line, horizon_s, i, now)
                 i += 1
                 continue
         elif not (st[S_INSYS] > 0 and st[S_HN] > 0 and ht[0] < stop_s):
@@ -568,18 +779,43 @@ def simulate(arrival, stream, program, choice_u, referred, sec_s, service,
                     gi[g, G_PEAK] = gi[g, G_WAIT] + gi[g, G_SPILL]
                 _push(ht, hi, st, now + 3600.0, URGENT, E_HOUR, a + 1, 0)
         elif kind == E_REVIEW:
-            _review(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, bs, pool_free, margin,
-                    a, now)
+            _review(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, bs, pool_free, roster_free,
+                    keep, margin, a, now)
         elif kind == E_POLICY:
             gi[a, G_PENDING] = 0
             delta = b
+            r = gi[a, G_ROSTER]
+            if delta > 0 and r >= 0 and roster_free[r] < 0:
+                # officers went off duty meanwhile: the opening is cancelled and its promise returned
+                roster_free[r] += gi[a, G_K]
+                if gi[a, G_POOL] >= 0:
+                    pool_free[gi[a, G_POOL]] += 1
+                continue
             if delta < 0:
                 delta = -min(-delta, gi[a, G_NOPEN])
                 if delta == 0:
                     continue
-                _release(gi, pool_free, a, -delta)
+                _release(gi, pool_free, roster_free, a, -delta)
             _set_open(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, bs, a,
                       gi[a, G_NOPEN] + delta, now)
+        elif kind == E_ROSTER:
+            if b + 1 < rost_off[a + 1]:
+                _push(ht, hi, st, now + (rost_t[b + 1] - now), URGENT, E_ROSTER, a, b + 1)
+            _roster_step(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, bs, pool_free,
+                         roster_free, on_duty, a, rost_n[b], now)
+        elif kind == E_POST:
+            _push(ht, hi, st, now + posting_s, URGENT, E_POST, 0, 0)
+            hour = int((now + clock0) // 3600.0) % 24
+            for g in range(n_groups):
+                gf[g, F_POSTED] = _wait_estimate(gi, gf, g_byhour, sf, g, now)
+                posted_at[g, hour] = gf[g, F_POSTED]
+                posted_set[g, hour] = True
+        elif kind == E_RETURN:  # a driver who shifted their departure arrives again
+            arrival[a] = now
+            _join(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, g_mean, stream, program,
+                  choice_u, referred, shifted, cand_flat, cand_start, cand_len, fs_group, fs_cum, fs_start, fs_len,
+                  posted_at, posted_set, lg_f, lg_i, alt_start, alt_len, alt_mem, mem_group, mem_fixed,
+                  max_in_line, horizon_s, a, now)
         elif kind == E_CLOCK:
             kh = int((now + clock0 + 1e-6) // 3600.0)
             hour = kh % 24
@@ -589,9 +825,9 @@ def simulate(arrival, stream, program, choice_u, referred, sec_s, service,
                     gi[g, G_CLOSING] = g_closed[g, hour]
                     if gi[g, G_CLOSING]:
                         _close_if_empty(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, bs,
-                                        pool_free, g, now)
+                                        pool_free, roster_free, g, now)
     end = now if st[S_INSYS] == 0 else max(stop_s, now)
     for g in range(n_groups):  # close the hour that ``end`` falls in (or ends)
         h = min(max(int(np.ceil(end / 3600.0)) - 1, 0), n_hours - 1)
         queue_peak[g, h] = max(queue_peak[g, h], gi[g, G_PEAK])
-    return tf, ti, queue_peak, bs[: st[S_BSN]], end
+    return tf, ti, shifted, queue_peak, bs[: st[S_BSN]], end

@@ -41,6 +41,19 @@ class Layout:
     sec_mode: np.ndarray  # [stream] secondary facility index (-1: none)
     sec_positions: np.ndarray  # [facility]
     pool_free: np.ndarray  # [pool] lanes free at the start
+    roster_free: np.ndarray  # [roster] officers free at the start (before the roster's first step)
+    keep: np.ndarray  # [roster] 1: keep_staffed
+    rost_t: np.ndarray  # every roster's steps, flat: change times (s) ...
+    rost_n: np.ndarray  # ... and officers on duty from then
+    rost_off: np.ndarray  # [roster + 1] each roster's slice
+    lg_f: np.ndarray  # [stream, (utils per s of posted wait, give-up utility, utils per hour shifted)]
+    lg_i: np.ndarray  # [stream, (has a give-up alternative, shift_h, chooses by the logit)]
+    alt_start: np.ndarray  # [stream, program] first logit alternative ...
+    alt_len: np.ndarray  # ... and how many
+    alt_mem: np.ndarray  # [alternative, (first member, members)]
+    mem_group: np.ndarray  # [member] group ...
+    mem_fixed: np.ndarray  # ... and the fixed part of its utility
+    posting_s: float
     clock0: float  # the window's start, as seconds since its midnight
     n_hours: int
     heap_cap: int
@@ -73,6 +86,7 @@ def lay_out(model: Model) -> Layout:
         gi[g, k.G_LANE0] = lane0
         gi[g, k.G_PERLANE] = int(gm.per_lane)
         gi[g, k.G_POOL] = -1 if gm.pool is None else gm.pool
+        gi[g, k.G_ROSTER] = -1 if gm.roster is None else gm.roster
         gi[g, k.G_SCH0] = len(sched_t)
         sched_t += [float(t) for t, _ in gm.schedule]
         sched_n += [int(n) for _, n in gm.schedule]
@@ -121,6 +135,42 @@ def lay_out(model: Model) -> Layout:
             sec_mode[s] = modes.index(sm.mode)
     sec_positions = np.array([model.secondary[m].positions for m in modes], dtype=np.int64)
     booths = sum(gm.lanes * gm.booths_per_lane for gm in groups)
+    roster_free = np.zeros(len(model.rosters), dtype=np.int64)
+    for gm in groups:  # a rostered group starts with its first lanes' officers taken
+        if gm.roster is not None:
+            roster_free[gm.roster] -= gm.schedule[0][1] * gm.booths_per_lane
+    rost_t = [float(t) for r in model.rosters for t, _ in r.schedule]
+    rost_n = [int(n) for r in model.rosters for _, n in r.schedule]
+    rost_off = np.cumsum([0] + [len(r.schedule) for r in model.rosters]).astype(np.int64)
+    bs_cap += len(rost_t) * len(lanes)  # a roster drop may close any number of lanes
+    lg_f = np.zeros((n_s, 3))
+    lg_i = np.zeros((n_s, 3), dtype=np.int64)
+    alt_start = np.zeros((n_s, len(PROGRAMS)), dtype=np.int64)
+    alt_len = np.zeros((n_s, len(PROGRAMS)), dtype=np.int64)
+    alt_mem: list[tuple[int, int]] = []
+    mem_group: list[int] = []
+    mem_fixed: list[float] = []
+    shifts = False
+    for s, sm in enumerate(model.streams):
+        lg = sm.logit
+        if lg is None:
+            continue
+        lg_i[s] = (int(lg.give_up_utils is not None), lg.shift_h, 1)
+        lg_f[s] = (lg.wait_utils_per_s, 0.0 if lg.give_up_utils is None else lg.give_up_utils, lg.shift_utils_per_h)
+        shifts |= lg.shift_h > 0
+        for p, gi_list in sm.eligible.items():
+            alternatives: list[list[int]]
+            if lg.lane_by_line_seen:  # one alternative per port, its groups in listed order
+                ports = list(dict.fromkeys(groups[x].port for x in gi_list))
+                alternatives = [[x for x in gi_list if groups[x].port == port] for port in ports]
+            else:
+                alternatives = [[x] for x in gi_list]
+            alt_start[s, p] = len(alt_mem)
+            alt_len[s, p] = len(alternatives)
+            for members in alternatives:
+                alt_mem.append((len(mem_group), len(members)))
+                mem_group += members
+                mem_fixed += [lg.fixed_utils[x] for x in members]
     return Layout(
         gi=gi, gf=gf, g_mean=g_mean, g_byhour=g_byhour, g_closed=g_closed,
         sched_t=np.array(sched_t, dtype=float), sched_n=np.array(sched_n, dtype=np.int64),
@@ -129,9 +179,15 @@ def lay_out(model: Model) -> Layout:
         cand_flat=np.array(cand_flat, dtype=np.int64), cand_start=cand_start, cand_len=cand_len,
         fs_group=np.array(fs_group, dtype=np.int64), fs_cum=np.array(fs_cum, dtype=float),
         fs_start=fs_start, fs_len=fs_len, sec_mode=sec_mode, sec_positions=sec_positions,
-        pool_free=pool_free,
+        pool_free=pool_free, roster_free=roster_free,
+        keep=np.array([int(r.keep_staffed) for r in model.rosters], dtype=np.int64),
+        rost_t=np.array(rost_t, dtype=float), rost_n=np.array(rost_n, dtype=np.int64), rost_off=rost_off,
+        lg_f=lg_f, lg_i=lg_i, alt_start=alt_start, alt_len=alt_len,
+        alt_mem=np.array(alt_mem, dtype=np.int64).reshape(len(alt_mem), 2),
+        mem_group=np.array(mem_group, dtype=np.int64), mem_fixed=np.array(mem_fixed, dtype=float),
+        posting_s=model.posting_interval_s,
         clock0=model.start.hour * 3600.0 + model.start.minute * 60.0 + model.start.second,
         n_hours=int(math.ceil(stop_s / 3600.0)) + 1,
-        heap_cap=booths + int(sec_positions.sum()) + 3 * n_g + 8,
+        heap_cap=booths + int(sec_positions.sum()) + 3 * n_g + len(model.rosters) + 8,
         bs_cap=bs_cap,
     )

@@ -35,15 +35,20 @@ def simulate_replication(model: Model, travellers: Travellers, replication: int 
     for g in range(len(model.groups)):
         service[g] = travellers.service_s[g]
     sec_s = np.nan_to_num(np.asarray(travellers.secondary_s, dtype=float), nan=0.0)
-    tf, ti, queue_peak, steps, end_s = kernel.simulate(
-        np.ascontiguousarray(travellers.arrival_s, dtype=float), np.asarray(travellers.stream, dtype=np.int64),
+    arrival = np.array(travellers.arrival_s, dtype=float)  # copies: a driver who shifts arrives later, ...
+    referred = np.array(travellers.referred, dtype=np.bool_)  # ... one who gives up is not referred
+    heap_cap = lay.heap_cap + (n if lay.lg_i[:, 1].any() else 0)  # drivers coming back later wait on the heap
+    tf, ti, shifted, queue_peak, steps, end_s = kernel.simulate(
+        arrival, np.asarray(travellers.stream, dtype=np.int64),
         np.asarray(travellers.program, dtype=np.int64), np.asarray(travellers.choice_u, dtype=float),
-        np.asarray(travellers.referred, dtype=np.bool_), sec_s, service,
+        referred, sec_s, service,
         lay.gi.copy(), lay.gf.copy(), lay.g_mean, lay.g_byhour, lay.g_closed, lay.sched_t, lay.sched_n,
         lay.li.copy(), lay.k_max, lay.cand_flat, lay.cand_start, lay.cand_len, lay.fs_group, lay.fs_cum,
-        lay.fs_start, lay.fs_len, lay.sec_mode, lay.sec_positions, lay.pool_free.copy(), model.max_in_line,
+        lay.fs_start, lay.fs_len, lay.sec_mode, lay.sec_positions, lay.pool_free.copy(), lay.roster_free.copy(),
+        lay.keep, lay.rost_t, lay.rost_n, lay.rost_off, lay.lg_f, lay.lg_i, lay.alt_start, lay.alt_len,
+        lay.alt_mem, lay.mem_group, lay.mem_fixed, lay.posting_s, model.max_in_line,
         lay.clock0, model.horizon_s, model.horizon_s + model.drain_s, lay.n_hours, POOL_MARGIN,
-        lay.heap_cap, lay.bs_cap,
+        heap_cap, lay.bs_cap,
     )
     by_group: list[list[tuple[float, int]]] = [[] for _ in model.groups]
     for g, t, booths in steps.tolist():
@@ -63,7 +68,7 @@ def simulate_replication(model: Model, travellers: Travellers, replication: int 
         group_lane_booths=tuple(g.booths_per_lane for g in model.groups),
         group_roster=tuple(-1 if g.roster is None else g.roster for g in model.groups),
         rosters=tuple((r.name, r.schedule) for r in model.rosters),
-        arrival_s=np.array(travellers.arrival_s, dtype=float),
+        arrival_s=arrival,
         stream=np.asarray(travellers.stream, dtype=np.int64),
         program=np.asarray(travellers.program, dtype=np.int64),
         group=ti[kernel.I_GROUP].copy(),
@@ -71,9 +76,9 @@ def simulate_replication(model: Model, travellers: Travellers, replication: int 
         start_s=_nan_for_inf(tf[kernel.T_START]),
         service_s=_nan_for_inf(tf[kernel.T_SVC]),
         depart_s=_nan_for_inf(tf[kernel.T_DEP]),
-        referred=np.asarray(travellers.referred, dtype=bool),
+        referred=referred,
         sec_start_s=_nan_for_inf(tf[kernel.T_SS]),
         sec_end_s=_nan_for_inf(tf[kernel.T_SE]),
         traveller=np.arange(n, dtype=np.int64),
-        shifted_h=np.zeros(n, dtype=np.int64),
+        shifted_h=shifted,
     )

@@ -1,6 +1,6 @@
-"""Choosing the engine: auto takes the fast engine where it applies and otherwise SimPy with a
-one-line notice naming the reason; forcing fast on a model it cannot run is a clear error; a run
-gives the same results on either engine."""
+"""Choosing the engine: auto takes the fast engine where it applies and otherwise (streaming
+statistics, for now) SimPy with a one-line notice naming the reason; forcing fast where it does not
+apply is a clear error; a run gives the same results on either engine."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 import sim
@@ -27,13 +28,8 @@ def small() -> sim.LoadedScenario:
     return scenario_from_dict(single_queue(rate_per_h=300, lanes=6, hours=6, warmup_h=1))
 
 
-def test_rosters_and_the_logit_are_not_supported_and_say_so():
-    ok, reason = supports(build_model(load_scenario(REGION).scenario))
-    assert not ok and "roster" in reason
-    data = single_queue(rate_per_h=300, lanes=6, hours=6)
-    data["streams"]["cars"]["lane_choice"] = {"rule": "posted_wait_logit"}
-    ok, reason = supports(build_model(scenario_from_dict(data).scenario))
-    assert not ok and "posted-wait logit" in reason
+def test_every_feature_of_the_region_model_is_supported():
+    assert supports(build_model(load_scenario(REGION).scenario)) == (True, "")
 
 
 def test_auto_takes_the_fast_engine_where_it_applies_and_falls_back_with_one_notice():
@@ -41,21 +37,27 @@ def test_auto_takes_the_fast_engine_where_it_applies_and_falls_back_with_one_not
     model = build_model(small().scenario)
     assert runner.choose_engine(model, "auto", notify=notices.append) == "fast"
     assert notices == []
-    region = build_model(load_scenario(REGION).scenario)
-    assert runner.choose_engine(region, "auto", notify=notices.append) == "simpy"
-    assert len(notices) == 1 and "\n" not in notices[0] and "roster" in notices[0]
+    # streaming statistics (windows over a week) are not in the fast engine: SimPy, with one line saying why
     assert runner.choose_engine(model, "auto", stats="streaming", notify=notices.append) == "simpy"
-    assert "streaming" in notices[-1]
-    assert runner.choose_engine(region, "simpy", notify=notices.append) == "simpy"
-    assert len(notices) == 2
+    assert len(notices) == 1 and "\n" not in notices[0] and "streaming" in notices[0]
+    assert runner.choose_engine(model, "simpy", notify=notices.append) == "simpy"
+    assert len(notices) == 1
+
+
+def test_a_week_long_run_falls_back_to_simpy_with_a_notice():
+    data = single_queue(rate_per_h=60, lanes=2, hours=8 * 24, warmup_h=0, drain_h=1)
+    notices: list[str] = []
+    result = sim.run(scenario_from_dict(data), replications=1, seed=1, workers=1, notify=notices.append)
+    assert len(notices) == 1 and "streaming" in notices[0]
+    assert not result.summary.empty
 
 
 def test_forcing_the_fast_engine_where_it_does_not_apply_is_an_error():
-    region = build_model(load_scenario(REGION).scenario)
-    with pytest.raises(PoesimError, match="fast engine cannot run .*roster"):
-        runner.choose_engine(region, "fast")
+    model = build_model(small().scenario)
+    with pytest.raises(PoesimError, match="fast engine cannot run .*streaming"):
+        runner.choose_engine(model, "fast", stats="streaming")
     with pytest.raises(PoesimError, match="engine: expected one of"):
-        runner.choose_engine(region, "quick")
+        runner.choose_engine(model, "quick")
 
 
 def test_a_run_gives_the_same_results_on_either_engine():
@@ -67,8 +69,13 @@ def test_a_run_gives_the_same_results_on_either_engine():
 
 
 def test_the_command_line_forces_an_engine_and_refuses_fast_where_it_does_not_apply(tmp_path):
+    path = tmp_path / "small.yaml"
+    path.write_text(yaml.safe_dump(single_queue(rate_per_h=300, lanes=6, hours=6, warmup_h=1)))
     cli = CliRunner()
-    out = cli.invoke(app, ["run", str(REGION), "-r", "1", "-w", "1", "--no-plots", "--out", str(tmp_path / "r"),
-                           "--engine", "fast"])
+    out = cli.invoke(app, ["run", str(path), "-r", "1", "-w", "1", "--no-plots", "--out", str(tmp_path / "r"),
+                           "--engine", "fast", "--stats", "streaming"])
     assert out.exit_code != 0
     assert "fast engine cannot run" in out.output
+    out = cli.invoke(app, ["run", str(path), "-r", "1", "-w", "1", "--no-plots", "--out", str(tmp_path / "f"),
+                           "--engine", "fast"])
+    assert out.exit_code == 0, out.output

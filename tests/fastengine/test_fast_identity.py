@@ -18,7 +18,7 @@ from sim.scenario import load_scenario, scenario_from_dict
 from tests.fastengine.identity import check_identity
 
 ROOT = Path(__file__).resolve().parents[2]
-IDENTITY = settings(max_examples=120, deadline=None, derandomize=True,
+IDENTITY = settings(max_examples=200, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 PROGRAMS = ("general", "sentri", "ready")
 
@@ -49,11 +49,12 @@ def policies(draw, lanes: int) -> dict:
 
 @st.composite
 def port_scenarios(draw) -> tuple[dict, int]:
-    """One to three vehicle lane groups (either discipline, 1-4 lanes, 1-3 stacked booths, an hourly
-    schedule, all lanes open or a lane policy with closed hours, maybe sharing a lane pool, maybe
-    hourly service multipliers), one to three streams with program mixes choosing by shortest
-    expected wait or fixed shares, maybe referred to a secondary facility, maybe a small line cap;
-    the window starts at any clock hour."""
+    """One to three vehicle lane groups at one or two ports (either discipline, 1-4 lanes, 1-3 stacked
+    booths, an hourly schedule, all lanes open or a lane policy with closed hours, maybe sharing a
+    lane pool, maybe staffed from an officers' roster, keep_staffed or not, maybe hourly service
+    multipliers), one to three streams with program mixes choosing by shortest expected wait, fixed
+    shares or the posted-wait logit (give-up, departure shifts, lane by line seen or posted wait),
+    maybe referred to a secondary facility, maybe a small line cap; the window starts at any hour."""
     n_groups = draw(st.integers(1, 3))
     groups: dict[str, dict] = {}
     for j in range(n_groups):
@@ -68,6 +69,9 @@ def port_scenarios(draw) -> tuple[dict, int]:
             g["lanes_open"] = draw(st.lists(st.integers(0, lanes), min_size=24, max_size=24))
         elif staffing == "policy":
             g["policy"] = draw(policies(lanes))
+        g["port"] = draw(st.sampled_from(["east", "west"]))
+        g["toll_usd"] = draw(st.sampled_from([0.0, 0.0, 5.0]))
+        g["choice_bias"] = draw(st.sampled_from([0.0, -0.5, 1.0]))
         if draw(st.booleans()):
             g["service_by_hour"] = draw(st.lists(st.sampled_from([0.5, 0.8, 1.0, 1.3, 2.0]), min_size=24,
                                                  max_size=24))
@@ -79,6 +83,15 @@ def port_scenarios(draw) -> tuple[dict, int]:
         pools["shared"] = max(1, floor + draw(st.integers(0, 3)))
         for m in members:
             groups[m]["pool"] = "shared"
+    rosters: dict[str, dict] = {}
+    if members and draw(st.booleans()):
+        rosters["officers"] = {"officers": draw(st.lists(st.integers(0, 10), min_size=24, max_size=24)),
+                               "keep_staffed": draw(st.booleans())}
+        for m in members:
+            if draw(st.integers(0, 3)):
+                groups[m]["staffed_by"] = "officers"
+        if not any("staffed_by" in groups[m] for m in members):
+            groups[members[0]]["staffed_by"] = "officers"
     hours = draw(st.integers(1, 4))
     streams: dict[str, dict] = {}
     referred = False
@@ -92,7 +105,15 @@ def port_scenarios(draw) -> tuple[dict, int]:
                         "referral_p": draw(st.sampled_from([0.0, 0.0, 0.1, 0.4]))}
         referred |= stream["referral_p"] > 0
         takers = [name for name, g in groups.items() if set(progs) <= set(g["programs"])]
-        if draw(st.booleans()):
+        rule = draw(st.sampled_from(["shortest_expected_wait", "fixed_shares", "posted_wait_logit"]))
+        if rule == "posted_wait_logit":
+            logit: dict = {"rule": rule, "lane_by": draw(st.sampled_from(["line_seen", "posted_wait"])),
+                           "shift_h": draw(st.sampled_from([0, 0, 1, 2])),
+                           "access_min": {groups["g0"]["port"]: draw(st.sampled_from([0.0, 10.0]))}}
+            if draw(st.booleans()):
+                logit["give_up_above_min"] = draw(st.sampled_from([1.0, 10.0, 60.0]))
+            stream["lane_choice"] = logit
+        elif rule == "fixed_shares":
             weights = draw(st.lists(st.integers(0, 3), min_size=len(takers), max_size=len(takers)))
             if sum(weights) > 0:
                 stream["lane_choice"] = {"rule": "fixed_shares",
@@ -111,6 +132,9 @@ def port_scenarios(draw) -> tuple[dict, int]:
     }
     if pools:
         data["lane_pools"] = pools
+    if rosters:
+        data["staffing"] = rosters
+    data["posting_interval_min"] = draw(st.sampled_from([10.0, 30.0, 60.0]))
     if referred:
         data["secondary"] = {"sec": {"mode": "vehicle", "positions": draw(st.integers(1, 3)),
                                      "service": draw(services())}}
