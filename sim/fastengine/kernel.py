@@ -368,16 +368,15 @@ def _choose(gi, li, q, g_mean, cand_flat, cand_start, cand_len, fs_group, fs_cum
 
 @njit(cache=True, error_model="numpy")
 def _logit(gi, gf, li, q, g_mean, posted_at, posted_set, lg_f, lg_i, alt_start, alt_len, alt_mem, mem_group,
-           mem_fixed, s, p, u, now, may_shift, clock0, horizon_s):
+           mem_fixed, scratch_f, scratch_i, s, p, u, now, may_shift, clock0, horizon_s):
     """Posted-wait logit (Choice._logit_choice), inverted at the driver's uniform u. Returns
     (0, group) to join, (1, h) to come back h hours later, (2, -1) to give up."""
     wait_b = lg_f[s, 0]
     a0 = alt_start[s, p]
     na = alt_len[s, p]
-    n_alt_max = na + lg_i[s, 1] + 1
-    util = np.empty(n_alt_max)
-    kind = np.empty(n_alt_max, dtype=np.int64)
-    value = np.empty(n_alt_max, dtype=np.int64)
+    util = scratch_f  # sized for the most alternatives of any stream and program (+ shifts + give-up)
+    kind = scratch_i[0]
+    value = scratch_i[1]
     n = 0
     for a in range(a0, a0 + na):
         found = False
@@ -435,7 +434,7 @@ def _logit(gi, gf, li, q, g_mean, posted_at, posted_set, lg_f, lg_i, alt_start, 
         return kind[j], value[j]
     # the port's available groups: the one the driver expects to clear soonest from the lines in sight
     a = value[j]
-    avail = np.empty(alt_mem[a, 1], dtype=np.int64)
+    avail = scratch_i[2]
     na_ = 0
     for m in range(alt_mem[a, 0], alt_mem[a, 0] + alt_mem[a, 1]):
         g = mem_group[m]
@@ -621,14 +620,16 @@ def _refer(stream, sec_s, sec_mode, sec_free, q, ti, tf, ht, hi, st, max_in_line
 @njit(cache=True, error_model="numpy")
 def _join(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, g_mean, stream, program, choice_u,
           referred, shifted, cand_flat, cand_start, cand_len, fs_group, fs_cum, fs_start, fs_len, posted_at,
-          posted_set, lg_f, lg_i, alt_start, alt_len, alt_mem, mem_group, mem_fixed, max_in_line, horizon_s, i, now):
+          posted_set, lg_f, lg_i, alt_start, alt_len, alt_mem, mem_group, mem_fixed, scratch_f, scratch_i, max_in_line,
+          horizon_s, i, now):
     """Traveller i chooses a lane group and joins its line (or is set aside at a full one), gives up,
     or comes back later (posted-wait logit)."""
     s = stream[i]
     p = program[i]
     if lg_i[s, 2]:
         kind, g = _logit(gi, gf, li, q, g_mean, posted_at, posted_set, lg_f, lg_i, alt_start, alt_len, alt_mem,
-                         mem_group, mem_fixed, s, p, choice_u[i], now, shifted[i] == 0, sf[SF_CLOCK0], horizon_s)
+                         mem_group, mem_fixed, scratch_f, scratch_i, s, p, choice_u[i], now, shifted[i] == 0,
+                         sf[SF_CLOCK0], horizon_s)
         if kind == 1:  # comes back g hours later
             shifted[i] = g
             _push(ht, hi, st, now + 3600.0 * g, NORMAL, E_RETURN, i, 0)
@@ -692,6 +693,9 @@ def simulate(arrival, stream, program, choice_u, referred, sec_s, service,
     posted_at = np.zeros((n_groups, 24))
     posted_set = np.zeros((n_groups, 24), dtype=np.bool_)
     queue_peak = np.zeros((n_groups, n_hours))
+    n_scratch = alt_mem.shape[0] + n_groups + 8  # at least: alternatives + 6 shift hours + give-up; members
+    scratch_f = np.empty(n_scratch)
+    scratch_i = np.empty((3, n_scratch), dtype=np.int64)
     any_closable = False
     any_logit = False
     for s in range(lg_i.shape[0]):
@@ -731,10 +735,23 @@ def simulate(arrival, stream, program, choice_u, referred, sec_s, service,
                     continue
                 now = t_arr
                 st[S_INSYS] += 1
+                s = stream[i]
+                p = program[i]
+                if not lg_i[s, 2] and fs_len[s] == 0 and cand_len[s, p] == 1:  # the hot path, inline
+                    g = cand_flat[cand_start[s, p]]
+                    ti[I_GROUP, i] = g
+                    if gi[g, G_WAIT] >= max_in_line:
+                        gi[g, G_SPILL] += 1
+                        if gi[g, G_WAIT] + gi[g, G_SPILL] > gi[g, G_PEAK]:
+                            gi[g, G_PEAK] = gi[g, G_WAIT] + gi[g, G_SPILL]
+                    else:
+                        _admit(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, g, i, now)
+                    i += 1
+                    continue
                 _join(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, g_mean, stream, program,
                       choice_u, referred, shifted, cand_flat, cand_start, cand_len, fs_group, fs_cum, fs_start, fs_len,
                       posted_at, posted_set, lg_f, lg_i, alt_start, alt_len, alt_mem, mem_group, mem_fixed,
-                      max_in_line, horizon_s, i, now)
+                      scratch_f, scratch_i, max_in_line, horizon_s, i, now)
                 i += 1
                 continue
         elif not (st[S_INSYS] > 0 and st[S_HN] > 0 and ht[0] < stop_s):
@@ -814,8 +831,8 @@ def simulate(arrival, stream, program, choice_u, referred, sec_s, service,
             arrival[a] = now
             _join(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, g_mean, stream, program,
                   choice_u, referred, shifted, cand_flat, cand_start, cand_len, fs_group, fs_cum, fs_start, fs_len,
-                  posted_at, posted_set, lg_f, lg_i, alt_start, alt_len, alt_mem, mem_group, mem_fixed,
-                  max_in_line, horizon_s, a, now)
+                  posted_at, posted_set, lg_f, lg_i, alt_start, alt_len, alt_mem, mem_group, mem_fixed, scratch_f,
+                  scratch_i, max_in_line, horizon_s, a, now)
         elif kind == E_CLOCK:
             kh = int((now + clock0 + 1e-6) // 3600.0)
             hour = kh % 24
