@@ -419,8 +419,8 @@ def _logit(gi, gf, li, q, g_mean, posted_at, posted_set, lg_f, lg_i, alt_start, 
         for m in range(1, n):
             if util[m] > top:
                 top = util[m]
-        total = 0.0
-        for m in range(n):
+        total = 0.0  # left to right, as Python 3.10-3.11's sum(); 3.12's compensated sum() may differ in
+        for m in range(n):  # the last bit, which changes a choice only if u lands within that bit of a boundary
             util[m] = np.exp(util[m] - top)
             total += util[m]
         x = u * total
