@@ -10,6 +10,7 @@ Measures (best of N repeats, one process; wall clock and CPU seconds, since the 
     travellers + the engine.
   * the Otay Mesa baseline (all modes, one 48-hour replication): each engine alone, and a whole
     replication including statistics (``runner.run_replication``).
+  * the region baseline (two ports, officers' rosters, posted-wait logit drivers): each engine alone.
   * ``--pure``: the fast engine's kernel run by the Python interpreter (``NUMBA_DISABLE_JIT=1``, in a
     subprocess, on a shorter M/M/10): the same algorithm, arrays and heap without the compiler; the
     baseline that says what numba buys.
@@ -98,6 +99,11 @@ def main() -> None:
     rows.append(("Otay Mesa 48 h, full replication (+ statistics)", len(omtr),
                  best_of(lambda: run_replication(om, 1, 0, engine="simpy"), repeats),
                  best_of(lambda: run_replication(om, 1, 0, engine="fast"), repeats)))
+    region = build_model(load_scenario(ROOT / "scenarios/region/baseline.yaml").scenario)
+    rtr = sample_travellers(region, 1, 0)
+    rows.append(("Region 48 h (rosters, logit), engine only", len(rtr),
+                 best_of(lambda: simulate_simpy(region, rtr, 0), max(1, repeats // 2)),
+                 best_of(lambda: simulate_fast(region, rtr, 0), repeats)))
     out = run_replication(om, 1, 0, engine="fast")
     parts = ", ".join(f"{k} {v:.3f} s" for k, v in out.timings_s.items())
 
