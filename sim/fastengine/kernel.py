@@ -9,16 +9,24 @@ arrivals are merged in from their sorted array (events first on ties), and the c
 (schedules, lane policies, pools, hours of operation, the hourly queue-peak tick) are scheduled
 in the same order at the start.
 
-State lives in a few integer and float arrays (columns named by the constants below) so that the
-helpers are plain jitted functions; lines are singly linked lists threaded through one
-``next`` column (a traveller is in at most one line at a time), a lane's booths a ring of k slots.
+State lives in a few integer and float arrays (columns named by the constants below), allocated by
+``run.py``, so that the helpers are plain jitted functions compiled without reference counting;
+lines are singly linked lists threaded through one ``next`` column (a traveller is in at most one
+line at a time), a lane's booths a ring of k slots.
 ``layout.py`` builds the inputs from a ``Model``; ``run.py`` is the typed wrapper.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import njit
+
+# numba's stubs do not list ``_nrt``: numba's own option to compile without its reference counting
+# (the kernel allocates nothing; with it, atomic increments and decrements of every array passed to
+# a helper took about half the run time). ``error_model="numpy"``: no zero-division checks.
+_jit: Any = njit
 
 # event kinds (arrivals are not heap events)
 E_DONE = 1  # a primary inspection ends: a = traveller, b = lane (global)
@@ -60,7 +68,7 @@ _INF = np.inf
 # -- the event heap: (time, priority·2^52 + seq) keys, payload (kind, a, b) ---------------------
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@_jit(cache=True, error_model="numpy", _nrt=False, inline="always")
 def _push(ht, hi, st, t, prio, kind, a, b):
     key = prio * _SEQ_BITS + st[S_SEQ]
     st[S_SEQ] += 1
@@ -85,7 +93,7 @@ def _push(ht, hi, st, t, prio, kind, a, b):
     hi[pos, 3] = b
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@_jit(cache=True, error_model="numpy", _nrt=False, inline="always")
 def _pop(ht, hi, st):
     """Remove the first event; returns (time, kind, a, b)."""
     t0, kind, a, b = ht[0], hi[0, 1], hi[0, 2], hi[0, 3]
@@ -121,7 +129,7 @@ def _pop(ht, hi, st):
 # -- lines: linked lists through ti[I_NEXT]; q[0] head, q[1] tail, q[2] length ----------------------
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@_jit(cache=True, error_model="numpy", _nrt=False, inline="always")
 def _qpush(q, ti, qid, i):
     ti[I_NEXT, i] = -1
     if q[1, qid] < 0:
@@ -132,7 +140,7 @@ def _qpush(q, ti, qid, i):
     q[2, qid] += 1
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@_jit(cache=True, error_model="numpy", _nrt=False, inline="always")
 def _qpop(q, ti, qid):
     i = q[0, qid]
     q[0, qid] = ti[I_NEXT, i]
@@ -145,7 +153,7 @@ def _qpop(q, ti, qid):
 # -- lane groups --------------------------------------------------------------------------------
 
 
-@njit(cache=True, error_model="numpy")
+@_jit(cache=True, error_model="numpy", _nrt=False)
 def _sync_hours(gi, gf, g_byhour, sf, now):
     """The service multipliers of the clock hour containing ``now`` (HourlyFactors.sync)."""
     hour = int((now + sf[SF_CLOCK0]) // 3600.0)
@@ -155,7 +163,7 @@ def _sync_hours(gi, gf, g_byhour, sf, now):
     sf[SF_UNTIL] = (hour + 1) * 3600.0 - sf[SF_CLOCK0]
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@_jit(cache=True, error_model="numpy", _nrt=False, inline="always")
 def _enter(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, g, lane, i, now):
     """Traveller i reaches a booth of ``lane``: the wait ends, inspection starts."""
     if now >= sf[SF_UNTIL]:
@@ -173,7 +181,7 @@ def _enter(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, g, lane, 
     _push(ht, hi, st, now + d, NORMAL, E_DONE, i, lane)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@_jit(cache=True, error_model="numpy", _nrt=False, inline="always")
 def _fill(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, g, lane, now):
     """Let travellers into ``lane`` while its rear booth is free."""
     k1 = gi[g, G_K] - 1
@@ -195,7 +203,7 @@ def _fill(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, 
         li[lane, L_INREADY] = 1
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@_jit(cache=True, error_model="numpy", _nrt=False, inline="always")
 def _admit(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, g, i, now):
     """Traveller i joins group g: straight to a booth, or into a line."""
     k1 = gi[g, G_K] - 1
@@ -230,7 +238,7 @@ def _admit(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready,
         gi[g, G_PEAK] = gi[g, G_WAIT]
 
 
-@njit(cache=True, error_model="numpy")
+@_jit(cache=True, error_model="numpy", _nrt=False)
 def _free_booth(gi, li, q, g):
     """Would a traveller joining g now go straight to a booth?"""
     k1 = gi[g, G_K] - 1
@@ -244,7 +252,7 @@ def _free_booth(gi, li, q, g):
     return gi[g, G_READYN] > 0 and q[2, g] == 0
 
 
-@njit(cache=True, error_model="numpy")
+@_jit(cache=True, error_model="numpy", _nrt=False)
 def _close_lane(gi, li, ready, g, lane):
     li[lane, L_OPEN] = 0
     gi[g, G_NOPEN] -= 1
@@ -259,7 +267,7 @@ def _close_lane(gi, li, ready, g, lane):
         li[lane, L_INREADY] = 0
 
 
-@njit(cache=True, error_model="numpy")
+@_jit(cache=True, error_model="numpy", _nrt=False)
 def _set_open(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, bs, g, target, now):
     """Open lanes (lowest number first) or close them (idle ones first, highest number first;
     busy ones finish their travellers) until ``target`` accept travellers."""
@@ -300,18 +308,17 @@ def _set_open(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, rea
                     _fill(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, g, lane, now)
     elif target < gi[g, G_NOPEN]:
         todo = gi[g, G_NOPEN] - target
-        # idle lanes first (highest number first), then busy ones (highest number first)
-        idle = np.zeros(lane1 - lane0, dtype=np.bool_)
-        for lane in range(lane0, lane1):
-            idle[lane - lane0] = li[lane, L_OCCN] + q[2, n_groups + lane] == 0
+        # idle lanes first (highest number first), then busy ones (highest number first); closing a
+        # lane changes neither its travellers nor its line, so idleness is read as it goes
         for want_idle in (True, False):
             for lane in range(lane1 - 1, lane0 - 1, -1):
-                if todo > 0 and li[lane, L_OPEN] and idle[lane - lane0] == want_idle:
+                idle = li[lane, L_OCCN] + q[2, n_groups + lane] == 0
+                if todo > 0 and li[lane, L_OPEN] and idle == want_idle:
                     _close_lane(gi, li, ready, g, lane)
                     todo -= 1
 
 
-@njit(cache=True, error_model="numpy")
+@_jit(cache=True, error_model="numpy", _nrt=False)
 def _wait_estimate(gi, gf, g_byhour, sf, g, now):
     """A lane policy's estimate of the wait of a traveller joining g now (s)."""
     if gi[g, G_WAIT] == 0:
@@ -326,7 +333,7 @@ def _wait_estimate(gi, gf, g_byhour, sf, g, now):
 # -- lane choice --------------------------------------------------------------------------------
 
 
-@njit(cache=True, error_model="numpy")
+@_jit(cache=True, error_model="numpy", _nrt=False)
 def _sew(gi, li, q, g_mean, cands, c0, nc, p):
     """Shortest expected wait among ``cands[c0:c0 + nc]`` for program p (first listed on ties;
     groups with no lane open or in closed hours only if all are)."""
@@ -347,7 +354,7 @@ def _sew(gi, li, q, g_mean, cands, c0, nc, p):
     return best
 
 
-@njit(cache=True, error_model="numpy")
+@_jit(cache=True, error_model="numpy", _nrt=False)
 def _choose(gi, li, q, g_mean, cand_flat, cand_start, cand_len, fs_group, fs_cum, fs_start, fs_len, s, p, u):
     """The group traveller (stream s, program p, lane-choice uniform u) joins: fixed shares or the
     shortest expected wait."""
@@ -366,7 +373,7 @@ def _choose(gi, li, q, g_mean, cand_flat, cand_start, cand_len, fs_group, fs_cum
     return _sew(gi, li, q, g_mean, cand_flat, c0, nc, p)
 
 
-@njit(cache=True, error_model="numpy")
+@_jit(cache=True, error_model="numpy", _nrt=False)
 def _logit(gi, gf, li, q, g_mean, posted_at, posted_set, lg_f, lg_i, alt_start, alt_len, alt_mem, mem_group,
            mem_fixed, scratch_f, scratch_i, s, p, u, now, may_shift, clock0, horizon_s):
     """Posted-wait logit (Choice._logit_choice), inverted at the driver's uniform u. Returns
@@ -449,7 +456,7 @@ def _logit(gi, gf, li, q, g_mean, posted_at, posted_set, lg_f, lg_i, alt_start, 
 # -- lane policies, pools and officers' rosters ------------------------------------------------
 
 
-@njit(cache=True, error_model="numpy")
+@_jit(cache=True, error_model="numpy", _nrt=False)
 def _release(gi, pool_free, roster_free, g, lanes):
     """A closed lane goes back to the pool, its officers to the roster."""
     if gi[g, G_POOL] >= 0:
@@ -458,7 +465,7 @@ def _release(gi, pool_free, roster_free, g, lanes):
         roster_free[gi[g, G_ROSTER]] += lanes * gi[g, G_K]
 
 
-@njit(cache=True, error_model="numpy")
+@_jit(cache=True, error_model="numpy", _nrt=False)
 def _close_if_empty(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, bs, pool_free, roster_free,
                     g, now):
     if gi[g, G_WAIT] == 0 and gi[g, G_NOPEN] > 0 and not gi[g, G_PENDING]:
@@ -466,13 +473,13 @@ def _close_if_empty(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, 
         _set_open(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, bs, g, 0, now)
 
 
-@njit(cache=True, error_model="numpy")
+@_jit(cache=True, error_model="numpy", _nrt=False)
 def _share(gi, gf, g_byhour, sf, g, now):
     """A policy group's estimated wait as a share of its policy's upper target."""
     return _wait_estimate(gi, gf, g_byhour, sf, g, now) / gf[g, F_HIGH]
 
 
-@njit(cache=True, error_model="numpy")
+@_jit(cache=True, error_model="numpy", _nrt=False)
 def _donor(gi, gf, g_byhour, sf, roster_free, g, pressure, margin, need_lane, need_staff, now):
     """Of the other groups that share what g lacks (its pool's lanes, its roster's officers) and can
     spare a lane, the one whose estimated wait is the smallest share of its own upper target, if below
@@ -497,7 +504,7 @@ def _donor(gi, gf, g_byhour, sf, roster_free, g, pressure, margin, need_lane, ne
     return best
 
 
-@njit(cache=True, error_model="numpy")
+@_jit(cache=True, error_model="numpy", _nrt=False)
 def _is_taker(gi, pool_free, g, h, skip_pending, g_frees_a_lane):
     """Could h, another policy group of g's roster, open a lane now? (Staffing._takers)"""
     if h == g or not gi[h, G_HASPOL] or gi[h, G_ROSTER] != gi[g, G_ROSTER]:
@@ -510,7 +517,7 @@ def _is_taker(gi, pool_free, g, h, skip_pending, g_frees_a_lane):
     return True
 
 
-@njit(cache=True, error_model="numpy")
+@_jit(cache=True, error_model="numpy", _nrt=False)
 def _neediest(gi, gf, g_byhour, sf, pool_free, g, now):
     """Under keep_staffed: g may take free officers only if no taker has a line longer for its band."""
     share = _share(gi, gf, g_byhour, sf, g, now)
@@ -521,7 +528,7 @@ def _neediest(gi, gf, g_byhour, sf, pool_free, g, now):
     return True
 
 
-@njit(cache=True, error_model="numpy")
+@_jit(cache=True, error_model="numpy", _nrt=False)
 def _officer_wanted(gi, gf, g_byhour, sf, pool_free, g, now):
     """Under keep_staffed: a short line's lane closes only if its officers can go to a line that is not short."""
     for h in range(gi.shape[0]):
@@ -531,7 +538,7 @@ def _officer_wanted(gi, gf, g_byhour, sf, pool_free, g, now):
     return False
 
 
-@njit(cache=True, error_model="numpy")
+@_jit(cache=True, error_model="numpy", _nrt=False)
 def _review(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, bs, pool_free, roster_free, keep,
             margin, g, now):
     """A lane policy's review: open or close one lane (after the reaction time) outside the band."""
@@ -575,7 +582,7 @@ def _review(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready
         _push(ht, hi, st, now + gf[g, F_REACT], URGENT, E_POLICY, g, delta)
 
 
-@njit(cache=True, error_model="numpy")
+@_jit(cache=True, error_model="numpy", _nrt=False)
 def _roster_step(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, bs, pool_free, roster_free,
                  on_duty, r, officers, now):
     """Officers come on or go off duty; going off, lanes close at once (shortest line for its target
@@ -600,7 +607,7 @@ def _roster_step(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, 
 # -- secondary ----------------------------------------------------------------------------------
 
 
-@njit(cache=True, error_model="numpy")
+@_jit(cache=True, error_model="numpy", _nrt=False)
 def _refer(stream, sec_s, sec_mode, sec_free, q, ti, tf, ht, hi, st, max_in_line, qbase, j, now):
     """Traveller j leaves primary for secondary."""
     m = sec_mode[stream[j]]
@@ -617,7 +624,7 @@ def _refer(stream, sec_s, sec_mode, sec_free, q, ti, tf, ht, hi, st, max_in_line
 # -- the run ------------------------------------------------------------------------------------
 
 
-@njit(cache=True, error_model="numpy")
+@_jit(cache=True, error_model="numpy", _nrt=False)
 def _join(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, g_mean, stream, program, choice_u,
           referred, shifted, cand_flat, cand_start, cand_len, fs_group, fs_cum, fs_start, fs_len, posted_at,
           posted_set, lg_f, lg_i, alt_start, alt_len, alt_mem, mem_group, mem_fixed, scratch_f, scratch_i, max_in_line,
@@ -653,49 +660,25 @@ def _join(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, 
         _admit(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, g, i, now)
 
 
-@njit(cache=True, error_model="numpy")
+@_jit(cache=True, error_model="numpy", _nrt=False)
 def simulate(arrival, stream, program, choice_u, referred, sec_s, service,
-             gi, gf, g_mean, g_byhour, g_closed, sched_t, sched_n, li, k_max,
+             gi, gf, g_mean, g_byhour, g_closed, sched_t, sched_n, li,
              cand_flat, cand_start, cand_len, fs_group, fs_cum, fs_start, fs_len,
-             sec_mode, sec_positions, pool_free, roster_free, keep, rost_t, rost_n, rost_off,
+             sec_mode, pool_free, roster_free, keep, rost_t, rost_n, rost_off,
              lg_f, lg_i, alt_start, alt_len, alt_mem, mem_group, mem_fixed, posting_s,
-             max_in_line, clock0, horizon_s, stop_s, n_hours, margin, heap_cap, bs_cap):
-    """One replication. ``arrival`` and ``referred`` are updated in place (a driver who comes back
-    later arrives then; one who gives up is not referred). Returns (tf, ti, shifted, queue_peak,
-    booth steps [g, t, booths], end_s)."""
+             max_in_line, clock0, horizon_s, stop_s, n_hours, margin,
+             tf, ti, shifted, q, occ, ready, ht, hi, bs, st, sf, sec_free, on_duty, posted_at, posted_set,
+             queue_peak, scratch_f, scratch_i):
+    """One replication, in the arrays given (allocated and initialised by ``run.py``: the kernel
+    allocates nothing, so it runs without numba's reference counting). ``arrival`` and ``referred``
+    are updated in place (a driver who comes back later arrives then; one who gives up is not
+    referred); times go to ``tf``, groups and lanes to ``ti``, open-booth changes to ``bs[:st[S_BSN]]``.
+    Returns the run's end (s)."""
     n = arrival.shape[0]
     n_groups = gi.shape[0]
     n_lanes = li.shape[0]
-    n_sec = sec_positions.shape[0]
     n_rosters = roster_free.shape[0]
     qbase = n_groups + n_lanes
-    tf = np.full((5, n), _INF)
-    ti = np.full((4, n), -1, dtype=np.int64)
-    ti[I_FIN, :] = 0
-    shifted = np.zeros(n, dtype=np.int64)
-    q = np.full((3, qbase + n_sec), -1, dtype=np.int64)
-    q[2, :] = 0
-    occ = np.full((max(n_lanes, 1), max(k_max, 1)), -1, dtype=np.int64)
-    ready = np.full((n_groups, max(1, li.shape[0])), -1, dtype=np.int64)
-    ht = np.zeros(heap_cap)
-    hi = np.zeros((heap_cap, 4), dtype=np.int64)
-    bs = np.zeros((bs_cap, 3))
-    st = np.zeros(4, dtype=np.int64)
-    sf = np.zeros(2)
-    sf[SF_CLOCK0] = clock0
-    has_byh = False
-    for g in range(n_groups):
-        if gi[g, G_HASBYH]:
-            has_byh = True
-    sf[SF_UNTIL] = 0.0 if has_byh else _INF
-    sec_free = sec_positions.copy()
-    on_duty = np.zeros(n_rosters, dtype=np.int64)
-    posted_at = np.zeros((n_groups, 24))
-    posted_set = np.zeros((n_groups, 24), dtype=np.bool_)
-    queue_peak = np.zeros((n_groups, n_hours))
-    n_scratch = alt_mem.shape[0] + n_groups + 8  # at least: alternatives + 6 shift hours + give-up; members
-    scratch_f = np.empty(n_scratch)
-    scratch_i = np.empty((3, n_scratch), dtype=np.int64)
     any_closable = False
     any_logit = False
     for s in range(lg_i.shape[0]):
@@ -847,4 +830,4 @@ def simulate(arrival, stream, program, choice_u, referred, sec_s, service,
     for g in range(n_groups):  # close the hour that ``end`` falls in (or ends)
         h = min(max(int(np.ceil(end / 3600.0)) - 1, 0), n_hours - 1)
         queue_peak[g, h] = max(queue_peak[g, h], gi[g, G_PEAK])
-    return tf, ti, shifted, queue_peak, bs[: st[S_BSN]], end
+    return end

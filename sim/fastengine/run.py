@@ -38,18 +38,39 @@ def simulate_replication(model: Model, travellers: Travellers, replication: int 
     arrival = np.array(travellers.arrival_s, dtype=float)  # copies: a driver who shifts arrives later, ...
     referred = np.array(travellers.referred, dtype=np.bool_)  # ... one who gives up is not referred
     heap_cap = lay.heap_cap + (n if lay.lg_i[:, 1].any() else 0)  # drivers coming back later wait on the heap
-    tf, ti, shifted, queue_peak, steps, end_s = kernel.simulate(
+    n_groups, n_lanes, n_sec = len(model.groups), len(lay.li), len(lay.sec_positions)
+    tf = np.full((5, n), np.inf)  # start, service, depart, secondary start and end (inf: not reached)
+    ti = np.full((4, n), -1, dtype=np.int64)  # group, lane, next in line, finished at the booth
+    ti[kernel.I_FIN] = 0
+    shifted = np.zeros(n, dtype=np.int64)
+    q = np.full((3, n_groups + n_lanes + n_sec), -1, dtype=np.int64)  # lines: head, tail, length
+    q[2] = 0
+    occ = np.full((max(n_lanes, 1), max(lay.k_max, 1)), -1, dtype=np.int64)
+    ready = np.full((n_groups, max(n_lanes, 1)), -1, dtype=np.int64)
+    ht, hi = np.zeros(heap_cap), np.zeros((heap_cap, 4), dtype=np.int64)
+    bs = np.zeros((lay.bs_cap, 3))
+    st = np.zeros(4, dtype=np.int64)
+    sf = np.zeros(2)
+    sf[kernel.SF_CLOCK0] = lay.clock0
+    sf[kernel.SF_UNTIL] = 0.0 if lay.gi[:, kernel.G_HASBYH].any() else np.inf  # hourly factors due now, or never
+    queue_peak = np.zeros((n_groups, lay.n_hours))
+    n_scratch = len(lay.alt_mem) + n_groups + 8  # alternatives + shift hours + give-up; a port's groups
+    end_s = kernel.simulate(
         arrival, np.asarray(travellers.stream, dtype=np.int64),
         np.asarray(travellers.program, dtype=np.int64), np.asarray(travellers.choice_u, dtype=float),
         referred, sec_s, service,
         lay.gi.copy(), lay.gf.copy(), lay.g_mean, lay.g_byhour, lay.g_closed, lay.sched_t, lay.sched_n,
-        lay.li.copy(), lay.k_max, lay.cand_flat, lay.cand_start, lay.cand_len, lay.fs_group, lay.fs_cum,
-        lay.fs_start, lay.fs_len, lay.sec_mode, lay.sec_positions, lay.pool_free.copy(), lay.roster_free.copy(),
+        lay.li.copy(), lay.cand_flat, lay.cand_start, lay.cand_len, lay.fs_group, lay.fs_cum,
+        lay.fs_start, lay.fs_len, lay.sec_mode, lay.pool_free.copy(), lay.roster_free.copy(),
         lay.keep, lay.rost_t, lay.rost_n, lay.rost_off, lay.lg_f, lay.lg_i, lay.alt_start, lay.alt_len,
         lay.alt_mem, lay.mem_group, lay.mem_fixed, lay.posting_s, model.max_in_line,
         lay.clock0, model.horizon_s, model.horizon_s + model.drain_s, lay.n_hours, POOL_MARGIN,
-        heap_cap, lay.bs_cap,
+        tf, ti, shifted, q, occ, ready, ht, hi, bs, st, sf, lay.sec_positions.copy(),
+        np.zeros(len(model.rosters), dtype=np.int64),  # officers on duty
+        np.zeros((n_groups, 24)), np.zeros((n_groups, 24), dtype=np.bool_),  # wait last posted at each clock hour
+        queue_peak, np.empty(n_scratch), np.empty((3, n_scratch), dtype=np.int64),
     )
+    steps = bs[: st[kernel.S_BSN]]
     by_group: list[list[tuple[float, int]]] = [[] for _ in model.groups]
     for g, t, booths in steps.tolist():
         by_group[int(g)].append((t, int(booths)))
