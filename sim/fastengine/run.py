@@ -17,12 +17,6 @@ from sim.travellers import Travellers
 __all__ = ["simulate_replication"]
 
 
-def _nan_for_inf(a: np.ndarray) -> np.ndarray:
-    a = np.array(a, dtype=float)
-    a[np.isinf(a)] = np.nan
-    return a
-
-
 def simulate_replication(model: Model, travellers: Travellers, replication: int = 0) -> Records:
     """Run one replication of ``model`` with the given travellers on the compiled engine.
     Raises ``ValueError`` if the model uses a feature the fast engine does not cover."""
@@ -71,6 +65,7 @@ def simulate_replication(model: Model, travellers: Travellers, replication: int 
         queue_peak, np.empty(n_scratch), np.empty((3, n_scratch), dtype=np.int64),
     )
     steps = bs[: st[kernel.S_BSN]]
+    tf[np.isinf(tf)] = np.nan  # not reached: NaN in Records (the rows below are views of tf and ti)
     by_group: list[list[tuple[float, int]]] = [[] for _ in model.groups]
     for g, t, booths in steps.tolist():
         by_group[int(g)].append((t, int(booths)))
@@ -92,14 +87,14 @@ def simulate_replication(model: Model, travellers: Travellers, replication: int 
         arrival_s=arrival,
         stream=np.asarray(travellers.stream, dtype=np.int64),
         program=np.asarray(travellers.program, dtype=np.int64),
-        group=ti[kernel.I_GROUP].copy(),
-        lane=ti[kernel.I_LANE].copy(),
-        start_s=_nan_for_inf(tf[kernel.T_START]),
-        service_s=_nan_for_inf(tf[kernel.T_SVC]),
-        depart_s=_nan_for_inf(tf[kernel.T_DEP]),
+        group=ti[kernel.I_GROUP],
+        lane=ti[kernel.I_LANE],
+        start_s=tf[kernel.T_START],
+        service_s=tf[kernel.T_SVC],
+        depart_s=tf[kernel.T_DEP],
         referred=referred,
-        sec_start_s=_nan_for_inf(tf[kernel.T_SS]),
-        sec_end_s=_nan_for_inf(tf[kernel.T_SE]),
+        sec_start_s=tf[kernel.T_SS],
+        sec_end_s=tf[kernel.T_SE],
         traveller=np.arange(n, dtype=np.int64),
         shifted_h=shifted,
     )
