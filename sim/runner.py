@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -35,6 +35,9 @@ from sim.scenario import LoadedScenario, load_scenario
 from sim.scenario.schema import MAX_REPLICATIONS, MAX_SEED
 from sim.streaming import ReplicationAccumulator
 from sim.travellers import TravellerSource, sample_travellers
+
+if TYPE_CHECKING:
+    from sim.fastengine.run import FastEngine
 
 __all__ = ["ENGINES", "Comparison", "Execution", "Precision", "ReplicationError", "RunRequest", "RunResult",
            "choose_engine", "compare", "run", "run_replication", "run_to_precision"]
@@ -150,7 +153,7 @@ def _stderr_once(model: Model, message: str) -> None:
 def choose_engine(model: Model, engine: str = "auto", stats: str = "auto", keep_records: bool = False,
                   notify: Callable[[str], None] | None = None) -> str:
     """The engine that runs ``model``: "fast" or "simpy". ``auto`` takes the fast engine where it
-    applies (``sim.fastengine.supports``, exact statistics) and otherwise SimPy, calling ``notify``
+    applies (``sim.fastengine.supports``; exact and streaming statistics alike) and otherwise SimPy, calling ``notify``
     with one line naming the reason (default: stderr, once per model and reason in a process);
     forcing ``fast`` on a model it cannot run is an error. Both engines give the same results."""
     if engine not in ENGINES:
@@ -160,9 +163,6 @@ def choose_engine(model: Model, engine: str = "auto", stats: str = "auto", keep_
     from sim.fastengine import supports
 
     ok, reason = supports(model)
-    if ok and _streams(model, stats, keep_records):
-        ok, reason = False, ("streaming statistics (windows over a week or 2 million arrivals) are not in the fast "
-                             "engine yet")
     if ok:
         try:
             import numba  # noqa: F401  (a base dependency; missing only on an unusual platform)
@@ -202,7 +202,7 @@ def run_replication(
     ``engine``: "simpy" or "fast" (as ``choose_engine`` resolved it; streaming runs use SimPy)."""
     t0 = time.perf_counter()
     if _streams(model, stats, keep_records):
-        return _run_streaming(model, seed, replication, t0)
+        return _run_streaming(model, seed, replication, t0, engine=engine)
     travellers = sample_travellers(model, seed, replication)
     t1 = time.perf_counter()
     records = simulate_replication(model, travellers, replication, engine)
@@ -228,12 +228,18 @@ def run_replication(
 
 
 def _run_streaming(model: Model, seed: int, replication: int, t0: float, chunk_s: float = 86400.0,
-                   retire_every: int = 7) -> ReplicationOutput:
+                   retire_every: int = 7, engine: str = "simpy") -> ReplicationOutput:
     """Draw and simulate a day at a time; every ``retire_every`` days (or once the engine holds
     ``RETIRE_AT_HELD`` travellers) fold the travellers who have left into the accumulator and forget
     them. With lines capped at ``max_in_line``, memory stays bounded however overloaded the port."""
     source = TravellerSource(model, seed, replication)
-    engine = Engine(model, replication=replication)
+    sim_engine: Engine | FastEngine
+    if engine == "fast":
+        from sim.fastengine.run import FastEngine  # noqa: F811  (numba loads slowly: on first use)
+
+        sim_engine = FastEngine(model, replication=replication)
+    else:
+        sim_engine = Engine(model, replication=replication)
     acc: ReplicationAccumulator | None = None
     spent = {"sampling": 0.0, "engine": 0.0, "statistics": 0.0}
     clock = time.perf_counter
@@ -249,20 +255,20 @@ def _run_streaming(model: Model, seed: int, replication: int, t0: float, chunk_s
         a = clock()
         travellers = source.take(t)
         b = clock()
-        engine.feed(travellers)
-        engine.advance(t)
+        sim_engine.feed(travellers)
+        sim_engine.advance(t)
         c = clock()
         chunk += 1
-        if chunk % retire_every == 0 or engine.held > RETIRE_AT_HELD:
-            for batch in engine.retire():
+        if chunk % retire_every == 0 or sim_engine.held > RETIRE_AT_HELD:
+            for batch in sim_engine.retire():
                 fold(batch)
         spent["sampling"] += b - a
         spent["engine"] += c - b
         spent["statistics"] += clock() - c
     a = clock()
-    end = engine.drain()
+    end = sim_engine.drain()
     b = clock()
-    for batch in engine.retire(end_s=end):
+    for batch in sim_engine.retire(end_s=end):
         fold(batch)
     spent["engine"] += b - a
     spent["statistics"] += clock() - b
@@ -271,8 +277,8 @@ def _run_streaming(model: Model, seed: int, replication: int, t0: float, chunk_s
         replication=replication,
         by_hour=acc.wait_table("hour"),
         by_band=acc.wait_table("band"),
-        queue=acc.queue_table(engine.queue_peak, engine.booth_steps()),
-        staffing=acc.staffing_table(engine.booth_steps()),
+        queue=acc.queue_table(sim_engine.queue_peak, sim_engine.booth_steps()),
+        staffing=acc.staffing_table(sim_engine.booth_steps()),
         ports=acc.port_table(),
         quantiles=acc.quantile_table(),
         n_travellers=acc.n_travellers,

@@ -57,10 +57,10 @@ L_GROUP, L_OPEN, L_REAR, L_OCCH, L_OCCN, L_INREADY, L_IDX = 0, 1, 2, 3, 4, 5, 6
 L_COLS = 7
 # per-traveller float rows (output) and int rows
 T_START, T_SVC, T_DEP, T_SS, T_SE = 0, 1, 2, 3, 4
-I_GROUP, I_LANE, I_NEXT, I_FIN = 0, 1, 2, 3
+I_GROUP, I_LANE, I_NEXT, I_FIN, I_SPILL = 0, 1, 2, 3, 4  # I_SPILL: set aside at a full line
 # scalar state
-S_HN, S_SEQ, S_INSYS, S_BSN = 0, 1, 2, 3
-SF_UNTIL, SF_CLOCK0 = 0, 1
+S_HN, S_SEQ, S_INSYS, S_BSN, S_NEXT = 0, 1, 2, 3, 4  # S_NEXT: the next arrival's index
+SF_UNTIL, SF_CLOCK0, SF_NOW = 0, 1, 2
 
 _INF = np.inf
 
@@ -616,7 +616,7 @@ def _refer(stream, sec_s, sec_mode, sec_free, q, ti, tf, ht, hi, st, max_in_line
         tf[T_SS, j] = now
         _push(ht, hi, st, now + sec_s[j], NORMAL, E_SECDONE, j, m)
     elif q[2, qbase + m] >= max_in_line:
-        pass  # secondary's line is full: set aside, never inspected
+        ti[I_SPILL, j] = 1  # secondary's line is full: set aside, never inspected
     else:
         _qpush(q, ti, qbase + m, j)
 
@@ -653,6 +653,7 @@ def _join(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, 
                     choice_u[i])
     ti[I_GROUP, i] = g
     if gi[g, G_WAIT] >= max_in_line:  # set aside: counted in the line, never simulated
+        ti[I_SPILL, i] = 1
         gi[g, G_SPILL] += 1
         if gi[g, G_WAIT] + gi[g, G_SPILL] > gi[g, G_PEAK]:
             gi[g, G_PEAK] = gi[g, G_WAIT] + gi[g, G_SPILL]
@@ -661,37 +662,20 @@ def _join(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, 
 
 
 @_jit(cache=True, error_model="numpy", _nrt=False)
-def simulate(arrival, stream, program, choice_u, referred, sec_s, service,
-             gi, gf, g_mean, g_byhour, g_closed, sched_t, sched_n, li,
-             cand_flat, cand_start, cand_len, fs_group, fs_cum, fs_start, fs_len,
-             sec_mode, pool_free, roster_free, keep, rost_t, rost_n, rost_off,
-             lg_f, lg_i, alt_start, alt_len, alt_mem, mem_group, mem_fixed, posting_s,
-             max_in_line, clock0, horizon_s, stop_s, n_hours, margin,
-             tf, ti, shifted, q, occ, ready, ht, hi, bs, st, sf, sec_free, on_duty, posted_at, posted_set,
-             queue_peak, scratch_f, scratch_i):
-    """One replication, in the arrays given (allocated and initialised by ``run.py``: the kernel
-    allocates nothing, so it runs without numba's reference counting). ``arrival`` and ``referred``
-    are updated in place (a driver who comes back later arrives then; one who gives up is not
-    referred); times go to ``tf``, groups and lanes to ``ti``, open-booth changes to ``bs[:st[S_BSN]]``.
-    Returns the run's end (s)."""
-    n = arrival.shape[0]
-    n_groups = gi.shape[0]
-    n_lanes = li.shape[0]
-    n_rosters = roster_free.shape[0]
-    qbase = n_groups + n_lanes
+def start(gi, gf, sched_t, rost_t, rost_off, lg_i, posting_s, ht, hi, st):
+    """Schedule the first events, in the SimPy engine's order (it decides ties at equal times)."""
     any_closable = False
     any_logit = False
     for s in range(lg_i.shape[0]):
         if lg_i[s, 2]:
             any_logit = True
-    # the first events, in the SimPy engine's order (it decides ties at equal times)
-    for g in range(n_groups):
+    for g in range(gi.shape[0]):
         _push(ht, hi, st, sched_t[gi[g, G_SCH0]], URGENT, E_SCHED, g, gi[g, G_SCH0])
         if gi[g, G_HASPOL]:
             _push(ht, hi, st, gf[g, F_REVIEW], URGENT, E_REVIEW, g, 0)
         if gi[g, G_CLOSABLE]:
             any_closable = True
-    for r in range(n_rosters):
+    for r in range(rost_off.shape[0] - 1):
         _push(ht, hi, st, rost_t[rost_off[r]], URGENT, E_ROSTER, r, rost_off[r])
     if any_logit:
         _push(ht, hi, st, posting_s, URGENT, E_POST, 0, 0)
@@ -699,23 +683,40 @@ def simulate(arrival, stream, program, choice_u, referred, sec_s, service,
     if any_closable:
         _push(ht, hi, st, 0.0, URGENT, E_CLOCK, 0, 0)
 
-    now = 0.0
-    i = 0
-    draining = False
-    until = horizon_s
+
+@_jit(cache=True, error_model="numpy", _nrt=False)
+def advance(arrival, stream, program, choice_u, referred, sec_s, service,
+            gi, gf, g_mean, g_byhour, g_closed, sched_t, sched_n, li,
+            cand_flat, cand_start, cand_len, fs_group, fs_cum, fs_start, fs_len,
+            sec_mode, pool_free, roster_free, keep, rost_t, rost_n, rost_off,
+            lg_f, lg_i, alt_start, alt_len, alt_mem, mem_group, mem_fixed, posting_s,
+            max_in_line, clock0, horizon_s, stop_s, n_hours, margin,
+            tf, ti, shifted, q, occ, ready, ht, hi, bs, st, sf, sec_free, on_duty, posted_at, posted_set,
+            queue_peak, scratch_f, scratch_i, until, drain):
+    """Run the replication on, in the arrays given (allocated and initialised by ``run.py``: the
+    kernel allocates nothing, so it runs without numba's reference counting). Not ``drain``: every
+    arrival (``arrival[st[S_NEXT]:]``, merged in, events first on ties) and event before ``until``
+    (SimPy engine's ``advance``). ``drain``: events before ``stop_s`` while anyone is inside; returns
+    the run's end (``Loop.drain``). The clock and the next arrival are kept in ``sf``/``st`` between
+    calls. ``arrival`` and ``referred`` are updated in place (a driver who comes back later arrives
+    then; one who gives up is not referred); times go to ``tf``, groups and lanes to ``ti``,
+    open-booth changes to ``bs[:st[S_BSN]]``."""
+    n = arrival.shape[0]
+    n_groups = gi.shape[0]
+    n_lanes = li.shape[0]
+    qbase = n_groups + n_lanes
+    now = sf[SF_NOW]
+    i = st[S_NEXT]
+    draining = drain
     while True:
         if not draining:
             t_arr = arrival[i] if i < n else _INF
             if st[S_HN] > 0 and ht[0] <= t_arr:
                 if ht[0] >= until:
-                    draining = True
-                    now = max(now, until)
-                    continue
+                    break
             else:
                 if t_arr >= until:
-                    draining = True
-                    now = max(now, until)
-                    continue
+                    break
                 now = t_arr
                 st[S_INSYS] += 1
                 s = stream[i]
@@ -724,6 +725,7 @@ def simulate(arrival, stream, program, choice_u, referred, sec_s, service,
                     g = cand_flat[cand_start[s, p]]
                     ti[I_GROUP, i] = g
                     if gi[g, G_WAIT] >= max_in_line:
+                        ti[I_SPILL, i] = 1
                         gi[g, G_SPILL] += 1
                         if gi[g, G_WAIT] + gi[g, G_SPILL] > gi[g, G_PEAK]:
                             gi[g, G_PEAK] = gi[g, G_WAIT] + gi[g, G_SPILL]
@@ -826,8 +828,9 @@ def simulate(arrival, stream, program, choice_u, referred, sec_s, service,
                     if gi[g, G_CLOSING]:
                         _close_if_empty(gi, gf, g_byhour, sf, li, occ, service, tf, ti, ht, hi, st, q, ready, bs,
                                         pool_free, roster_free, g, now)
-    end = now if st[S_INSYS] == 0 else max(stop_s, now)
-    for g in range(n_groups):  # close the hour that ``end`` falls in (or ends)
-        h = min(max(int(np.ceil(end / 3600.0)) - 1, 0), n_hours - 1)
-        queue_peak[g, h] = max(queue_peak[g, h], gi[g, G_PEAK])
-    return end
+    st[S_NEXT] = i
+    if not drain:
+        sf[SF_NOW] = max(now, until)
+        return sf[SF_NOW]
+    sf[SF_NOW] = now
+    return now if st[S_INSYS] == 0 else max(stop_s, now)

@@ -1,8 +1,16 @@
-"""The fast engine's typed entry point: model + drawn travellers → ``Records``, as the SimPy
-engine's ``simulate_replication`` returns them (same fields, same meaning), so everything
-downstream (statistics, reports, regression) is unchanged."""
+"""The fast engine's typed entry points: ``FastEngine``, with the SimPy ``Engine``'s interface for
+streaming runs (``feed``, ``advance``, ``retire``, ``drain``), and ``simulate_replication`` (model +
+drawn travellers → ``Records``, as the SimPy engine returns them), so everything downstream
+(statistics, streaming totals, reports, regression) is unchanged.
+
+The kernel allocates nothing: this module owns its arrays. Per-traveller arrays grow as travellers
+are fed and shrink as ``retire`` forgets those who have left; every traveller index the kernel holds
+(lines, booths, pending events) is then renumbered, as the SimPy engine's ``retire`` does.
+"""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -14,87 +22,215 @@ from sim.model import Model
 from sim.records import Records
 from sim.travellers import Travellers
 
-__all__ = ["simulate_replication"]
+__all__ = ["FastEngine", "simulate_replication"]
+
+_TRAVELLER_INDEX_EVENTS = (kernel.E_DONE, kernel.E_SECDONE, kernel.E_RETURN)  # events whose payload ``a`` is one
+
+
+class FastEngine:
+    """One replication on the compiled kernel. ``FastEngine(model, travellers).run()`` → ``Records``;
+    for long windows ``feed`` travellers a day at a time, ``advance`` the clock and ``retire`` those
+    who have left (``runner._run_streaming``), exactly as with ``sim.engine.Engine``."""
+
+    def __init__(self, model: Model, travellers: Travellers | None = None, replication: int = 0):
+        ok, reason = supports(model)
+        if not ok:
+            raise ValueError(f"the fast engine cannot run {model.name!r}: {reason}")
+        self.model = model
+        self.replication = replication
+        lay = self.lay = lay_out(model)
+        n_groups, n_lanes, n_sec = len(model.groups), len(lay.li), len(lay.sec_positions)
+        self.gi, self.gf, self.li = lay.gi.copy(), lay.gf.copy(), lay.li.copy()
+        self.pool_free, self.roster_free = lay.pool_free.copy(), lay.roster_free.copy()
+        self.q = np.full((3, n_groups + n_lanes + n_sec), -1, dtype=np.int64)  # lines: head, tail, length
+        self.q[2] = 0
+        self.occ = np.full((max(n_lanes, 1), max(lay.k_max, 1)), -1, dtype=np.int64)  # each lane's booths
+        self.ready = np.full((n_groups, max(n_lanes, 1)), -1, dtype=np.int64)
+        self._shifts = bool(lay.lg_i[:, 1].any())
+        self.ht, self.hi = np.zeros(lay.heap_cap), np.zeros((lay.heap_cap, 4), dtype=np.int64)
+        self.bs = np.zeros((lay.bs_cap, 3))
+        self.st = np.zeros(5, dtype=np.int64)
+        self.sf = np.zeros(3)
+        self.sf[kernel.SF_CLOCK0] = lay.clock0
+        self.sf[kernel.SF_UNTIL] = 0.0 if lay.gi[:, kernel.G_HASBYH].any() else np.inf  # hourly factors: now, never
+        self.sec_free = lay.sec_positions.copy()
+        self.on_duty = np.zeros(len(model.rosters), dtype=np.int64)
+        self.posted_at = np.zeros((n_groups, 24))  # the wait last posted at each clock hour
+        self.posted_set = np.zeros((n_groups, 24), dtype=np.bool_)
+        self.queue_peak = np.zeros((n_groups, lay.n_hours))
+        n_scratch = len(lay.alt_mem) + n_groups + 8  # alternatives + shift hours + give-up; a port's groups
+        self.scratch_f, self.scratch_i = np.empty(n_scratch), np.empty((3, n_scratch), dtype=np.int64)
+        # the travellers held, in arrival order
+        self.uid = np.zeros(0, dtype=np.int64)
+        self.arrival = np.zeros(0)
+        self.stream = np.zeros(0, dtype=np.int64)
+        self.program = np.zeros(0, dtype=np.int64)
+        self.choice_u = np.zeros(0)
+        self.referred = np.zeros(0, dtype=np.bool_)
+        self.sec_s = np.zeros(0)
+        self.service = np.zeros((n_groups, 0))
+        self.tf = np.zeros((5, 0))  # start, service, depart, secondary start and end (inf: not reached)
+        self.ti = np.zeros((5, 0), dtype=np.int64)  # group, lane, next in line, finished, set aside
+        self.shifted = np.zeros(0, dtype=np.int64)
+        self.fed = 0
+        kernel.start(self.gi, self.gf, lay.sched_t, lay.rost_t, lay.rost_off, lay.lg_i, lay.posting_s,
+                     self.ht, self.hi, self.st)
+        if travellers is not None:
+            self.feed(travellers)
+
+    @property
+    def held(self) -> int:
+        """Travellers the engine holds (fed, not yet retired)."""
+        return len(self.arrival)
+
+    def booth_steps(self) -> tuple[tuple[tuple[float, int], ...], ...]:
+        """Per group, when the number of booths accepting travellers changed: (time_s, booths)."""
+        by_group: list[list[tuple[float, int]]] = [[] for _ in self.model.groups]
+        for g, t, booths in self.bs[: self.st[kernel.S_BSN]].tolist():
+            by_group[int(g)].append((t, int(booths)))
+        return tuple(tuple(b) for b in by_group)
+
+    def feed(self, travellers: Travellers) -> None:
+        """Append travellers (arriving no earlier than those fed before) to the run."""
+        n = len(travellers)
+        self.uid = np.concatenate([self.uid, np.arange(self.fed, self.fed + n, dtype=np.int64)])
+        self.fed += n
+        self.arrival = np.concatenate([self.arrival, np.asarray(travellers.arrival_s, dtype=float)])
+        self.stream = np.concatenate([self.stream, np.asarray(travellers.stream, dtype=np.int64)])
+        self.program = np.concatenate([self.program, np.asarray(travellers.program, dtype=np.int64)])
+        self.choice_u = np.concatenate([self.choice_u, np.asarray(travellers.choice_u, dtype=float)])
+        self.referred = np.concatenate([self.referred, np.asarray(travellers.referred, dtype=np.bool_)])
+        self.sec_s = np.concatenate([self.sec_s, np.nan_to_num(np.asarray(travellers.secondary_s, dtype=float))])
+        new = np.empty((len(self.model.groups), n))
+        for g in range(len(self.model.groups)):
+            new[g] = travellers.service_s[g]
+        self.service = np.concatenate([self.service, new], axis=1)
+        self.tf = np.concatenate([self.tf, np.full((5, n), np.inf)], axis=1)
+        ti = np.full((5, n), -1, dtype=np.int64)
+        ti[kernel.I_FIN] = ti[kernel.I_SPILL] = 0
+        self.ti = np.concatenate([self.ti, ti], axis=1)
+        self.shifted = np.concatenate([self.shifted, np.zeros(n, dtype=np.int64)])
+        need = self.lay.heap_cap + len(self.arrival)  # room for every held driver to come back later
+        if self._shifts and need > len(self.ht):
+            self.ht = np.concatenate([self.ht, np.zeros(2 * need - len(self.ht))])
+            self.hi = np.concatenate([self.hi, np.zeros((2 * need - len(self.hi), 4), dtype=np.int64)])
+
+    def _run(self, until_s: float, drain: bool) -> float:
+        m, lay = self.model, self.lay
+        return float(kernel.advance(
+            self.arrival, self.stream, self.program, self.choice_u, self.referred, self.sec_s, self.service,
+            self.gi, self.gf, lay.g_mean, lay.g_byhour, lay.g_closed, lay.sched_t, lay.sched_n, self.li,
+            lay.cand_flat, lay.cand_start, lay.cand_len, lay.fs_group, lay.fs_cum, lay.fs_start, lay.fs_len,
+            lay.sec_mode, self.pool_free, self.roster_free, lay.keep, lay.rost_t, lay.rost_n, lay.rost_off,
+            lay.lg_f, lay.lg_i, lay.alt_start, lay.alt_len, lay.alt_mem, lay.mem_group, lay.mem_fixed,
+            lay.posting_s, m.max_in_line, lay.clock0, m.horizon_s, m.horizon_s + m.drain_s, lay.n_hours,
+            POOL_MARGIN, self.tf, self.ti, self.shifted, self.q, self.occ, self.ready, self.ht, self.hi, self.bs,
+            self.st, self.sf, self.sec_free, self.on_duty, self.posted_at, self.posted_set, self.queue_peak,
+            self.scratch_f, self.scratch_i, until_s, drain,
+        ))
+
+    def advance(self, until_s: float) -> None:
+        """Process every arrival and event before ``until_s``."""
+        self._run(until_s, False)
+
+    def drain(self) -> float:
+        """After the window: serve those still inside for up to the drain time; return the end."""
+        m = self.model
+        self.advance(m.horizon_s)
+        end = self._run(m.horizon_s + m.drain_s, True)
+        h = min(max(math.ceil(end / 3600.0) - 1, 0), self.queue_peak.shape[1] - 1)  # close the hour of the end
+        self.queue_peak[:, h] = np.maximum(self.queue_peak[:, h], self.gi[:, kernel.G_PEAK])
+        return end
+
+    def run(self) -> Records:
+        """Simulate the whole window and drain; return every traveller's record."""
+        return self._records(self.drain())
+
+    def retire(self, end_s: float | None = None) -> list[Records]:
+        """Hand out the records of every traveller who has left (everyone, when ``end_s`` is given
+        after ``drain``) and forget them; travellers set aside at a full line leave in a batch of
+        their own whose run end is the window's end plus the drain (as ``sim.engine.Engine.retire``)."""
+        n = self.held
+        if end_s is not None:
+            out = [self._records(end_s)]
+            self._forget(np.ones(n, dtype=bool))
+            return out
+        arrived = min(n, int(self.st[kernel.S_NEXT]))
+        gone = np.zeros(n, dtype=bool)
+        left = np.where(self.referred[:arrived], self.tf[kernel.T_SE, :arrived], self.tf[kernel.T_DEP, :arrived])
+        gone[:arrived] = left < np.inf
+        spilled = self.ti[kernel.I_SPILL] == 1
+        out = [self._records(float(self.sf[kernel.SF_NOW]), gone & ~spilled)]
+        if spilled.any():
+            out.append(self._records(self.model.horizon_s + self.model.drain_s, spilled))
+        gone |= spilled
+        if gone.any():
+            self._forget(gone)
+        return out
+
+    def _forget(self, gone: np.ndarray) -> None:
+        """Drop the travellers of the mask ``gone``; renumber the indices the kernel holds."""
+        keep = ~gone
+        new_index = np.cumsum(keep) - 1  # valid for those kept
+        for name in ("uid", "arrival", "stream", "program", "choice_u", "referred", "sec_s", "shifted"):
+            setattr(self, name, np.ascontiguousarray(getattr(self, name)[keep]))
+        self.service = np.ascontiguousarray(self.service[:, keep])
+        self.tf = np.ascontiguousarray(self.tf[:, keep])
+        self.ti = np.ascontiguousarray(self.ti[:, keep])
+        nxt = self.ti[kernel.I_NEXT]
+        nxt[nxt >= 0] = new_index[nxt[nxt >= 0]]
+        for row in (0, 1):  # line heads and tails
+            held = self.q[row] >= 0
+            self.q[row, held] = new_index[self.q[row, held]]
+        held = (self.occ >= 0) & (self.occ < len(gone))  # stale ring slots are mapped too, harmlessly
+        self.occ[held] = new_index[self.occ[held]]
+        hn = int(self.st[kernel.S_HN])
+        pending = np.isin(self.hi[:hn, 1], _TRAVELLER_INDEX_EVENTS)
+        self.hi[:hn, 2][pending] = new_index[self.hi[:hn, 2][pending]]
+        self.st[kernel.S_NEXT] = int(keep[: int(self.st[kernel.S_NEXT])].sum())
+
+    def _records(self, end_s: float, rows: np.ndarray | None = None) -> Records:
+        """Records of the travellers held (those selected by the boolean mask ``rows``; all of them
+        without it, handed out without copies: only the end of the run asks for all)."""
+        m = self.model
+
+        def col(a: np.ndarray) -> np.ndarray:
+            return a if rows is None else a[..., rows]
+
+        tf = col(self.tf)
+        tf[np.isinf(tf)] = np.nan  # not reached: NaN (the time columns below are views of tf)
+        return Records(
+            replication=self.replication,
+            start=m.start,
+            horizon_s=m.horizon_s,
+            warmup_s=m.warmup_s,
+            end_s=float(end_s),
+            stream_names=tuple(s.name for s in m.streams),
+            group_names=tuple(g.name for g in m.groups),
+            group_modes=tuple(g.mode for g in m.groups),
+            group_booths=self.booth_steps(),
+            queue_peak=self.queue_peak,
+            group_ports=tuple(g.port for g in m.groups),
+            group_lane_booths=tuple(g.booths_per_lane for g in m.groups),
+            group_roster=tuple(-1 if g.roster is None else g.roster for g in m.groups),
+            rosters=tuple((r.name, r.schedule) for r in m.rosters),
+            arrival_s=col(self.arrival),
+            stream=col(self.stream),
+            program=col(self.program),
+            group=col(self.ti[kernel.I_GROUP]),
+            lane=col(self.ti[kernel.I_LANE]),
+            start_s=tf[kernel.T_START],
+            service_s=tf[kernel.T_SVC],
+            depart_s=tf[kernel.T_DEP],
+            referred=col(self.referred),
+            sec_start_s=tf[kernel.T_SS],
+            sec_end_s=tf[kernel.T_SE],
+            traveller=col(self.uid),
+            shifted_h=col(self.shifted),
+        )
 
 
 def simulate_replication(model: Model, travellers: Travellers, replication: int = 0) -> Records:
     """Run one replication of ``model`` with the given travellers on the compiled engine.
     Raises ``ValueError`` if the model uses a feature the fast engine does not cover."""
-    ok, reason = supports(model)
-    if not ok:
-        raise ValueError(f"the fast engine cannot run {model.name!r}: {reason}")
-    lay = lay_out(model)
-    n = len(travellers)
-    service = np.empty((len(model.groups), n))
-    for g in range(len(model.groups)):
-        service[g] = travellers.service_s[g]
-    sec_s = np.nan_to_num(np.asarray(travellers.secondary_s, dtype=float), nan=0.0)
-    arrival = np.array(travellers.arrival_s, dtype=float)  # copies: a driver who shifts arrives later, ...
-    referred = np.array(travellers.referred, dtype=np.bool_)  # ... one who gives up is not referred
-    heap_cap = lay.heap_cap + (n if lay.lg_i[:, 1].any() else 0)  # drivers coming back later wait on the heap
-    n_groups, n_lanes, n_sec = len(model.groups), len(lay.li), len(lay.sec_positions)
-    tf = np.full((5, n), np.inf)  # start, service, depart, secondary start and end (inf: not reached)
-    ti = np.full((4, n), -1, dtype=np.int64)  # group, lane, next in line, finished at the booth
-    ti[kernel.I_FIN] = 0
-    shifted = np.zeros(n, dtype=np.int64)
-    q = np.full((3, n_groups + n_lanes + n_sec), -1, dtype=np.int64)  # lines: head, tail, length
-    q[2] = 0
-    occ = np.full((max(n_lanes, 1), max(lay.k_max, 1)), -1, dtype=np.int64)
-    ready = np.full((n_groups, max(n_lanes, 1)), -1, dtype=np.int64)
-    ht, hi = np.zeros(heap_cap), np.zeros((heap_cap, 4), dtype=np.int64)
-    bs = np.zeros((lay.bs_cap, 3))
-    st = np.zeros(4, dtype=np.int64)
-    sf = np.zeros(2)
-    sf[kernel.SF_CLOCK0] = lay.clock0
-    sf[kernel.SF_UNTIL] = 0.0 if lay.gi[:, kernel.G_HASBYH].any() else np.inf  # hourly factors due now, or never
-    queue_peak = np.zeros((n_groups, lay.n_hours))
-    n_scratch = len(lay.alt_mem) + n_groups + 8  # alternatives + shift hours + give-up; a port's groups
-    end_s = kernel.simulate(
-        arrival, np.asarray(travellers.stream, dtype=np.int64),
-        np.asarray(travellers.program, dtype=np.int64), np.asarray(travellers.choice_u, dtype=float),
-        referred, sec_s, service,
-        lay.gi.copy(), lay.gf.copy(), lay.g_mean, lay.g_byhour, lay.g_closed, lay.sched_t, lay.sched_n,
-        lay.li.copy(), lay.cand_flat, lay.cand_start, lay.cand_len, lay.fs_group, lay.fs_cum,
-        lay.fs_start, lay.fs_len, lay.sec_mode, lay.pool_free.copy(), lay.roster_free.copy(),
-        lay.keep, lay.rost_t, lay.rost_n, lay.rost_off, lay.lg_f, lay.lg_i, lay.alt_start, lay.alt_len,
-        lay.alt_mem, lay.mem_group, lay.mem_fixed, lay.posting_s, model.max_in_line,
-        lay.clock0, model.horizon_s, model.horizon_s + model.drain_s, lay.n_hours, POOL_MARGIN,
-        tf, ti, shifted, q, occ, ready, ht, hi, bs, st, sf, lay.sec_positions.copy(),
-        np.zeros(len(model.rosters), dtype=np.int64),  # officers on duty
-        np.zeros((n_groups, 24)), np.zeros((n_groups, 24), dtype=np.bool_),  # wait last posted at each clock hour
-        queue_peak, np.empty(n_scratch), np.empty((3, n_scratch), dtype=np.int64),
-    )
-    steps = bs[: st[kernel.S_BSN]]
-    tf[np.isinf(tf)] = np.nan  # not reached: NaN in Records (the rows below are views of tf and ti)
-    by_group: list[list[tuple[float, int]]] = [[] for _ in model.groups]
-    for g, t, booths in steps.tolist():
-        by_group[int(g)].append((t, int(booths)))
-    return Records(
-        replication=replication,
-        start=model.start,
-        horizon_s=model.horizon_s,
-        warmup_s=model.warmup_s,
-        end_s=float(end_s),
-        stream_names=tuple(s.name for s in model.streams),
-        group_names=tuple(g.name for g in model.groups),
-        group_modes=tuple(g.mode for g in model.groups),
-        group_booths=tuple(tuple(b) for b in by_group),
-        queue_peak=queue_peak,
-        group_ports=tuple(g.port for g in model.groups),
-        group_lane_booths=tuple(g.booths_per_lane for g in model.groups),
-        group_roster=tuple(-1 if g.roster is None else g.roster for g in model.groups),
-        rosters=tuple((r.name, r.schedule) for r in model.rosters),
-        arrival_s=arrival,
-        stream=np.asarray(travellers.stream, dtype=np.int64),
-        program=np.asarray(travellers.program, dtype=np.int64),
-        group=ti[kernel.I_GROUP],
-        lane=ti[kernel.I_LANE],
-        start_s=tf[kernel.T_START],
-        service_s=tf[kernel.T_SVC],
-        depart_s=tf[kernel.T_DEP],
-        referred=referred,
-        sec_start_s=tf[kernel.T_SS],
-        sec_end_s=tf[kernel.T_SE],
-        traveller=np.arange(n, dtype=np.int64),
-        shifted_h=shifted,
-    )
+    return FastEngine(model, travellers, replication).run()
