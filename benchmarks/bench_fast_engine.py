@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench_fast_engine.py            # all benchmarks, prints a table
     .venv/bin/python benchmarks/bench_fast_engine.py --quick    # smaller sizes, fewer repeats
     .venv/bin/python benchmarks/bench_fast_engine.py --pure     # also the same kernel interpreted (no numba)
+    .venv/bin/python benchmarks/bench_fast_engine.py --year     # also the Otay Mesa year (fresh processes)
 
 Measures (best of N repeats, one process; wall clock and CPU seconds, since the machine is shared):
   * M/M/10 at 90 % load (λ = 9/min, μ = 1/min, ``benchmarks/bench_engine.py``'s queue; the shape of
@@ -14,6 +15,8 @@ Measures (best of N repeats, one process; wall clock and CPU seconds, since the 
   * ``--pure``: the fast engine's kernel run by the Python interpreter (``NUMBA_DISABLE_JIT=1``, in a
     subprocess, on a shorter M/M/10): the same algorithm, arrays and heap without the compiler; the
     baseline that says what numba buys.
+  * ``--year``: one replication of the Otay Mesa full year (``scenarios/otay_mesa/year_2017.yaml``,
+    streaming statistics) on each engine, each in a fresh process: wall time, engine time, peak memory.
 The first call of the fast engine in a process loads the compiled kernel from numba's cache (or
 compiles it, once per installation): reported separately, never inside the timed repeats.
 """
@@ -66,11 +69,35 @@ def pure_kernel(hours: float) -> None:
     print(len(tr), time.process_time() - t0)
 
 
+YEAR_CHILD = """
+import resource, sys, time
+from sim.model import build_model
+from sim.runner import run_replication
+from sim.scenario import load_scenario
+m = build_model(load_scenario(sys.argv[1]).scenario)
+t = time.perf_counter()
+out = run_replication(m, 1, 0, stats="streaming", engine=sys.argv[2])
+wall = time.perf_counter() - t
+print(out.n_travellers, wall, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+      " ".join(f"{k}={v:.1f}s" for k, v in out.timings_s.items()))
+"""
+
+
+def year(engine: str) -> str:
+    """One replication of the Otay Mesa year on ``engine`` in a fresh process."""
+    res = subprocess.run([sys.executable, "-c", YEAR_CHILD, str(ROOT / "scenarios/otay_mesa/year_2017.yaml"), engine],
+                         capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    n, wall, rss, parts = res.stdout.split(maxsplit=3)
+    return (f"Otay Mesa year, one replication on {engine}: {int(n):,} travellers, {float(wall):.1f} s wall "
+            f"({parts.strip()}), peak RSS {float(rss):.0f} MiB")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
     ap.add_argument("--repeats", type=int, default=None)
     ap.add_argument("--pure", action="store_true", help="also time the kernel without numba (slow)")
+    ap.add_argument("--year", action="store_true", help="also the Otay Mesa year, each engine in a fresh process")
     ap.add_argument("--pure-child", type=float, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.pure_child is not None:
@@ -124,6 +151,9 @@ def main() -> None:
         n, cpu = res.stdout.split()
         print(f"M/M/10 ρ=0.9 20 h, the fast kernel interpreted (no numba): {int(n)} travellers in {float(cpu):.2f} "
               f"CPU s = {int(n) / float(cpu):,.0f}/s")
+    if args.year:
+        for engine in ("fast", "simpy"):
+            print(year(engine), flush=True)
 
 
 if __name__ == "__main__":
