@@ -91,25 +91,37 @@ class FastEngine:
         return tuple(tuple(b) for b in by_group)
 
     def feed(self, travellers: Travellers) -> None:
-        """Append travellers (arriving no earlier than those fed before) to the run."""
+        """Append travellers (arriving no earlier than those fed before) to the run. Into an empty
+        engine (a whole replication, or a streaming run's first day) without concatenating; the
+        kernel changes ``arrival`` and ``referred``, so those are always copies."""
         n = len(travellers)
-        self.uid = np.concatenate([self.uid, np.arange(self.fed, self.fed + n, dtype=np.int64)])
-        self.fed += n
-        self.arrival = np.concatenate([self.arrival, np.asarray(travellers.arrival_s, dtype=float)])
-        self.stream = np.concatenate([self.stream, np.asarray(travellers.stream, dtype=np.int64)])
-        self.program = np.concatenate([self.program, np.asarray(travellers.program, dtype=np.int64)])
-        self.choice_u = np.concatenate([self.choice_u, np.asarray(travellers.choice_u, dtype=float)])
-        self.referred = np.concatenate([self.referred, np.asarray(travellers.referred, dtype=np.bool_)])
-        self.sec_s = np.concatenate([self.sec_s, np.nan_to_num(np.asarray(travellers.secondary_s, dtype=float))])
-        new = np.empty((len(self.model.groups), n))
+        service = np.empty((len(self.model.groups), n))
         for g in range(len(self.model.groups)):
-            new[g] = travellers.service_s[g]
-        self.service = np.concatenate([self.service, new], axis=1)
-        self.tf = np.concatenate([self.tf, np.full((5, n), np.inf)], axis=1)
+            service[g] = travellers.service_s[g]
+        tf = np.full((5, n), np.inf)
         ti = np.full((5, n), -1, dtype=np.int64)
         ti[kernel.I_FIN] = ti[kernel.I_SPILL] = 0
-        self.ti = np.concatenate([self.ti, ti], axis=1)
-        self.shifted = np.concatenate([self.shifted, np.zeros(n, dtype=np.int64)])
+        new = {
+            "uid": np.arange(self.fed, self.fed + n, dtype=np.int64),
+            "arrival": np.array(travellers.arrival_s, dtype=float),
+            "stream": np.ascontiguousarray(travellers.stream, dtype=np.int64),
+            "program": np.ascontiguousarray(travellers.program, dtype=np.int64),
+            "choice_u": np.ascontiguousarray(travellers.choice_u, dtype=float),
+            "referred": np.array(travellers.referred, dtype=np.bool_),
+            "sec_s": np.nan_to_num(np.asarray(travellers.secondary_s, dtype=float)),
+            "shifted": np.zeros(n, dtype=np.int64),
+        }
+        self.fed += n
+        if self.held == 0:
+            for name, column in new.items():
+                setattr(self, name, column)
+            self.service, self.tf, self.ti = service, tf, ti
+        else:
+            for name, column in new.items():
+                setattr(self, name, np.concatenate([getattr(self, name), column]))
+            self.service = np.concatenate([self.service, service], axis=1)
+            self.tf = np.concatenate([self.tf, tf], axis=1)
+            self.ti = np.concatenate([self.ti, ti], axis=1)
         need = self.lay.heap_cap + len(self.arrival)  # room for every held driver to come back later
         if self._shifts and need > len(self.ht):
             self.ht = np.concatenate([self.ht, np.zeros(2 * need - len(self.ht))])

@@ -156,7 +156,7 @@ def _shipped() -> list:
     out = []
     for path in sorted((ROOT / "scenarios").glob("*/*.yaml")):
         name = f"{path.parent.name}/{path.name}"
-        if name == "otay_mesa/year_2017.yaml":  # 12 million travellers: held whole, beyond a test's memory
+        if name == "otay_mesa/year_2017.yaml":  # 12 million travellers: streamed instead (test_fast_streaming.py)
             continue
         marks = () if name in quick else (pytest.mark.long,)
         out.append(pytest.param(path, id=name, marks=marks))

@@ -45,3 +45,11 @@ def test_streaming_on_both_engines_gives_the_same_tables_on_random_ports(case):
 def test_streaming_on_both_engines_gives_the_same_tables_on_the_week_scenarios(name):
     model = build_model(load_scenario(ROOT / "scenarios" / name).scenario)
     assert_same_streaming(model, 1, 86400.0, 2)
+
+
+@pytest.mark.long
+def test_streaming_on_both_engines_gives_the_same_tables_on_the_year():
+    """The Otay Mesa year as the runner streams it (a day at a time, folded weekly): 12 million
+    travellers; about two minutes on SimPy."""
+    model = build_model(load_scenario(ROOT / "scenarios/otay_mesa/year_2017.yaml").scenario)
+    assert_same_streaming(model, 1, 86400.0, 7)
