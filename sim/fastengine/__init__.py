@@ -10,12 +10,14 @@ Covered: every feature of the semantics — shared and per-lane FCFS lines, open
 (non-preemptive close), stacked booths, ``service_by_hour``, lane choice by shortest expected wait,
 fixed shares and the posted-wait logit (give-up, departure shifts, lane by line seen or posted wait),
 secondary inspection, ``window.max_in_line``, lane policies (with closed hours and priorities),
-shared lane pools and officers' rosters (``keep_staffed`` too). Not covered: streaming statistics
-(windows over a week or more than two million travellers): the kernel takes a whole replication at
-once, so the runner runs those on SimPy, saying why.
+shared lane pools and officers' rosters (``keep_staffed`` too) — for whole replications and for
+streaming runs (``FastEngine`` has the SimPy ``Engine``'s ``feed``/``advance``/``retire``/``drain``).
+``supports`` refuses nothing today; it is where a new engine feature must be refused until the
+kernel implements it, and the runner then falls back to SimPy, saying why.
 
 Layout: ``support`` says whether a model is covered, ``layout`` turns a model into arrays,
-``kernel`` is the compiled event loop (the only numba code), ``run`` the typed entry point.
+``kernel`` is the compiled event loop (the only numba code), ``run`` the typed entry points
+(``FastEngine``, ``simulate_replication``).
 """
 
 from __future__ import annotations

@@ -2,10 +2,9 @@
 
 The fast engine re-implements the SimPy engine's semantics feature by feature; a model using a
 feature it does not cover runs on the SimPy engine (the reference), and the reason names that
-feature so the runner's one-line notice says why. Every feature of the model is covered now (the
-one gap left is streaming statistics, which is a way of running, decided in
-``runner.choose_engine``); a new engine feature that the kernel does not implement yet must be
-refused here first.
+feature so the runner's one-line notice says why. Every feature is covered today, for whole and
+streaming runs alike; a new engine feature that the kernel does not implement yet must be refused
+here first.
 """
 
 from __future__ import annotations
