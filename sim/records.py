@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim.model import PROGRAMS
+from sim.model import PROGRAMS, Model
 
 
 @dataclass
@@ -87,3 +88,20 @@ class Records:
                 "gave_up": self.gave_up,
             }
         )
+
+
+def model_fields(m: Model) -> dict[str, Any]:
+    """The fields of ``Records`` that describe the model rather than the run: the same whichever
+    engine ran it."""
+    return {
+        "start": m.start,
+        "horizon_s": m.horizon_s,
+        "warmup_s": m.warmup_s,
+        "stream_names": tuple(s.name for s in m.streams),
+        "group_names": tuple(g.name for g in m.groups),
+        "group_modes": tuple(g.mode for g in m.groups),
+        "group_ports": tuple(g.port for g in m.groups),
+        "group_lane_booths": tuple(g.booths_per_lane for g in m.groups),
+        "group_roster": tuple(-1 if g.roster is None else g.roster for g in m.groups),
+        "rosters": tuple((r.name, r.schedule) for r in m.rosters),
+    }

@@ -77,6 +77,7 @@ internals), ``ledger`` the per-traveller columns, ``lanes`` the lane groups by d
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -87,7 +88,7 @@ from sim.engine.loop import URGENT, Call, Loop
 from sim.engine.secondary import Secondary
 from sim.engine.staffing import Staffing
 from sim.model import Model
-from sim.records import Records
+from sim.records import Records, model_fields
 from sim.travellers import Travellers
 
 __all__ = ["POOL_MARGIN", "Engine", "simulate_replication"]
@@ -292,23 +293,13 @@ class Engine:
 
     def _records(self, end_s: float, rows: np.ndarray | None = None) -> Records:
         """Records of the travellers held (those selected by the boolean mask ``rows``)."""
-        m = self.model
+        fields: dict[str, Any] = {**model_fields(self.model), **self.ledger.columns(rows)}
         return Records(
             replication=self.replication,
-            start=m.start,
-            horizon_s=m.horizon_s,
-            warmup_s=m.warmup_s,
             end_s=end_s,
-            stream_names=tuple(s.name for s in m.streams),
-            group_names=tuple(g.name for g in m.groups),
-            group_modes=tuple(g.mode for g in m.groups),
             group_booths=self.booth_steps(),
             queue_peak=self.queue_peak,
-            group_ports=tuple(g.port for g in m.groups),
-            group_lane_booths=tuple(g.booths_per_lane for g in m.groups),
-            group_roster=tuple(-1 if g.roster is None else g.roster for g in m.groups),
-            rosters=tuple((r.name, r.schedule) for r in m.rosters),
-            **self.ledger.columns(rows),
+            **fields,
         )
 
 

@@ -19,7 +19,7 @@ from sim.fastengine import kernel
 from sim.fastengine.layout import lay_out
 from sim.fastengine.support import supports
 from sim.model import Model
-from sim.records import Records
+from sim.records import Records, model_fields
 from sim.travellers import Travellers
 
 __all__ = ["FastEngine", "simulate_replication"]
@@ -213,19 +213,10 @@ class FastEngine:
         tf[np.isinf(tf)] = np.nan  # not reached: NaN (the time columns below are views of tf)
         return Records(
             replication=self.replication,
-            start=m.start,
-            horizon_s=m.horizon_s,
-            warmup_s=m.warmup_s,
+            **model_fields(m),
             end_s=float(end_s),
-            stream_names=tuple(s.name for s in m.streams),
-            group_names=tuple(g.name for g in m.groups),
-            group_modes=tuple(g.mode for g in m.groups),
             group_booths=self.booth_steps(),
             queue_peak=self.queue_peak,
-            group_ports=tuple(g.port for g in m.groups),
-            group_lane_booths=tuple(g.booths_per_lane for g in m.groups),
-            group_roster=tuple(-1 if g.roster is None else g.roster for g in m.groups),
-            rosters=tuple((r.name, r.schedule) for r in m.rosters),
             arrival_s=col(self.arrival),
             stream=col(self.stream),
             program=col(self.program),
