@@ -215,7 +215,11 @@ def calibration_header(port_file: str) -> list[str]:
         "# lane type, the officers' target wait (to CBP's observed hourly wait_time) and a scale on SANDAG's",
         "# service time (to CBP's observed open_lanes); values and residuals:"
         f" calibration/parameters/{port_file}.json.",
-        "# Trucks are derived, not fitted (no observed waits in the SANDAG data).",
+        *([] if port_file != "otay_mesa" else [
+            "# Trucks: General and FAST service times fitted at Brownsville Veterans to CBP's posted commercial",
+            "# waits (calibration/parameters/commercial.json; calibration/commercial.py); no observed 2017",
+            "# Otay Mesa truck waits exist to check them against (calibration/VALIDATION_TRUCKS.md).",
+        ]),
         "# Pedestrians: one service time fitted on Otay Mesa to CBP's historical pedestrian waits",
         "# (calibration/parameters/pedestrians.json; python -m calibration.studies.pedestrians --fit).",
     ]
