@@ -279,8 +279,9 @@ def test_two_runs_with_different_seeds_cannot_mix_in_one_directory(tmp_path):
     scen = tmp_path / "s.yaml"
     scen.write_text(yaml.safe_dump(single_queue(rate_per_h=540, lanes=10, hours=24, warmup_h=2)))
     out = tmp_path / "out"
+    # the SimPy engine: slow enough that the first run still holds the directory when the second starts
     base = [sys.executable, "-m", "sim.cli", "run", str(scen), "--reps", "40", "--workers", "1", "--no-plots",
-            "--out", str(out)]
+            "--engine", "simpy", "--out", str(out)]
     first = subprocess.Popen(base + ["--seed", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              start_new_session=True)
     deadline = time.time() + 120

@@ -255,7 +255,7 @@ SHAPE_CASES: list[tuple[str, str, Any, str | None]] = [
     ("lanes_open steps unordered", "lane_groups.truck_general.lanes_open",
      [{"at": "00:00", "lanes": 1}, {"at": "09:00", "lanes": 2}, {"at": "08:00", "lanes": 3}], None),
     ("lanes_open more than lanes", "lane_groups.truck_general.lanes_open", 8,
-     "lane_groups.truck_general: lanes_open: expected at most lanes=7"),
+     "lane_groups.truck_general: lanes_open: expected at most lanes=6"),
     ("lanes_open step extra key", "lane_groups.truck_general.lanes_open",
      [{"at": "00:00", "lanes": 1, "officers": 2}], None),
     ("lanes_open step time a number", "lane_groups.truck_general.lanes_open", [{"at": 300, "lanes": 1}], None),
@@ -325,6 +325,20 @@ def _unknown_secret_field() -> str:
     return yaml.safe_dump(doc, sort_keys=False)
 
 
+def _edit(text: str, old: str, new: str, count: int = -1) -> str:
+    """``text`` with ``old`` replaced; an error if ``old`` is not there (the base file changed), so a
+    case can never silently become the unbroken file."""
+    if old not in text:
+        raise AssertionError(f"malformed corpus: {old!r} is no longer in {OTAY_MESA.name}; update the case")
+    return text.replace(old, new, count)
+
+
+def _edit_bytes(data: bytes, old: bytes, new: bytes, count: int = -1) -> bytes:
+    if old not in data:
+        raise AssertionError(f"malformed corpus: {old!r} is no longer in {OTAY_MESA.name}; update the case")
+    return data.replace(old, new, count)
+
+
 def whole_file_cases() -> list[Case]:
     text = OTAY_MESA.read_text()
     return [
@@ -335,28 +349,29 @@ def whole_file_cases() -> list[Case]:
         Case("empty file", {"case.yaml": ""}, "window: required field is missing"),
         Case("only a comment", {"case.yaml": "# nothing here\n"}, "window: required field is missing"),
         Case("null document", {"case.yaml": "~\n"}, "window: required field is missing"),
-        Case("bad indentation", {"case.yaml": text.replace("  duration_h: 48", "    duration_h: 48")},
+        Case("bad indentation", {"case.yaml": _edit(text, "  duration_h: 48", "    duration_h: 48")},
              "not valid YAML"),
-        Case("unclosed bracket", {"case.yaml": text.replace("lanes_open: [1, 1, 1, 1, 1, 5,", "lanes_open: [1, 1, 1,"
-                                                            " 1, 1, 5, {", 1)}, "not valid YAML"),
-        Case("non-UTF-8 byte", {"case.yaml": text.encode().replace(b"Otay Mesa NB", b"Otay Mesa \xff NB", 1)},
+        Case("unclosed bracket", {"case.yaml": _edit(text, "programs: [general, ready, sentri]",
+                                                            "programs: [general, ready, sentri, {", 1)},
+             "not valid YAML"),
+        Case("non-UTF-8 byte", {"case.yaml": _edit_bytes(text.encode(), b"Otay Mesa NB", b"Otay Mesa \xff NB", 1)},
              "not UTF-8 text (byte 0xff)"),
-        Case("latin-1 file", {"case.yaml": text.replace("Otay Mesa NB", "Otay Mesa – Garita NB", 1).encode(
+        Case("latin-1 file", {"case.yaml": _edit(text, "Otay Mesa NB", "Otay Mesa – Garita NB", 1).encode(
             "cp1252")}, "not UTF-8 text"),
         Case("UTF-16 file", {"case.yaml": text.encode("utf-16")}, "not UTF-8 text"),
-        Case("control character", {"case.yaml": text.replace("Otay Mesa NB", "Otay Mesa\x1b[31m NB", 1)},
+        Case("control character", {"case.yaml": _edit(text, "Otay Mesa NB", "Otay Mesa\x1b[31m NB", 1)},
              "not valid YAML: character #x001b is not allowed"),
         Case("NUL byte", {"case.yaml": text + "\x00\n"}, "not valid YAML: character #x0000 is not allowed"),
         Case("binary garbage", {"case.yaml": bytes(range(256)) * 8}, "not UTF-8 text"),
         Case("duplicate top-level key", {"case.yaml": text + "\nseed: 5\n"}, "seed: duplicate key"),
-        Case("duplicate nested key", {"case.yaml": text.replace("  drain_h: 6\n", "  drain_h: 6\n  drain_h: 7\n")},
+        Case("duplicate nested key", {"case.yaml": _edit(text, "  drain_h: 6\n", "  drain_h: 6\n  drain_h: 7\n")},
              "window.drain_h: duplicate key"),
-        Case("hour 25 timestamp", {"case.yaml": text.replace("start: 2017-03-07T00:00", "start: 2017-03-07 25:00:00")},
+        Case("hour 25 timestamp", {"case.yaml": _edit(text, "start: 2017-03-07T00:00", "start: 2017-03-07 25:00:00")},
              "window.start: cannot read this value"),
-        Case("5000-digit number", {"case.yaml": text.replace("seed: 20170307", "seed: " + "7" * 5000)},
+        Case("5000-digit number", {"case.yaml": _edit(text, "seed: 20170307", "seed: " + "7" * 5000)},
              "seed: cannot read this value"),
         Case("unhashable key", {"case.yaml": text + "\n? [a, b]\n: c\n"}, "not valid YAML: found unhashable key"),
-        Case("python object tag", {"case.yaml": text.replace('name: "Otay', 'name: !!python/object/apply:os.getcwd []'
+        Case("python object tag", {"case.yaml": _edit(text, 'name: "Otay', 'name: !!python/object/apply:os.getcwd []'
                                                              '\nold_name: "Otay', 1)}, "not valid YAML"),
         Case("merge key into nothing", {"case.yaml": text + "\nextra: {<<: 3}\n"}, "not valid YAML"),
         Case("unknown top-level field", {"case.yaml": text + "\nstaff: {day: 10}\n"}, "staff: unknown field"),
