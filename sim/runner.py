@@ -199,7 +199,7 @@ def run_replication(
     records available); ``streaming`` simulates a day at a time and folds finished travellers
     into histograms (bounded memory, percentiles within 1 %); ``auto`` streams windows longer
     than a week or with more than ``STREAMING_AFTER_TRAVELLERS`` arrivals, unless records are wanted.
-    ``engine``: "simpy" or "fast" (as ``choose_engine`` resolved it; streaming runs use SimPy)."""
+    ``engine``: "simpy" or "fast" (as ``choose_engine`` resolved it), for whole and streaming runs alike."""
     t0 = time.perf_counter()
     if _streams(model, stats, keep_records):
         return _run_streaming(model, seed, replication, t0, engine=engine)
