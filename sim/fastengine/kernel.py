@@ -69,6 +69,26 @@ _INF = np.inf
 
 
 @_jit(cache=True, error_model="numpy", _nrt=False, inline="always")
+def _move(ht, hi, dst, src):
+    """Copy heap slot ``src`` (time, key, kind, a, b) into slot ``dst``."""
+    ht[dst] = ht[src]
+    hi[dst, 0] = hi[src, 0]
+    hi[dst, 1] = hi[src, 1]
+    hi[dst, 2] = hi[src, 2]
+    hi[dst, 3] = hi[src, 3]
+
+
+@_jit(cache=True, error_model="numpy", _nrt=False, inline="always")
+def _put(ht, hi, pos, t, key, kind, a, b):
+    """Write one event into heap slot ``pos``."""
+    ht[pos] = t
+    hi[pos, 0] = key
+    hi[pos, 1] = kind
+    hi[pos, 2] = a
+    hi[pos, 3] = b
+
+
+@_jit(cache=True, error_model="numpy", _nrt=False, inline="always")
 def _push(ht, hi, st, t, prio, kind, a, b):
     key = prio * _SEQ_BITS + st[S_SEQ]
     st[S_SEQ] += 1
@@ -78,19 +98,11 @@ def _push(ht, hi, st, t, prio, kind, a, b):
         parent = (pos - 1) >> 1
         pt = ht[parent]
         if t < pt or (t == pt and key < hi[parent, 0]):
-            ht[pos] = pt
-            hi[pos, 0] = hi[parent, 0]
-            hi[pos, 1] = hi[parent, 1]
-            hi[pos, 2] = hi[parent, 2]
-            hi[pos, 3] = hi[parent, 3]
+            _move(ht, hi, pos, parent)
             pos = parent
         else:
             break
-    ht[pos] = t
-    hi[pos, 0] = key
-    hi[pos, 1] = kind
-    hi[pos, 2] = a
-    hi[pos, 3] = b
+    _put(ht, hi, pos, t, key, kind, a, b)
 
 
 @_jit(cache=True, error_model="numpy", _nrt=False, inline="always")
@@ -110,19 +122,11 @@ def _pop(ht, hi, st):
             if c + 1 < n and (ht[c + 1] < ht[c] or (ht[c + 1] == ht[c] and hi[c + 1, 0] < hi[c, 0])):
                 c += 1
             if ht[c] < lt or (ht[c] == lt and hi[c, 0] < lk):
-                ht[pos] = ht[c]
-                hi[pos, 0] = hi[c, 0]
-                hi[pos, 1] = hi[c, 1]
-                hi[pos, 2] = hi[c, 2]
-                hi[pos, 3] = hi[c, 3]
+                _move(ht, hi, pos, c)
                 pos = c
             else:
                 break
-        ht[pos] = lt
-        hi[pos, 0] = lk
-        hi[pos, 1] = l1
-        hi[pos, 2] = l2
-        hi[pos, 3] = l3
+        _put(ht, hi, pos, lt, lk, l1, l2, l3)
     return t0, kind, a, b
 
 
