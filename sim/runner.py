@@ -207,24 +207,30 @@ def run_replication(
     t1 = time.perf_counter()
     records = simulate_replication(model, travellers, replication, engine)
     t2 = time.perf_counter()
-    frame = records.to_frame()
-    stream_modes = np.asarray([s.mode for s in model.streams], dtype=object)
-    frame["mode"] = stream_modes[records.stream]  # also for drivers who gave up (no lane group)
     totals = st.hourly_totals(records)
     assert records.queue_peak is not None
+    by_hour, by_band = st.wait_summaries(records, ("hour", "band"))
     return ReplicationOutput(
         replication=replication,
-        by_hour=st.wait_summary(records, by="hour"),
-        by_band=st.wait_summary(records, by="band"),
+        by_hour=by_hour,
+        by_band=by_band,
         queue=st.queue_table(records, totals, records.queue_peak),
         staffing=st.staffing_table(records, totals),
         ports=st.port_table(records, st.port_totals(records)),
-        quantiles=st.wait_quantiles(frame, replication, records.end_s),
+        quantiles=st.wait_quantiles(records),
         n_travellers=len(records),
         runtime_s=time.perf_counter() - t0,
-        records=frame if keep_records else None,
+        records=_frame(model, records) if keep_records else None,
         timings_s={"sampling": t1 - t0, "engine": t2 - t1, "statistics": time.perf_counter() - t2},
     )
+
+
+def _frame(model: Model, records: Records) -> pd.DataFrame:
+    """Every traveller's record as a table, with the mode of their stream (also for drivers who
+    gave up and joined no lane group)."""
+    frame = records.to_frame()
+    frame["mode"] = np.asarray([s.mode for s in model.streams], dtype=object)[records.stream]
+    return frame
 
 
 def _run_streaming(model: Model, seed: int, replication: int, t0: float, chunk_s: float = 86400.0,

@@ -13,12 +13,13 @@ bound) and reported in ``n_unserved``, so long waits are never silently dropped.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from itertools import pairwise
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim import binning
 from sim.model import PROGRAMS
 from sim.records import Records
 
@@ -63,14 +64,15 @@ def band_label(hour: np.ndarray, bands: Sequence[tuple[str, int, int]] = HOUR_BA
 
 _WAIT_COLUMNS = ["mode", "lane_group", "program", "hour", "n", "mean_wait_min", "p50_wait_min", "p90_wait_min",
                  "p95_wait_min", "max_wait_min", "n_unserved"]
+_KEYS = ("mode", "lane_group", "program", "hour")
 
 
 def _group_waits(codes: np.ndarray, wait: np.ndarray, unserved: np.ndarray) -> dict[str, np.ndarray]:
     """Per distinct code (ascending): the code, count, mean, p50/p90/p95 (linear interpolation
     between order statistics, as ``numpy.quantile`` and pandas), max and unserved count.
-    One sort for all statistics: a pandas groupby per quantile was most of a replication's
-    statistics time."""
-    order = np.lexsort((wait, codes))
+    ``wait`` must be sorted ascending: a stable sort by code then orders every group's waits
+    (NumPy radix-sorts 16-bit codes, so one float sort serves every grouping)."""
+    order = np.argsort(codes, kind="stable")
     c, w = codes[order], wait[order]
     starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
     counts = np.diff(np.r_[starts, len(c)])
@@ -94,6 +96,76 @@ def _group_waits(codes: np.ndarray, wait: np.ndarray, unserved: np.ndarray) -> d
     }
 
 
+def _ranks(names: Sequence[str], present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For labels ``names[i]``, of which those with ``present[i]`` occur: each label's rank among
+    the distinct present labels in sorted order (as ``pandas.factorize(sort=True)``), and those labels."""
+    labels = np.array(sorted({n for n, p in zip(names, present, strict=True) if p}), dtype=object)
+    rank = {n: i for i, n in enumerate(labels)}
+    return np.array([rank.get(n, -1) for n in names], dtype=np.int64), labels
+
+
+class _CountedWaits:
+    """The counted travellers who joined a line, sorted by wait, with the codes of the labels
+    every wait table groups by; shared by the hour and band tables (their 'all hours' rows are one)."""
+
+    def __init__(self, records: Records):
+        mask = records.counted() & (records.group >= 0)
+        arrival, start = records.arrival_s[mask], records.start_s[mask]
+        unserved = np.isnan(start)
+        wait_min = np.where(unserved, records.end_s - arrival, start - arrival) / 60.0
+        order = np.argsort(wait_min)  # ties in any order: only the sorted values are used
+        self.wait_min, self.unserved = wait_min[order], unserved[order]
+        self.hour = _clock_hour(records, arrival[order])
+        group, program = records.group[mask][order], records.program[mask][order]
+        n_groups = len(records.group_names)
+        has_group = np.bincount(group, minlength=n_groups) > 0
+        mode_rank, self.modes = _ranks(records.group_modes, has_group)
+        lg_rank, self.lane_groups = _ranks(records.group_names, has_group)
+        prog_rank, self.programs = _ranks(PROGRAMS, np.bincount(program, minlength=len(PROGRAMS)) > 0)
+        self.mode, self.lane_group = mode_rank.astype(np.int16)[group], lg_rank.astype(np.int16)[group]
+        self.program = prog_rank.astype(np.int16)[program]  # 16-bit codes: NumPy radix-sorts them
+        self.replication = records.replication
+        self._pooled_hours: dict[tuple[bool, bool], dict[str, np.ndarray]] = {}
+
+    def table(self, by: str) -> pd.DataFrame:
+        """The wait table by clock hour ('00'–'23') or hour band, each with its 'all' rows."""
+        if by == "hour":
+            names = [f"{h:02d}" for h in range(24)]
+        else:
+            names = list(band_label(np.arange(24)))
+        hour_rank, hours = _ranks(names, np.bincount(self.hour, minlength=24) > 0)
+        keys = {"mode": (self.mode, self.modes), "lane_group": (self.lane_group, self.lane_groups),
+                "program": (self.program, self.programs), "hour": (hour_rank.astype(np.int16)[self.hour], hours)}
+        parts = []
+        for lg in (False, True):
+            for prog in (False, True):
+                for hr in (False, True):
+                    if hr and (lg, prog) in self._pooled_hours:
+                        parts.append(self._pooled_hours[(lg, prog)])
+                        continue
+                    part = self._part(keys, {"mode": False, "lane_group": lg, "program": prog, "hour": hr})
+                    if hr:
+                        self._pooled_hours[(lg, prog)] = part
+                    parts.append(part)
+        columns = {c: np.concatenate([p[c] for p in parts]) for c in _WAIT_COLUMNS}
+        out = pd.DataFrame({"replication": np.full(len(columns["n"]), self.replication, dtype=np.int64), **columns})
+        return out
+
+    def _part(self, keys: dict[str, tuple[np.ndarray, np.ndarray]], pooled: dict[str, bool]) -> dict[str, np.ndarray]:
+        small = np.prod([len(labels) for _, labels in keys.values()]) < 2**15
+        code = np.zeros(len(self.wait_min), dtype=np.int16 if small else np.int64)
+        for k, (rank, labels) in keys.items():
+            code = code * len(labels) + (0 if pooled[k] else rank)
+        g = _group_waits(code, self.wait_min, self.unserved)
+        part: dict[str, np.ndarray] = {}
+        rest = g["code"]
+        for k, (_, labels) in reversed(keys.items()):
+            part[k] = np.full(len(rest), ALL, dtype=object) if pooled[k] else labels[rest % len(labels)]
+            rest = rest // len(labels)
+        part.update({c: g[c] for c in _WAIT_COLUMNS[4:]})
+        return part
+
+
 def wait_summary(records: Records, by: str = "hour") -> pd.DataFrame:
     """Wait statistics of one replication by mode × lane group × program × time label.
 
@@ -101,48 +173,16 @@ def wait_summary(records: Records, by: str = "hour") -> pd.DataFrame:
     Rows with ``lane_group == 'all'`` pool every group of a mode, ``program == 'all'`` every
     program, ``hour == 'all'`` the whole counted window.
     """
-    mask = records.counted() & (records.group >= 0)
-    arrival = records.arrival_s[mask]
-    start = records.start_s[mask]
-    unserved = np.isnan(start)
-    wait_s = np.where(unserved, records.end_s - arrival, start - arrival)
-    hour = _clock_hour(records, arrival)
-    label = hour_label(hour) if by == "hour" else band_label(hour)
-    groups = records.group[mask]
-    keys = {
-        "mode": np.asarray(records.group_modes, dtype=object)[groups],
-        "lane_group": np.asarray(records.group_names, dtype=object)[groups],
-        "program": np.asarray(PROGRAMS, dtype=object)[records.program[mask]],
-        "hour": label,
-    }
-    wait_min = wait_s / 60.0
-    if len(wait_min) == 0:
-        return pd.DataFrame({"replication": pd.Series(dtype=np.int64), **{c: [] for c in _WAIT_COLUMNS}})
-    # each key as sorted codes, so that combined codes sort as pandas sorts the labels
-    codes, uniques = {}, {}
-    for k, v in keys.items():
-        codes[k], uniques[k] = pd.factorize(v, sort=True)
-    radix = [len(uniques[k]) for k in keys]
-    parts = []
-    for lg in (False, True):
-        for prog in (False, True):
-            for hr in (False, True):
-                pooled = {"mode": False, "lane_group": lg, "program": prog, "hour": hr}
-                code = np.zeros(len(wait_min), dtype=np.int64)
-                for k, r in zip(keys, radix, strict=True):
-                    code = code * r + (0 if pooled[k] else codes[k])
-                g = _group_waits(code, wait_min, unserved)
-                part: dict[str, object] = {}
-                rest = g["code"]
-                for k, r in reversed(list(zip(keys, radix, strict=True))):
-                    part[k] = ALL if pooled[k] else np.asarray(uniques[k], dtype=object)[rest % r]
-                    rest = rest // r
-                part = {k: part[k] for k in keys}
-                part.update({c: g[c] for c in _WAIT_COLUMNS[4:]})
-                parts.append(pd.DataFrame(part))
-    out = pd.concat(parts, ignore_index=True)[_WAIT_COLUMNS]
-    out.insert(0, "replication", records.replication)
-    return out
+    return wait_summaries(records, (by,))[0]
+
+
+def wait_summaries(records: Records, by: Sequence[str] = ("hour", "band")) -> list[pd.DataFrame]:
+    """``wait_summary`` for each of ``by``, sorting the waits once for all of them."""
+    if not (records.counted() & (records.group >= 0)).any():  # nobody counted joined a line
+        empty = pd.DataFrame({"replication": pd.Series(dtype=np.int64), **{c: [] for c in _WAIT_COLUMNS}})
+        return [empty.copy() for _ in by]
+    cells = _CountedWaits(records)
+    return [cells.table(b) for b in by]
 
 
 def window_hour_edges(horizon_s: float) -> np.ndarray:
@@ -152,26 +192,46 @@ def window_hour_edges(horizon_s: float) -> np.ndarray:
     return np.unique(edges)
 
 
-def interval_seconds_per_bin(t0: np.ndarray, t1: np.ndarray, edges: np.ndarray) -> np.ndarray:
+def _edge_index(edges: np.ndarray, t: np.ndarray, side: Literal["left", "right"] = "right") -> np.ndarray:
+    """``np.searchsorted(edges, t, side) - 1``: the bin each time falls in. For the window's hour
+    edges (``window_hour_edges``) the bin is computed, not searched (a year has 8,784 edges and
+    millions of times); a division's rounding is corrected by comparing with the edges themselves."""
+    n = len(edges)
+    if not _on_hour_grid(edges):
+        return np.searchsorted(edges, t, side=side) - 1
+    k = np.clip(np.floor(t / 3600.0), -1, n - 1).astype(np.int64)
+    pad = np.concatenate([[-np.inf], edges, [np.inf]])  # pad[k + 1] is edges[k]
+    if side == "right":  # the last edge ≤ t
+        k += pad[k + 2] <= t
+        k -= pad[k + 1] > t
+    else:  # the last edge < t
+        k += pad[k + 2] < t
+        k -= pad[k + 1] >= t
+    return k
+
+
+def _on_hour_grid(edges: np.ndarray) -> bool:
+    """Whether ``edges`` are the window's hour edges: 0, 3600, 7200, … (the last possibly sooner)."""
+    n = len(edges)
+    return n >= 2 and edges[0] == 0.0 and bool(np.array_equal(edges[:-1], np.arange(n - 1) * 3600.0))
+
+
+def interval_seconds_per_bin(t0: np.ndarray, t1: np.ndarray, edges: np.ndarray,
+                             key: np.ndarray | None = None, n_keys: int = 1) -> np.ndarray:
     """Total time the intervals [t0, t1) spend in each bin [edges[k], edges[k+1]).
 
-    Additive over intervals, so totals of separate batches of travellers can be summed."""
+    With ``key`` (ints below ``n_keys``), one row of bins per key. Additive over intervals, so
+    totals of separate batches of travellers can be summed. One compiled pass (``binning``)."""
     n = len(edges) - 1
-    lo, hi = edges[0], edges[-1]
-    t0, t1 = np.clip(t0, lo, hi), np.clip(t1, lo, hi)
-    keep = t1 > t0
-    t0, t1 = t0[keep], t1[keep]
-    b0 = np.clip(np.searchsorted(edges, t0, side="right") - 1, 0, n - 1)
-    b1 = np.clip(np.searchsorted(edges, t1, side="left") - 1, 0, n - 1)  # bin holding the end
-    same = b0 == b1
-    cross = ~same
-    out = np.zeros(n)  # (bincount of nothing is an integer array, so add into floats)
-    out += np.bincount(b0[same], weights=(t1 - t0)[same], minlength=n)
-    out += np.bincount(b0[cross], weights=edges[b0[cross] + 1] - t0[cross], minlength=n)
-    out += np.bincount(b1[cross], weights=t1[cross] - edges[b1[cross]], minlength=n)
-    # whole bins strictly between: a difference array
-    full = np.bincount(b0[cross] + 1, minlength=n + 1) - np.bincount(b1[cross], minlength=n + 1)
-    return out + np.cumsum(full[:-1]) * np.diff(edges)
+    row = np.zeros(len(t0), dtype=np.int64) if key is None else np.ascontiguousarray(key, dtype=np.int64)
+    same, first, last = np.zeros(n_keys * n), np.zeros(n_keys * n), np.zeros(n_keys * n)
+    full = np.zeros(n_keys * (n + 1), dtype=np.int64)
+    edges = np.ascontiguousarray(edges, dtype=float)
+    binning.interval_parts(np.ascontiguousarray(t0, dtype=float), np.ascontiguousarray(t1, dtype=float), row,
+                           edges, _on_hour_grid(edges), same, first, last, full)
+    out = ((same + first) + last).reshape(n_keys, n)  # the order the parts were always added in
+    out = out + np.cumsum(full.reshape(n_keys, n + 1)[:, :-1], axis=1) * np.diff(edges)
+    return out[0] if key is None else out
 
 
 def hourly_totals(records: Records) -> dict[str, np.ndarray]:
@@ -179,25 +239,63 @@ def hourly_totals(records: Records) -> dict[str, np.ndarray]:
     seconds of inspection (``busy_s``), departures from primary, arrivals and, by hour of arrival,
     arrivals never served before the run ended (``unserved``). Additive over batches."""
     edges = window_hour_edges(records.horizon_s)
-    n_groups = len(records.group_names)
-    n_bins = len(edges) - 1
-    out = {k: np.zeros((n_groups, n_bins)) for k in ("queue_s", "busy_s", "departures", "arrivals", "unserved")}
-    for gi in range(n_groups):
-        m = records.group == gi
-        arr = records.arrival_s[m]
-        inside = (arr >= edges[0]) & (arr < edges[-1])
-        bins = np.searchsorted(edges, arr[inside], side="right") - 1
-        out["arrivals"][gi] = np.bincount(bins, minlength=n_bins)
-        start = records.start_s[m]
-        out["unserved"][gi] = np.bincount(bins, weights=np.isnan(start[inside]), minlength=n_bins)
-        out["queue_s"][gi] = interval_seconds_per_bin(
-            records.arrival_s[m], np.where(np.isnan(start), records.end_s, start), edges)
-        served = ~np.isnan(start)
-        out["busy_s"][gi] = interval_seconds_per_bin(start[served], start[served] + records.service_s[m][served], edges)
-        dep = records.depart_s[m]
-        dep = dep[(dep >= edges[0]) & (dep < edges[-1])]
-        out["departures"][gi] = np.bincount(np.searchsorted(edges, dep, side="right") - 1, minlength=len(edges) - 1)
+    n_groups, n_bins = len(records.group_names), len(edges) - 1
+    size = n_groups * n_bins
+    group = records.group
+    joined = group >= 0  # (drivers who gave up joined no group)
+    arrival, start = records.arrival_s, records.start_s
+    grid = _on_hour_grid(edges)
+
+    def count(g: np.ndarray, t: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        out = np.zeros(size)
+        w = np.ones(len(t)) if weights is None else weights
+        binning.count_in_bins(np.ascontiguousarray(t, dtype=float), g, w, edges, grid, out)
+        return out.reshape(n_groups, n_bins)
+
+    g, a, s = np.ascontiguousarray(group[joined], dtype=np.int64), arrival[joined], start[joined]
+    served = ~np.isnan(s)
+    return {
+        "queue_s": interval_seconds_per_bin(a, np.where(served, s, records.end_s), edges, g, n_groups),
+        "busy_s": interval_seconds_per_bin(s[served], s[served] + records.service_s[joined][served], edges,
+                                           g[served], n_groups),
+        "departures": count(g, records.depart_s[joined]),
+        "arrivals": count(g, a),
+        "unserved": count(g, a, (~served).astype(float)),
+    }
+
+
+def _by_clock_hour(records: Records) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The window's hour bins after the warm-up: which bins (mask), their widths (s), and for
+    each the row of its clock hour among the clock hours present (sorted), with those hours."""
+    edges = window_hour_edges(records.horizon_s)
+    keep = edges[:-1] >= records.warmup_s
+    clock = _clock_hour(records, edges[:-1][keep])
+    hours = np.unique(clock)
+    return keep, np.diff(edges)[keep], np.searchsorted(hours, clock), hours
+
+
+def _sum_by(values: np.ndarray, at: np.ndarray, n_rows: int) -> np.ndarray:
+    """Row sums of ``values`` (keys × bins) over the bins of each row ``at`` (bins in time order)."""
+    n_keys = values.shape[0]
+    cell = (np.arange(n_keys)[:, None] * n_rows + at[None, :]).ravel()
+    return np.bincount(cell, weights=values.ravel(), minlength=n_keys * n_rows).reshape(n_keys, n_rows)
+
+
+def _max_by(values: np.ndarray, at: np.ndarray, n_rows: int) -> np.ndarray:
+    """Row maxima of ``values`` (keys × bins) over the bins of each row ``at``."""
+    out = np.full((values.shape[0], n_rows), -np.inf)
+    for r in range(n_rows):
+        cols = values[:, at == r]
+        if cols.shape[1]:
+            out[:, r] = cols.max(axis=1)
     return out
+
+
+def _weighted_mean(values: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Per row of ``values``, the ``w``-weighted mean (``numpy.average``; NaN without bins)."""
+    if not len(w):
+        return np.full(values.shape[0], np.nan)
+    return np.array([np.average(v, weights=w) for v in values])
 
 
 def queue_table(records: Records, totals: dict[str, np.ndarray], queue_peak: np.ndarray) -> pd.DataFrame:
@@ -210,70 +308,59 @@ def queue_table(records: Records, totals: dict[str, np.ndarray], queue_peak: np.
     groups' schedules; the counts come from ``totals`` (``hourly_totals``, possibly summed over
     batches) and ``queue_peak`` (the engine's hourly maxima)."""
     edges = window_hour_edges(records.horizon_s)
-    width = np.diff(edges)
-    keep = edges[:-1] >= records.warmup_s
-    clock = _clock_hour(records, edges[:-1])
-    rows = []
-    for gi, name in enumerate(records.group_names):
-        open_s = _step_seconds_per_bin(records.group_booths[gi], edges)
-        frame = pd.DataFrame(
-            {
-                "hour": hour_label(clock),
-                "mean_queue": totals["queue_s"][gi] / width,
-                "max_queue": queue_peak[gi, : len(width)],
-                "arrivals_per_h": totals["arrivals"][gi] * 3600.0 / width if "arrivals" in totals else np.nan,
-                "throughput_per_h": totals["departures"][gi] * 3600.0 / width,
-                "unserved_per_h": totals["unserved"][gi] * 3600.0 / width if "unserved" in totals else np.nan,
-                "busy_s": totals["busy_s"][gi],
-                "open_s": open_s,
-                "width": width,
-            }
-        )[keep]
-        frame["booths_open"] = frame["open_s"] / frame["width"]
-        agg = frame.groupby("hour").agg(
-            mean_queue=("mean_queue", "mean"),
-            max_queue=("max_queue", "max"),
-            arrivals_per_h=("arrivals_per_h", "mean"),
-            throughput_per_h=("throughput_per_h", "mean"),
-            unserved_per_h=("unserved_per_h", "mean"),
-            booths_open=("booths_open", "mean"),
-            busy_s=("busy_s", "sum"),
-            open_s=("open_s", "sum"),
-        )
-        w = frame["width"]
-        total = pd.DataFrame(
-            {
-                "mean_queue": [np.average(frame["mean_queue"], weights=w) if len(w) else np.nan],
-                "max_queue": [frame["max_queue"].max()],
-                "arrivals_per_h": [np.average(frame["arrivals_per_h"], weights=w) if len(w) else np.nan],
-                "throughput_per_h": [np.average(frame["throughput_per_h"], weights=w) if len(w) else np.nan],
-                "unserved_per_h": [np.average(frame["unserved_per_h"], weights=w) if len(w) else np.nan],
-                "booths_open": [np.average(frame["booths_open"], weights=w) if len(w) else np.nan],
-                "busy_s": [frame["busy_s"].sum()],
-                "open_s": [frame["open_s"].sum()],
-            },
-            index=pd.Index([ALL], name="hour"),
-        )
-        agg = pd.concat([agg, total])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            agg["utilisation"] = np.where(agg["open_s"] > 0, agg["busy_s"] / agg["open_s"], np.nan)
-        k = records.group_lane_booths[gi] if records.group_lane_booths else np.nan
-        agg["lanes_open"] = agg["booths_open"] / k
-        agg = agg.drop(columns=["busy_s", "open_s"]).reset_index().rename(columns={"index": "hour"})
-        agg.insert(0, "lane_group", name)
-        agg.insert(0, "mode", records.group_modes[gi])
-        rows.append(agg)
-    out = pd.concat(rows, ignore_index=True)
-    out.insert(0, "replication", records.replication)
+    keep, width, at, hours = _by_clock_hour(records)
+    n_groups, n_rows = len(records.group_names), len(hours)
+    days = np.bincount(at, minlength=n_rows)
+
+    def per_h(key: str) -> np.ndarray:
+        if key not in totals:
+            return np.full((n_groups, len(width)), np.nan)
+        return totals[key][:, keep] * 3600.0 / width
+
+    open_s = np.array([_step_seconds_per_bin(b, edges) for b in records.group_booths]).reshape(n_groups, -1)[:, keep]
+    busy_s = totals["busy_s"][:, keep]
+    per_bin = {
+        "mean_queue": totals["queue_s"][:, keep] / width,
+        "arrivals_per_h": per_h("arrivals"),
+        "throughput_per_h": totals["departures"][:, keep] * 3600.0 / width,
+        "unserved_per_h": per_h("unserved"),
+        "booths_open": open_s / width,
+    }
+    peak = np.asarray(queue_peak, dtype=float)[:, : len(keep)][:, keep]
+    rows = {k: np.hstack([_sum_by(v, at, n_rows) / days, _weighted_mean(v, width)[:, None]])
+            for k, v in per_bin.items()}
+    rows["max_queue"] = np.hstack([_max_by(peak, at, n_rows), peak.max(axis=1, initial=-np.inf)[:, None]])
+    rows["max_queue"][np.isinf(rows["max_queue"])] = np.nan
+    busy = np.hstack([_sum_by(busy_s, at, n_rows), busy_s.sum(axis=1)[:, None]])
+    opened = np.hstack([_sum_by(open_s, at, n_rows), open_s.sum(axis=1)[:, None]])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rows["utilisation"] = np.where(opened > 0, busy / opened, np.nan)
+    k = np.array([records.group_lane_booths[gi] if records.group_lane_booths else np.nan for gi in range(n_groups)],
+                 dtype=float)
+    rows["lanes_open"] = rows["booths_open"] / k[:, None]
+    n_out = n_rows + 1
+    labels = np.array([*hour_label(hours), ALL], dtype=object)
+    out = pd.DataFrame({
+        "replication": np.full(n_groups * n_out, records.replication, dtype=np.int64),
+        "mode": np.repeat(np.array(records.group_modes, dtype=object), n_out),
+        "lane_group": np.repeat(np.array(records.group_names, dtype=object), n_out),
+        "hour": np.tile(labels, n_groups),
+        **{c: rows[c].ravel() for c in ("mean_queue", "max_queue", "arrivals_per_h", "throughput_per_h",
+                                        "unserved_per_h", "booths_open", "utilisation", "lanes_open")},
+    })
     return out
 
 
 def _step_seconds_per_bin(steps: Sequence[tuple[float, int]], edges: np.ndarray) -> np.ndarray:
-    """∫ of a step function (time_s, value) over each bin [edges[k], edges[k+1])."""
-    t = np.array([x for x, _ in steps] + [np.inf])
+    """∫ of a step function (time_s, value) over each bin [edges[k], edges[k+1]): the window cut
+    at every step and every edge, each piece's value × length added into its bin."""
+    t = np.array([x for x, _ in steps], dtype=float)
     v = np.array([n for _, n in steps], dtype=float)
-    return np.array([np.sum(v * np.clip(np.minimum(t[1:], e1) - np.maximum(t[:-1], e0), 0, None))
-                     for e0, e1 in pairwise(edges)])
+    cuts = np.union1d(edges, t[(t > edges[0]) & (t < edges[-1])])
+    lo, length = cuts[:-1], np.diff(cuts)
+    step = np.searchsorted(t, lo, side="right") - 1  # the last step at or before each piece (the later of equal times)
+    value = np.where(step >= 0, v[np.maximum(step, 0)] if len(v) else 0.0, 0.0)
+    return np.bincount(_edge_index(edges, lo), weights=value * length, minlength=len(edges) - 1)
 
 
 def staffing_table(records: Records, totals: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -284,38 +371,40 @@ def staffing_table(records: Records, totals: dict[str, np.ndarray]) -> pd.DataFr
     if not records.rosters:
         return pd.DataFrame(columns=cols)
     edges = window_hour_edges(records.horizon_s)
-    width = np.diff(edges)
-    keep = edges[:-1] >= records.warmup_s
-    clock = hour_label(_clock_hour(records, edges[:-1]))
-    rows = []
-    for r, (name, steps) in enumerate(records.rosters):
+    keep, width, at, hours = _by_clock_hour(records)
+    n_rows = len(hours)
+    duty, staffed, busy = [], [], []
+    for r, (_, steps) in enumerate(records.rosters):
         members = [gi for gi, x in enumerate(records.group_roster) if x == r]
-        duty_s = _step_seconds_per_bin(steps, edges)
-        staffed_s = sum((_step_seconds_per_bin(records.group_booths[gi], edges) for gi in members),
-                        np.zeros(len(width)))
-        busy_s = sum((totals["busy_s"][gi] for gi in members), np.zeros(len(width)))
-        frame = pd.DataFrame(
-            {"hour": clock, "duty_s": duty_s, "staffed_s": staffed_s, "busy_s": busy_s, "width": width})[keep]
-        agg = frame.groupby("hour")[["duty_s", "staffed_s", "busy_s", "width"]].sum()
-        agg.loc[ALL] = frame[["duty_s", "staffed_s", "busy_s", "width"]].sum()
-        with np.errstate(invalid="ignore", divide="ignore"):
-            part = pd.DataFrame({
-                "roster": name,
-                "hour": agg.index,
-                "officers_on_duty": agg["duty_s"] / agg["width"],
-                "booths_staffed": agg["staffed_s"] / agg["width"],
-                "officer_utilisation": np.where(agg["duty_s"] > 0, agg["busy_s"] / agg["duty_s"], np.nan),
-            })
-        rows.append(part)
-    out = pd.concat(rows, ignore_index=True)
-    out.insert(0, "replication", records.replication)
-    return out[cols]
+        duty.append(_step_seconds_per_bin(steps, edges)[keep])
+        staffed.append(sum((_step_seconds_per_bin(records.group_booths[gi], edges)[keep] for gi in members),
+                           np.zeros(len(width))))
+        busy.append(sum((totals["busy_s"][gi][keep] for gi in members), np.zeros(len(width))))
+
+    def by_hour(x: list[np.ndarray]) -> np.ndarray:
+        a = np.array(x).reshape(len(x), -1)
+        return np.hstack([_sum_by(a, at, n_rows), a.sum(axis=1)[:, None]])
+
+    duty_s, staffed_s, busy_s = by_hour(duty), by_hour(staffed), by_hour(busy)
+    span = np.append(_sum_by(width[None, :], at, n_rows)[0], width.sum())
+    n_out = n_rows + 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = pd.DataFrame({
+            "replication": np.full(len(records.rosters) * n_out, records.replication, dtype=np.int64),
+            "roster": np.repeat(np.array([name for name, _ in records.rosters], dtype=object), n_out),
+            "hour": np.tile(np.array([*hour_label(hours), ALL], dtype=object), len(records.rosters)),
+            "officers_on_duty": (duty_s / span).ravel(),
+            "booths_staffed": (staffed_s / span).ravel(),
+            "officer_utilisation": np.where(duty_s > 0, busy_s / duty_s, np.nan).ravel(),
+        })
+    return out
 
 
-def port_totals(records: Records) -> dict[str, np.ndarray]:
+def port_totals(records: Records, clock_hour: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Per stream × port (last index: gave up) × clock hour of arrival, counted travellers:
     how many, their summed wait (s; unserved count with the wait so far), how many of them had
-    shifted their departure to that hour and how many were never served. Additive over batches."""
+    shifted their departure to that hour and how many were never served. Additive over batches.
+    ``clock_hour``: every traveller's clock hour of arrival, if the caller has it already."""
     ports = list(dict.fromkeys(records.group_ports))
     n_ports = len(ports) + 1
     shape = (len(records.stream_names), n_ports, 24)
@@ -326,7 +415,8 @@ def port_totals(records: Records) -> dict[str, np.ndarray]:
     arrival = records.arrival_s[m]
     start = records.start_s[m]
     wait = np.where(group < 0, 0.0, np.where(np.isnan(start), records.end_s - arrival, start - arrival))
-    cell = np.ravel_multi_index((records.stream[m], port, _clock_hour(records, arrival)), shape)
+    hour = _clock_hour(records, arrival) if clock_hour is None else clock_hour[m]
+    cell = (records.stream[m] * n_ports + port) * 24 + hour
     size = int(np.prod(shape))
     shifted = (records.shifted_h[m] > 0).astype(float) if records.shifted_h is not None else np.zeros(len(cell))
     return {
@@ -347,40 +437,41 @@ def port_table(records: Records, totals: dict[str, np.ndarray]) -> pd.DataFrame:
     edges = window_hour_edges(records.horizon_s)
     starts = edges[:-1][edges[:-1] >= records.warmup_s]
     days_by_hour = np.bincount(_clock_hour(records, starts), minlength=24) if len(starts) else np.zeros(24)
-    days_total = max((records.horizon_s - records.warmup_s) / 86400.0, 1e-12)
-    n, w = totals["n"], totals["wait_s"]
-    sh = totals.get("shifted", np.zeros_like(n))
-    un = totals.get("unserved", np.zeros_like(n))
-    streams = list(records.stream_names)
-    rows = []
-    for si, sname in [(i, x) for i, x in enumerate(streams)] + [(None, ALL)]:
-        ns = n.sum(axis=0) if si is None else n[si]
-        ws = w.sum(axis=0) if si is None else w[si]
-        ss = sh.sum(axis=0) if si is None else sh[si]
-        us = un.sum(axis=0) if si is None else un[si]
-        for pi, pname in [(i, x) for i, x in enumerate(ports)] + [(None, ALL)]:
-            if pname == ALL:
-                np_, wp, sp = ns[:-1].sum(axis=0), ws[:-1].sum(axis=0), ss[:-1].sum(axis=0)  # all ports: who crossed
-                up = us[:-1].sum(axis=0)
-            else:
-                np_, wp, sp, up = ns[pi], ws[pi], ss[pi], us[pi]
-            stream_n = ns.sum(axis=0)
-            for h, label in [(h, f"{h:02d}") for h in range(24)] + [(None, ALL)]:
-                cnt = np_.sum() if h is None else np_[h]
-                tot = stream_n.sum() if h is None else stream_n[h]
-                wait = wp.sum() if h is None else wp[h]
-                moved = sp.sum() if h is None else sp[h]
-                never = up.sum() if h is None else up[h]
-                days = days_total if h is None else days_by_hour[h]
-                if tot == 0 or days == 0:
-                    continue
-                rows.append({"stream": sname, "port": pname, "hour": label,
-                             "travellers_per_day": cnt / days, "share": cnt / tot,
-                             "mean_wait_min": wait / cnt / 60.0 if cnt else np.nan,
-                             "delay_veh_h_per_day": wait / 3600.0 / days,
-                             "shifted_per_day": moved / days, "unserved_per_day": never / days})
-    out = pd.DataFrame(rows, columns=["stream", "port", "hour", *PORT_METRICS])
-    out.insert(0, "replication", records.replication)
+    days = np.append(days_by_hour, max((records.horizon_s - records.warmup_s) / 86400.0, 1e-12))
+    n = totals["n"]
+
+    def cube(key: str) -> np.ndarray:
+        """stream (+ all) × port (+ all who crossed) × hour (+ all)."""
+        a = totals.get(key, np.zeros_like(n))
+        a = np.concatenate([a, a.sum(axis=0)[None]])  # all streams
+        a = np.concatenate([a, a[:, :-1].sum(axis=1)[:, None]], axis=1)  # all ports (not those who gave up)
+        return np.concatenate([a, a.sum(axis=2)[:, :, None]], axis=2)  # all hours
+
+    cnt, wait, moved, never = cube("n"), cube("wait_s"), cube("shifted"), cube("unserved")
+    tot = cnt[:, :-1].sum(axis=1)  # each stream's travellers by hour: every port and those who gave up
+    tot = np.broadcast_to(tot[:, None, :], cnt.shape)
+    day = np.broadcast_to(days, cnt.shape)
+    streams = [*records.stream_names, ALL]
+    labels = [*ports, ALL]
+    hours = [*(f"{h:02d}" for h in range(24)), ALL]
+    keep = ((tot != 0) & (day != 0)).ravel()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        values = {
+            "travellers_per_day": cnt / day,
+            "share": cnt / tot,
+            "mean_wait_min": np.where(cnt > 0, wait / cnt / 60.0, np.nan),
+            "delay_veh_h_per_day": wait / 3600.0 / day,
+            "shifted_per_day": moved / day,
+            "unserved_per_day": never / day,
+        }
+    s, p, h = np.meshgrid(np.arange(len(streams)), np.arange(len(labels)), np.arange(len(hours)), indexing="ij")
+    out = pd.DataFrame({
+        "replication": np.full(int(keep.sum()), records.replication, dtype=np.int64),
+        "stream": np.array(streams, dtype=object)[s.ravel()[keep]],
+        "port": np.array(labels, dtype=object)[p.ravel()[keep]],
+        "hour": np.array(hours, dtype=object)[h.ravel()[keep]],
+        **{k: v.ravel()[keep] for k, v in values.items()},
+    })
     return out
 
 
@@ -474,22 +565,24 @@ def paired_differences(a: pd.DataFrame, b: pd.DataFrame, metrics: Iterable[str] 
 ECDF_PROBS = np.round(np.linspace(0.0, 1.0, 101), 2)
 
 
-def wait_quantiles(records_frame: pd.DataFrame, replication: int, end_s: float | None = None) -> pd.DataFrame:
+def wait_quantiles(records: Records) -> pd.DataFrame:
     """Wait quantiles (0, 0.01, …, 1) per mode × lane group, for ECDF plots with CIs.
 
-    Travellers still in line when the run stopped at ``end_s`` count with their wait so far, as in
-    ``wait_summary`` (without ``end_s`` they are left out)."""
-    d = records_frame[records_frame["counted"]]
-    rows = []
-    for (mode, lg), g in d.groupby(["mode", "lane_group"], observed=True):
-        waits = g["wait_min"].to_numpy()
-        if end_s is not None:
-            waits = np.where(np.isnan(waits), (end_s - g["arrival_s"].to_numpy()) / 60.0, waits)
-        waits = waits[~np.isnan(waits)]
-        if len(waits):
-            q = np.quantile(waits, ECDF_PROBS)
-            rows.append(pd.DataFrame(
-                {"replication": replication, "mode": mode, "lane_group": lg, "prob": ECDF_PROBS, "wait_min": q}))
-    if not rows:
+    Travellers still in line when the run stopped count with their wait so far, as in
+    ``wait_summary``; drivers who gave up joined no line and are left out."""
+    m = records.counted() & (records.group >= 0)
+    group, arrival, start = records.group[m], records.arrival_s[m], records.start_s[m]
+    wait_min = np.where(np.isnan(start), (records.end_s - arrival) / 60.0, (start - arrival) / 60.0)
+    present = np.flatnonzero(np.bincount(group, minlength=len(records.group_names)))
+    modes = np.array(records.group_modes, dtype=object)
+    order = sorted(present, key=lambda g: (modes[g], g))  # by mode's name, then the groups' order
+    if not order:
         return pd.DataFrame(columns=["replication", "mode", "lane_group", "prob", "wait_min"])
-    return pd.concat(rows, ignore_index=True)
+    n = len(ECDF_PROBS)
+    return pd.DataFrame({
+        "replication": np.full(n * len(order), records.replication, dtype=np.int64),
+        "mode": np.repeat(modes[order], n),
+        "lane_group": np.repeat(np.array(records.group_names, dtype=object)[order], n),
+        "prob": np.tile(ECDF_PROBS, len(order)),
+        "wait_min": np.concatenate([np.quantile(wait_min[group == g], ECDF_PROBS) for g in order]),
+    })

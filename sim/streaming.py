@@ -95,7 +95,8 @@ class ReplicationAccumulator:
         self.n_travellers += len(batch)
         t = hourly_totals(batch)
         self.totals = t if self.totals is None else {k: self.totals[k] + v for k, v in t.items()}
-        pt = port_totals(batch)
+        hour = _clock_hour(batch, batch.arrival_s)
+        pt = port_totals(batch, hour)
         self.ports = pt if self.ports is None else {k: self.ports[k] + v for k, v in pt.items()}
         m = batch.counted() & (batch.group >= 0)
         if not m.any():
@@ -103,7 +104,7 @@ class ReplicationAccumulator:
         arrival, start = batch.arrival_s[m], batch.start_s[m]
         unserved = np.isnan(start)
         wait = np.where(unserved, batch.end_s - arrival, start - arrival)
-        cell = np.ravel_multi_index((batch.group[m], batch.program[m], _clock_hour(batch, arrival)), self.sum_s.shape)
+        cell = np.ravel_multi_index((batch.group[m], batch.program[m], hour[m]), self.sum_s.shape)
         size = self.sum_s.size
         self.hist += np.bincount(cell * N_BINS + wait_bin(wait), minlength=size * N_BINS).reshape(self.hist.shape)
         self.sum_s += np.bincount(cell, weights=wait, minlength=size).reshape(self.sum_s.shape)

@@ -138,3 +138,46 @@ def test_interval_seconds_of_no_interval_are_zero():
     edges = np.array([0.0, 3600, 7200])
     np.testing.assert_array_equal(st.interval_seconds_per_bin(np.array([]), np.array([]), edges), [0.0, 0.0])
     np.testing.assert_array_equal(st.interval_seconds_per_bin(np.array([10.0]), np.array([20.0]), edges), [10.0, 0.0])
+
+
+def test_an_hour_bin_is_computed_exactly_where_a_binary_search_over_the_edges_would_find_it():
+    edges = st.window_hour_edges(40 * 3600.0 + 1234.5)  # a partial last hour
+    on_edges = np.arange(0, 42) * 3600.0
+    times = np.concatenate([on_edges, np.nextafter(on_edges, -np.inf), np.nextafter(on_edges, np.inf),
+                            np.random.default_rng(3).uniform(-100, 41 * 3600, 5000), [edges[-1], -1.0]])
+    for side in ("left", "right"):
+        np.testing.assert_array_equal(st._edge_index(edges, times, side), np.searchsorted(edges, times, side) - 1)
+
+
+def test_a_step_functions_seconds_per_hour_are_its_value_times_the_time_it_holds_in_each_hour():
+    edges = st.window_hour_edges(5 * 3600.0)
+    # two steps at 900 s: the later holds; a step after the window changes nothing
+    steps = [(-50.0, 2), (900.0, 3), (900.0, 5), (7300.5, 0), (9000.0, 4), (16000.0, 1), (25000.0, 9)]
+    expected = [900 * 2 + 2700 * 5, 3600 * 5, 100.5 * 5 + 1699.5 * 0 + 1800 * 4, 3600 * 4, 1600 * 4 + 2000 * 1]
+    np.testing.assert_allclose(st._step_seconds_per_bin(steps, edges), expected, rtol=1e-14)
+
+
+def test_hourly_totals_of_each_lane_group_are_those_of_its_travellers_alone():
+    rng = np.random.default_rng(9)
+    a = np.sort(rng.uniform(0, 7000, 300))
+    s = a + rng.exponential(900, 300)
+    s[::17] = np.nan  # some never served
+    g = rng.integers(0, 2, 300)
+    both = records(a, s, group=g)
+    both = Records(**{**both.__dict__, "group_names": ("g", "h"), "group_modes": ("vehicle", "vehicle"),
+                      "group_booths": (((0.0, 1),), ((0.0, 1),))})
+    whole = st.hourly_totals(both)
+    for gi in (0, 1):
+        alone = st.hourly_totals(records(a[g == gi], s[g == gi]))
+        for k in whole:
+            np.testing.assert_array_equal(whole[k][gi], alone[k][0])
+
+
+def test_ecdf_quantiles_are_numpys_quantiles_of_each_groups_waits_with_the_unserved_at_their_wait_so_far():
+    a = np.array([0.0, 100, 200, 300, 400, 500])
+    s = np.array([60.0, np.nan, 500, 330, np.nan, 560])
+    r = records(a, s, group=[0, 0, 0, 0, 0, 0], end_s=1000.0)
+    q = st.wait_quantiles(r)
+    waits_min = np.array([60.0, 900, 300, 30, 600, 60]) / 60.0
+    np.testing.assert_array_equal(q["wait_min"], np.quantile(waits_min, st.ECDF_PROBS))
+    assert set(q["lane_group"]) == {"g"} and len(q) == len(st.ECDF_PROBS)

@@ -73,6 +73,9 @@ class FastEngine:
         self.ti = np.zeros((5, 0), dtype=np.int64)  # group, lane, next in line, finished, set aside
         self.shifted = np.zeros(0, dtype=np.int64)
         self.fed = 0
+        self._steps: list[list[tuple[float, int]]] = [[] for _ in model.groups]  # booth_steps, as read so far
+        self._steps_read = 0
+        self._steps_out: tuple[tuple[tuple[float, int], ...], ...] = tuple(() for _ in model.groups)
         kernel.start(self.gi, self.gf, lay.sched_t, lay.rost_t, lay.rost_off, lay.lg_i, lay.posting_s,
                      self.ht, self.hi, self.st)
         if travellers is not None:
@@ -84,11 +87,16 @@ class FastEngine:
         return len(self.arrival)
 
     def booth_steps(self) -> tuple[tuple[tuple[float, int], ...], ...]:
-        """Per group, when the number of booths accepting travellers changed: (time_s, booths)."""
-        by_group: list[list[tuple[float, int]]] = [[] for _ in self.model.groups]
-        for g, t, booths in self.bs[: self.st[kernel.S_BSN]].tolist():
-            by_group[int(g)].append((t, int(booths)))
-        return tuple(tuple(b) for b in by_group)
+        """Per group, when the number of booths accepting travellers changed: (time_s, booths).
+        The kernel only appends to its record, so only the steps since the last call are converted
+        (a streaming year asks weekly, and its record grows all year)."""
+        n = int(self.st[kernel.S_BSN])
+        if n > self._steps_read:
+            for g, t, booths in self.bs[self._steps_read: n].tolist():
+                self._steps[int(g)].append((t, int(booths)))
+            self._steps_read = n
+            self._steps_out = tuple(tuple(b) for b in self._steps)
+        return self._steps_out
 
     def feed(self, travellers: Travellers) -> None:
         """Append travellers (arriving no earlier than those fed before) to the run. Into an empty
