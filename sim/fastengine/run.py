@@ -27,10 +27,29 @@ __all__ = ["FastEngine", "simulate_replication"]
 _TRAVELLER_INDEX_EVENTS = (kernel.E_DONE, kernel.E_SECDONE, kernel.E_RETURN)  # events whose payload ``a`` is one
 
 
+class _Held:
+    """A per-traveller column of the engine: the first ``held`` entries of its buffer (the last
+    axis of the 2-D ones). Buffers grow by doubling, so a streaming run's daily ``feed`` appends
+    without copying every traveller still held."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, engine: FastEngine, owner: type | None = None) -> np.ndarray:
+        return engine._buf[self.name][..., : engine.held]
+
+
 class FastEngine:
     """One replication on the compiled kernel. ``FastEngine(model, travellers).run()`` → ``Records``;
     for long windows ``feed`` travellers a day at a time, ``advance`` the clock and ``retire`` those
     who have left (``runner._run_streaming``), exactly as with ``sim.engine.Engine``."""
+
+    # the travellers held, in arrival order
+    uid, arrival, stream, program, choice_u = _Held(), _Held(), _Held(), _Held(), _Held()
+    referred, sec_s, shifted = _Held(), _Held(), _Held()
+    service = _Held()  # group × traveller: primary service time there
+    tf = _Held()  # start, service, depart, secondary start and end (inf: not reached)
+    ti = _Held()  # group, lane, next in line, finished, set aside
 
     def __init__(self, model: Model, travellers: Travellers | None = None, replication: int = 0):
         ok, reason = supports(model)
@@ -60,18 +79,11 @@ class FastEngine:
         self.queue_peak = np.zeros((n_groups, lay.n_hours))
         n_scratch = len(lay.alt_mem) + n_groups + 8  # alternatives + shift hours + give-up; a port's groups
         self.scratch_f, self.scratch_i = np.empty(n_scratch), np.empty((3, n_scratch), dtype=np.int64)
-        # the travellers held, in arrival order
-        self.uid = np.zeros(0, dtype=np.int64)
-        self.arrival = np.zeros(0)
-        self.stream = np.zeros(0, dtype=np.int64)
-        self.program = np.zeros(0, dtype=np.int64)
-        self.choice_u = np.zeros(0)
-        self.referred = np.zeros(0, dtype=np.bool_)
-        self.sec_s = np.zeros(0)
-        self.service = np.zeros((n_groups, 0))
-        self.tf = np.zeros((5, 0))  # start, service, depart, secondary start and end (inf: not reached)
-        self.ti = np.zeros((5, 0), dtype=np.int64)  # group, lane, next in line, finished, set aside
-        self.shifted = np.zeros(0, dtype=np.int64)
+        self.held = 0  # travellers fed and not yet retired: the first ``held`` entries of each buffer
+        self._buf: dict[str, np.ndarray] = {
+            **{k: np.zeros(0, dtype=np.int64) for k in ("uid", "stream", "program", "shifted")},
+            **{k: np.zeros(0) for k in ("arrival", "choice_u", "sec_s")}, "referred": np.zeros(0, dtype=np.bool_),
+            "service": np.zeros((n_groups, 0)), "tf": np.zeros((5, 0)), "ti": np.zeros((5, 0), dtype=np.int64)}
         self.fed = 0
         self._steps: list[list[tuple[float, int]]] = [[] for _ in model.groups]  # booth_steps, as read so far
         self._steps_read = 0
@@ -80,11 +92,6 @@ class FastEngine:
                      self.ht, self.hi, self.st)
         if travellers is not None:
             self.feed(travellers)
-
-    @property
-    def held(self) -> int:
-        """Travellers the engine holds (fed, not yet retired)."""
-        return len(self.arrival)
 
     def booth_steps(self) -> tuple[tuple[tuple[float, int], ...], ...]:
         """Per group, when the number of booths accepting travellers changed: (time_s, booths).
@@ -100,8 +107,8 @@ class FastEngine:
 
     def feed(self, travellers: Travellers) -> None:
         """Append travellers (arriving no earlier than those fed before) to the run. Into an empty
-        engine (a whole replication, or a streaming run's first day) without concatenating; the
-        kernel changes ``arrival`` and ``referred``, so those are always copies."""
+        engine (a whole replication, or a streaming run's first day) the columns become the buffers;
+        the kernel changes ``arrival`` and ``referred``, so those are always copies."""
         n = len(travellers)
         service = np.empty((len(self.model.groups), n))
         for g in range(len(self.model.groups)):
@@ -118,35 +125,42 @@ class FastEngine:
             "referred": np.array(travellers.referred, dtype=np.bool_),
             "sec_s": np.nan_to_num(np.asarray(travellers.secondary_s, dtype=float)),
             "shifted": np.zeros(n, dtype=np.int64),
+            "service": service, "tf": tf, "ti": ti,
         }
         self.fed += n
         if self.held == 0:
-            for name, column in new.items():
-                setattr(self, name, column)
-            self.service, self.tf, self.ti = service, tf, ti
+            self._buf = new
         else:
+            held, cap = self.held, self._buf["arrival"].shape[0]
+            if held + n > cap:
+                self._grow(max(2 * cap, held + n))
             for name, column in new.items():
-                setattr(self, name, np.concatenate([getattr(self, name), column]))
-            self.service = np.concatenate([self.service, service], axis=1)
-            self.tf = np.concatenate([self.tf, tf], axis=1)
-            self.ti = np.concatenate([self.ti, ti], axis=1)
+                self._buf[name][..., held: held + n] = column
+        self.held += n
         need = self.lay.heap_cap + len(self.arrival)  # room for every held driver to come back later
         if self._shifts and need > len(self.ht):
             self.ht = np.concatenate([self.ht, np.zeros(2 * need - len(self.ht))])
             self.hi = np.concatenate([self.hi, np.zeros((2 * need - len(self.hi), 4), dtype=np.int64)])
 
+    def _grow(self, capacity: int) -> None:
+        """Give every per-traveller buffer room for ``capacity`` travellers (the held ones kept)."""
+        for name, buf in self._buf.items():
+            bigger = np.empty((*buf.shape[:-1], capacity), dtype=buf.dtype)
+            bigger[..., : self.held] = buf[..., : self.held]
+            self._buf[name] = bigger
+
     def _run(self, until_s: float, drain: bool) -> float:
         m, lay = self.model, self.lay
         return float(kernel.advance(
-            self.arrival, self.stream, self.program, self.choice_u, self.referred, self.sec_s, self.service,
+            self.arrival, self.stream, self.program, self.choice_u, self.referred, self.sec_s, self._buf["service"],
             self.gi, self.gf, lay.g_mean, lay.g_byhour, lay.g_closed, lay.sched_t, lay.sched_n, self.li,
             lay.cand_flat, lay.cand_start, lay.cand_len, lay.fs_group, lay.fs_cum, lay.fs_start, lay.fs_len,
             lay.sec_mode, self.pool_free, self.roster_free, lay.keep, lay.rost_t, lay.rost_n, lay.rost_off,
             lay.lg_f, lay.lg_i, lay.alt_start, lay.alt_len, lay.alt_mem, lay.mem_group, lay.mem_fixed,
             lay.posting_s, m.max_in_line, lay.clock0, m.horizon_s, m.horizon_s + m.drain_s, lay.n_hours,
-            POOL_MARGIN, self.tf, self.ti, self.shifted, self.q, self.occ, self.ready, self.ht, self.hi, self.bs,
-            self.st, self.sf, self.sec_free, self.on_duty, self.posted_at, self.posted_set, self.queue_peak,
-            self.scratch_f, self.scratch_i, until_s, drain,
+            POOL_MARGIN, self._buf["tf"], self._buf["ti"], self.shifted, self.q, self.occ, self.ready, self.ht,
+            self.hi, self.bs, self.st, self.sf, self.sec_free, self.on_duty, self.posted_at, self.posted_set,
+            self.queue_peak, self.scratch_f, self.scratch_i, until_s, drain,
         ))
 
     def advance(self, until_s: float) -> None:
@@ -192,11 +206,10 @@ class FastEngine:
         """Drop the travellers of the mask ``gone``; renumber the indices the kernel holds."""
         keep = ~gone
         new_index = np.cumsum(keep) - 1  # valid for those kept
-        for name in ("uid", "arrival", "stream", "program", "choice_u", "referred", "sec_s", "shifted"):
-            setattr(self, name, np.ascontiguousarray(getattr(self, name)[keep]))
-        self.service = np.ascontiguousarray(self.service[:, keep])
-        self.tf = np.ascontiguousarray(self.tf[:, keep])
-        self.ti = np.ascontiguousarray(self.ti[:, keep])
+        kept = int(keep.sum())
+        for buf in self._buf.values():  # moved to the front of the buffers
+            buf[..., :kept] = buf[..., : self.held][..., keep]
+        self.held = kept
         nxt = self.ti[kernel.I_NEXT]
         nxt[nxt >= 0] = new_index[nxt[nxt >= 0]]
         for row in (0, 1):  # line heads and tails
