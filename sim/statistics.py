@@ -498,14 +498,16 @@ def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, f
     return mean, mean - half, mean + half
 
 
-def _grouped_t(g, column: pd.Series | str, level: float) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Per group: mean and Student-t CI bounds of a column (NaNs left out; < 2 values → NaN CI).
-    Vectorised ``t_interval``."""
-    col = g[column]
-    cnt, mean, sd = col.count(), col.mean(), col.std(ddof=1)
-    with np.errstate(invalid="ignore"):
-        half = pd.Series(stats.t.ppf(0.5 + level / 2, cnt.to_numpy() - 1), index=cnt.index) * sd / np.sqrt(cnt)
-    half[cnt < 2] = np.nan
+def _grouped_t(g, columns: list[str], level: float) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Per group and column: mean and Student-t CI bounds (NaNs left out; < 2 values → NaN CI).
+    Vectorised ``t_interval``, every column in one aggregation."""
+    cols = g[columns]
+    cnt, mean, sd = cols.count(), cols.mean(), cols.std(ddof=1)
+    n = cnt.to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = stats.t.ppf(0.5 + level / 2, n - 1) * sd.to_numpy() / np.sqrt(n)
+    half[n < 2] = np.nan
+    half = pd.DataFrame(half, index=mean.index, columns=mean.columns)
     return mean, mean - half, mean + half
 
 
@@ -514,18 +516,28 @@ def across_replications(
 ) -> pd.DataFrame:
     """Mean of each metric over replications with ``<metric>_lo``/``<metric>_hi`` CI bounds
     (``t_interval`` per cell). Lower bounds of metrics that are never negative are clipped at 0:
-    intersecting a CI with the range the quantity must lie in keeps its coverage."""
+    intersecting a CI with the range the quantity must lie in keeps its coverage.
+    One pandas aggregation per statistic over every metric; the table is assembled from arrays."""
     keys, metrics = list(keys), list(metrics)
     g = per_rep.groupby(keys, sort=True, observed=True)
-    out = pd.DataFrame({"replications": g["replication"].nunique()})
+    cols = g[metrics]
+    n, sd = cols.count().to_numpy(), cols.std(ddof=1).to_numpy()
+    mean = cols.mean()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = stats.t.ppf(0.5 + level / 2, n - 1) * sd / np.sqrt(n)
+    half[n < 2] = np.nan
+    m = mean.to_numpy()
+    lo, hi = m - half, m + half
+    never_negative = ~(cols.min().to_numpy() < 0)  # (NaN only: no value below 0 either)
+    lo = np.where(never_negative & (lo < 0), 0.0, lo)
+    out = mean.index.to_frame(index=False)
+    out["replications"] = g["replication"].nunique().to_numpy()
     for extra in ("n", "n_unserved"):
         if extra in per_rep:
-            out[extra] = g[extra].mean().astype(float)
-    for m in metrics:
-        mean, lo, hi = _grouped_t(g, m, level)
-        nonneg = ~(per_rep[m] < 0).groupby([per_rep[k] for k in keys], sort=True, observed=True).any()
-        out[m], out[f"{m}_lo"], out[f"{m}_hi"] = mean, lo.where(~(nonneg & (lo < 0)), 0.0), hi
-    return out.reset_index()
+            out[extra] = g[extra].mean().to_numpy().astype(float)
+    for i, name in enumerate(metrics):
+        out[name], out[f"{name}_lo"], out[f"{name}_hi"] = m[:, i], lo[:, i], hi[:, i]
+    return out
 
 
 WAIT_KEYS = ["mode", "lane_group", "program", "hour"]
@@ -551,11 +563,17 @@ def paired_differences(a: pd.DataFrame, b: pd.DataFrame, metrics: Iterable[str] 
     out = pd.DataFrame({"pairs": g.size()})
     if "n_unserved" in a and "n_unserved" in b:  # flag cells whose waits are lower bounds
         out["n_unserved_a"], out["n_unserved_b"] = g["n_unserved_a"].mean(), g["n_unserved_b"].mean()
+    diff_mean, diff_lo, diff_hi = _grouped_t(g, [f"{m}_diff" for m in metrics], level)
+    sides = {s: g[[f"{m}_{s}" for m in metrics]] for s in "ab"}
+    mean = {s: cols.mean() for s, cols in sides.items()}
+    count = {s: cols.count() for s, cols in sides.items()}
+    var = {s: cols.var(ddof=1) for s, cols in sides.items()}
     for m in metrics:
-        out[f"{m}_a"], out[f"{m}_b"] = g[f"{m}_a"].mean(), g[f"{m}_b"].mean()
-        out[f"{m}_diff"], out[f"{m}_diff_lo"], out[f"{m}_diff_hi"] = _grouped_t(g, f"{m}_diff", level)
-        na, nb = g[f"{m}_a"].count(), g[f"{m}_b"].count()
-        se = np.sqrt(g[f"{m}_a"].var(ddof=1) / na + g[f"{m}_b"].var(ddof=1) / nb)
+        out[f"{m}_a"], out[f"{m}_b"] = mean["a"][f"{m}_a"], mean["b"][f"{m}_b"]
+        out[f"{m}_diff"], out[f"{m}_diff_lo"], out[f"{m}_diff_hi"] = (
+            diff_mean[f"{m}_diff"], diff_lo[f"{m}_diff"], diff_hi[f"{m}_diff"])
+        na, nb = count["a"][f"{m}_a"], count["b"][f"{m}_b"]
+        se = np.sqrt(var["a"][f"{m}_a"] / na + var["b"][f"{m}_b"] / nb)
         with np.errstate(invalid="ignore"):
             tq = pd.Series(stats.t.ppf(0.5 + level / 2, np.minimum(na, nb).to_numpy() - 1), index=na.index)
         out[f"{m}_diff_unpaired_halfwidth"] = (tq * se).where((na > 1) & (nb > 1))
