@@ -13,6 +13,7 @@ vehicles = passengers / median occupancy.
 from __future__ import annotations
 
 import calendar
+import functools
 import statistics
 from collections.abc import Iterable
 from pathlib import Path
@@ -36,11 +37,23 @@ def read(
 ) -> dict[str, dict[tuple[int, int], float]]:
     """Every monthly value of the given measures of one port in the given years:
     ``{measure: {(year, month): value}}``. Rows are those with ``Border`` = US-Mexico Border. Fails on
-    a duplicate row, a Date that is not "Mon YYYY" or a missing month."""
-    years = tuple(years)
+    a duplicate row, a Date that is not "Mon YYYY" or a missing month.
+
+    The file (400,000 rows) is parsed once per question while it is unchanged (same modification
+    time and size): a calibration derives its scenario, and asks again, at every evaluation."""
+    path = Path(data_dir) / BTS
+    stamp = (path.stat().st_mtime_ns, path.stat().st_size) if path.exists() else None
+    found = _read(path, stamp, port, tuple(measures), tuple(years))
+    return {m: dict(v) for m, v in found.items()}  # a copy: the cached answer stays as read
+
+
+@functools.lru_cache(maxsize=64)
+def _read(path: Path, stamp: tuple[int, int] | None, port: str, measures: tuple[str, ...],
+          years: tuple[int, ...]) -> dict[str, dict[tuple[int, int], float]]:
+    """``read`` itself, cached by file and ``stamp`` (its modification time and size)."""
     found: dict[str, dict[tuple[int, int], float]] = {m: {} for m in measures}
     suffixes = {f" {y}": y for y in years}
-    for r in read_rows(Path(data_dir) / BTS):
+    for r in read_rows(path):
         if r["Port Name"] != port or r["Measure"] not in found or r["Border"] != BORDER:
             continue
         year = suffixes.get(r["Date"][-5:])
