@@ -15,10 +15,10 @@ def root() -> Path:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Compile the fast engine (and the statistics' binning loops) once, in the process that starts the run, before any test or xdist worker
-    needs it: numba caches the machine code on disk (``cache=True``), so the workers (and the runs'
-    worker processes) load it instead of each compiling it again (about a minute on 2 cores, once per
-    checkout)."""
+    """Compile the fast engine (and the statistics' binning loops) once, in the process that starts the
+    run, before any test or xdist worker needs it: numba caches the machine code on disk
+    (``cache=True``), so the workers (and the runs' worker processes) load it instead of each
+    compiling it again (about a minute on 2 cores, once per checkout)."""
     if hasattr(config, "workerinput"):  # an xdist worker: the controller has compiled already
         return
     from sim import statistics

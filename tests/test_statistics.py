@@ -181,3 +181,13 @@ def test_ecdf_quantiles_are_numpys_quantiles_of_each_groups_waits_with_the_unser
     waits_min = np.array([60.0, 900, 300, 30, 600, 60]) / 60.0
     np.testing.assert_array_equal(q["wait_min"], np.quantile(waits_min, st.ECDF_PROBS))
     assert set(q["lane_group"]) == {"g"} and len(q) == len(st.ECDF_PROBS)
+
+
+def test_the_clock_hour_of_a_time_is_exactly_its_floor_division_by_an_hour():
+    r = records([0.0], [0.0])
+    r = Records(**{**r.__dict__, "start": dt.datetime(2024, 1, 1, 5, 30, 15)})
+    start_s = 5 * 3600 + 30 * 60 + 15
+    on_hours = np.arange(0, 24 * 400) * 3600.0 - start_s
+    t = np.concatenate([on_hours, np.nextafter(on_hours, -np.inf), np.nextafter(on_hours, np.inf),
+                        np.random.default_rng(8).uniform(0, 400 * 86400, 100_000)])
+    np.testing.assert_array_equal(st._clock_hour(r, t), (((t + start_s) // 3600) % 24).astype(np.int64))
