@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from sim.scenario import schema
 
@@ -27,20 +27,53 @@ class ServiceDist:
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         """Service times (s) at quantiles ``u`` in [0, 1)."""
-        u = np.asarray(u, dtype=float)
+        return self.from_standard(self.standard_ppf(np.asarray(u, dtype=float)))
+
+    @property
+    def standard(self) -> tuple[str | float, ...]:
+        """Which standard distribution ``standard_ppf`` inverts. Distributions with equal keys share
+        ``standard_ppf(u)`` (e.g. every lognormal: the standard normal), so a traveller's quantiles
+        can be computed once for all the lane groups that might serve them."""
         if self.kind == "exponential":
-            return -self.mean_s * np.log1p(-u)
+            return ("exponential",)
+        if self.kind == "lognormal":
+            return ("normal",)
+        if self.kind == "gamma":
+            return ("gamma", self.params[0])  # shape
+        if self.kind in ("deterministic", "empirical"):
+            return ("uniform",)
+        raise ValueError(f"unknown distribution {self.kind!r}")
+
+    def standard_ppf(self, u: np.ndarray) -> np.ndarray:
+        """Quantiles ``u`` of the standard distribution (``standard``): the costly part of ``ppf``.
+
+        The raw ``scipy.special`` inverses give the same bits as ``scipy.stats``, without its per-call
+        argument checks: ``stats.norm.ppf(u)`` is ``ndtri(u) * 1 + 0`` and ``stats.gamma.ppf(u, a,
+        scale=s)`` is ``gammaincinv(a, u) * s + 0``."""
+        if self.kind == "exponential":
+            return -np.log1p(-u)  # mean * -log1p(-u) is -mean * log1p(-u) exactly: rounding is symmetric in sign
+        if self.kind == "lognormal":
+            return special.ndtri(u)
+        if self.kind == "gamma":
+            return special.gammaincinv(self.params[0], u)
+        if self.kind in ("deterministic", "empirical"):
+            return u
+        raise ValueError(f"unknown distribution {self.kind!r}")
+
+    def from_standard(self, z: np.ndarray) -> np.ndarray:
+        """Service times (s) from standard quantiles ``z = standard_ppf(u)``: ``ppf(u)``."""
+        if self.kind == "exponential":
+            return self.mean_s * z
         if self.kind == "deterministic":
-            return np.full_like(u, self.mean_s)
+            return np.full_like(z, self.mean_s)
         if self.kind == "lognormal":
             mu, sigma = self.params
-            return np.exp(mu + sigma * stats.norm.ppf(u))
+            return np.exp(mu + sigma * z)
         if self.kind == "gamma":
-            shape, scale = self.params
-            return stats.gamma.ppf(u, shape, scale=scale)
+            return z * self.params[1]  # scale
         if self.kind == "empirical":
             values = np.asarray(self.params)
-            return values[np.minimum((u * len(values)).astype(np.int64), len(values) - 1)]
+            return values[np.minimum((z * len(values)).astype(np.int64), len(values) - 1)]
         raise ValueError(f"unknown distribution {self.kind!r}")
 
     def mean_max_s(self, k: int, n: int = 4096) -> float:
