@@ -538,14 +538,13 @@ def across_replications(
     lo, hi = m - half, m + half
     never_negative = ~(cols.min().to_numpy() < 0)  # (NaN only: no value below 0 either)
     lo = np.where(never_negative & (lo < 0), 0.0, lo)
-    out = mean.index.to_frame(index=False)
-    out["replications"] = g["replication"].nunique().to_numpy()
+    columns = {"replications": g["replication"].nunique().to_numpy()}
     for extra in ("n", "n_unserved"):
         if extra in per_rep:
-            out[extra] = g[extra].mean().to_numpy().astype(float)
+            columns[extra] = g[extra].mean().to_numpy().astype(float)
     for i, name in enumerate(metrics):
-        out[name], out[f"{name}_lo"], out[f"{name}_hi"] = m[:, i], lo[:, i], hi[:, i]
-    return out
+        columns.update({name: m[:, i], f"{name}_lo": lo[:, i], f"{name}_hi": hi[:, i]})
+    return pd.concat([mean.index.to_frame(index=False), pd.DataFrame(columns)], axis=1)
 
 
 WAIT_KEYS = ["mode", "lane_group", "program", "hour"]

@@ -107,8 +107,9 @@ class FastEngine:
 
     def feed(self, travellers: Travellers) -> None:
         """Append travellers (arriving no earlier than those fed before) to the run. Into an empty
-        engine (a whole replication, or a streaming run's first day) the columns become the buffers;
-        the kernel changes ``arrival`` and ``referred``, so those are always copies."""
+        engine (a whole replication, or a streaming run's first day) the new columns become the buffers.
+        Every column is a copy: the kernel writes ``arrival`` and ``referred``, and ``retire`` compacts
+        the buffers in place, which must not touch the caller's travellers."""
         n = len(travellers)
         service = np.empty((len(self.model.groups), n))
         for g in range(len(self.model.groups)):
@@ -119,9 +120,9 @@ class FastEngine:
         new = {
             "uid": np.arange(self.fed, self.fed + n, dtype=np.int64),
             "arrival": np.array(travellers.arrival_s, dtype=float),
-            "stream": np.ascontiguousarray(travellers.stream, dtype=np.int64),
-            "program": np.ascontiguousarray(travellers.program, dtype=np.int64),
-            "choice_u": np.ascontiguousarray(travellers.choice_u, dtype=float),
+            "stream": np.array(travellers.stream, dtype=np.int64),
+            "program": np.array(travellers.program, dtype=np.int64),
+            "choice_u": np.array(travellers.choice_u, dtype=float),
             "referred": np.array(travellers.referred, dtype=np.bool_),
             "sec_s": np.nan_to_num(np.asarray(travellers.secondary_s, dtype=float)),
             "shifted": np.zeros(n, dtype=np.int64),
