@@ -7,7 +7,9 @@ them and however many workers it has. Work lost with a dead worker is retried.
 
 from __future__ import annotations
 
+import ctypes
 import os
+import sys
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -146,8 +148,36 @@ def batches(n: int, workers: int, jobs: Sequence[tuple], per_worker: int = 2) ->
     return [b for b in out if b]
 
 
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
+MMAP_THRESHOLD_BYTES = 64 * 2**20
+_allocator_tuned = False
+
+
+def tune_allocator() -> bool:
+    """Undo, in this process, what ``MALLOC_TRIM_THRESHOLD_`` in the environment does to glibc's malloc.
+
+    Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``. Setting it turns off glibc's
+    adaptive mmap threshold, so every array above 128 kB is mapped fresh and unmapped when freed: a
+    replication, which allocates and frees such arrays throughout, then runs about 50 % slower
+    (measured: 92 ms against 61 ms for Otay Mesa 48 h). Arrays up to 64 MiB come from the heap again,
+    and up to 128 MiB of freed heap is kept for reuse. Linux with glibc only; a no-op elsewhere, when
+    the variable is not set, or once done. Returns whether it changed anything."""
+    global _allocator_tuned
+    if _allocator_tuned or "MALLOC_TRIM_THRESHOLD_" not in os.environ or not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        ok = (libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
+              and libc.mallopt(M_TRIM_THRESHOLD, 2 * MMAP_THRESHOLD_BYTES))
+    except (OSError, AttributeError):  # not glibc
+        return False
+    _allocator_tuned = bool(ok)
+    return _allocator_tuned
+
+
 def _run_batch(fn: Callable[..., Any], batch: list[tuple[int, tuple]]) -> list[tuple[int, Any]]:
     """Run one batch of numbered jobs in a worker: ``[(job number, result)]``."""
+    tune_allocator()
     return [(i, fn(*args)) for i, args in batch]
 
 

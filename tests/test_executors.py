@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -108,3 +109,18 @@ def test_a_run_that_opens_its_own_dask_executor_describes_it_after_closing_it(mo
                                   dashboard_address=None) as cluster:
         result = sim.run(small(), replications=1, seed=3, dask=cluster.scheduler_address)
     assert result.executor == f"DaskExecutor({cluster.scheduler_address}, 1 workers)"
+
+
+TUNE = "from sim import executors; print(executors.tune_allocator(), executors.tune_allocator())"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_a_worker_started_with_dasks_malloc_trim_threshold_gets_glibcs_heap_back_once():
+    import subprocess
+
+    env = {**os.environ, "MALLOC_TRIM_THRESHOLD_": "65536", "PYTHONPATH": str(Path(sim.__file__).parents[1])}
+    out = subprocess.run([sys.executable, "-c", TUNE], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "False"]  # tuned, then a no-op
+    env.pop("MALLOC_TRIM_THRESHOLD_")
+    out = subprocess.run([sys.executable, "-c", TUNE], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]  # glibc's adaptive thresholds left alone
