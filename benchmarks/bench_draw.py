@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from timing import best_of  # noqa: E402
 
 from sim.model import Model, build_model  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
@@ -27,17 +27,6 @@ from sim.travellers import TravellerSource, sample_travellers  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY_S = 86400.0
-
-
-def best_of(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
-    """Best wall-clock and best CPU seconds of ``repeats`` calls."""
-    wall, cpu = [], []
-    for _ in range(repeats):
-        w, c = time.perf_counter(), time.process_time()
-        fn()
-        cpu.append(time.process_time() - c)
-        wall.append(time.perf_counter() - w)
-    return min(wall), min(cpu)
 
 
 def draw_day_by_day(model: Model) -> int:

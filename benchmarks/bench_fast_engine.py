@@ -29,7 +29,6 @@ import platform
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numba
@@ -38,6 +37,7 @@ import simpy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_engine import mm10  # noqa: E402  (the same M/M/10 as the SimPy engine's benchmark)
+from timing import best_of  # noqa: E402
 
 from sim.engine import simulate_replication as simulate_simpy  # noqa: E402
 from sim.fastengine import simulate_replication as simulate_fast  # noqa: E402
@@ -47,17 +47,6 @@ from sim.scenario import load_scenario, scenario_from_dict  # noqa: E402
 from sim.travellers import sample_travellers  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def best_of(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
-    """Best wall-clock and best CPU seconds of ``repeats`` calls."""
-    wall, cpu = [], []
-    for _ in range(repeats):
-        w, c = time.perf_counter(), time.process_time()
-        fn()
-        cpu.append(time.process_time() - c)
-        wall.append(time.perf_counter() - w)
-    return min(wall), min(cpu)
 
 
 def pure_kernel(hours: float) -> None:
