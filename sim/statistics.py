@@ -72,7 +72,6 @@ def band_label(hour: np.ndarray, bands: Sequence[tuple[str, int, int]] = HOUR_BA
 
 _WAIT_COLUMNS = ["mode", "lane_group", "program", "hour", "n", "mean_wait_min", "p50_wait_min", "p90_wait_min",
                  "p95_wait_min", "max_wait_min", "n_unserved"]
-_KEYS = ("mode", "lane_group", "program", "hour")
 
 
 def _group_waits(codes: np.ndarray, wait: np.ndarray, unserved: np.ndarray) -> dict[str, np.ndarray]:
@@ -156,10 +155,11 @@ class _CountedWaits:
                         self._pooled_hours[(lg, prog)] = part
                     parts.append(part)
         columns = {c: np.concatenate([p[c] for p in parts]) for c in _WAIT_COLUMNS}
-        out = pd.DataFrame({"replication": np.full(len(columns["n"]), self.replication, dtype=np.int64), **columns})
-        return out
+        return pd.DataFrame({"replication": np.full(len(columns["n"]), self.replication, dtype=np.int64), **columns})
 
     def _part(self, keys: dict[str, tuple[np.ndarray, np.ndarray]], pooled: dict[str, bool]) -> dict[str, np.ndarray]:
+        """The rows of one grouping: each key's code (0 where ``pooled``) combined in mixed radix, so
+        that codes sort as the labels do; the labels decoded back from each group's code."""
         small = np.prod([len(labels) for _, labels in keys.values()]) < 2**15
         code = np.zeros(len(self.wait_min), dtype=np.int16 if small else np.int64)
         for k, (rank, labels) in keys.items():
