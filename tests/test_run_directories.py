@@ -279,8 +279,9 @@ def test_two_runs_with_different_seeds_cannot_mix_in_one_directory(tmp_path):
     scen = tmp_path / "s.yaml"
     scen.write_text(yaml.safe_dump(single_queue(rate_per_h=540, lanes=10, hours=24, warmup_h=2)))
     out = tmp_path / "out"
-    # the SimPy engine: slow enough that the first run still holds the directory when the second starts
-    base = [sys.executable, "-m", "sim.cli", "run", str(scen), "--reps", "40", "--workers", "1", "--no-plots",
+    # the SimPy engine and 120 replications (about 6 s): the first run still holds the directory when
+    # the second starts (40 were enough until the statistics got faster)
+    base = [sys.executable, "-m", "sim.cli", "run", str(scen), "--reps", "120", "--workers", "1", "--no-plots",
             "--engine", "simpy", "--out", str(out)]
     first = subprocess.Popen(base + ["--seed", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              start_new_session=True)
@@ -288,6 +289,7 @@ def test_two_runs_with_different_seeds_cannot_mix_in_one_directory(tmp_path):
     while not checkpoints.finished(out / "replications") and time.time() < deadline:
         time.sleep(0.05)
     second = subprocess.run(base + ["--seed", "2"], capture_output=True, text=True, timeout=60)
+    assert first.poll() is None, "the first run finished before the second started: the test needs a longer run"
     assert second.returncode == 2 and "another poesim run" in second.stderr, second.stderr
     os.killpg(first.pid, signal.SIGKILL)
     first.wait()
