@@ -38,7 +38,8 @@ def test_a_killed_run_leaves_no_complete_looking_output_and_resume_finishes_it(t
     scen = tmp_path / "s.yaml"
     scen.write_text(yaml.safe_dump(single_queue(rate_per_h=540, lanes=10, hours=24, warmup_h=2)))
     out = tmp_path / "out"
-    cmd = POESIM + ["run", str(scen), "--reps", "40", "--workers", "1", "--out", str(out), "--no-plots"]
+    # 200 replications: a replication takes ~10 ms now, so a shorter run could finish between two polls
+    cmd = POESIM + ["run", str(scen), "--reps", "200", "--workers", "1", "--out", str(out), "--no-plots"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     ckpt = out / "replications"
     deadline = time.time() + 120
@@ -47,7 +48,7 @@ def test_a_killed_run_leaves_no_complete_looking_output_and_resume_finishes_it(t
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     finished = len(list(ckpt.glob("rep-*.ckpt")))
-    assert 3 <= finished < 40, "the run should have been killed part-way"
+    assert 3 <= finished < 200, "the run should have been killed part-way"
     assert not (out / "manifest.json").exists() and not (out / "summary.csv").exists()
     key = json.loads((ckpt / "key.json").read_text())
     for f in ckpt.glob("rep-*.ckpt"):  # every checkpoint that looks finished is whole
@@ -60,7 +61,7 @@ def test_a_killed_run_leaves_no_complete_looking_output_and_resume_finishes_it(t
     assert (out / "manifest.json").exists() and not ckpt.exists()
 
     fresh = tmp_path / "fresh"
-    subprocess.run(POESIM + ["run", str(scen), "--reps", "40", "--workers", "2", "--out", str(fresh), "--no-plots"],
+    subprocess.run(POESIM + ["run", str(scen), "--reps", "200", "--workers", "2", "--out", str(fresh), "--no-plots"],
                    check=True, capture_output=True, timeout=300)
     pd.testing.assert_frame_equal(pd.read_csv(out / "summary.csv"), pd.read_csv(fresh / "summary.csv"))
 
