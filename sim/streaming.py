@@ -110,10 +110,7 @@ class ReplicationAccumulator:
         self.sum_s += np.bincount(cell, weights=wait, minlength=size).reshape(self.sum_s.shape)
         self.unserved += (np.bincount(cell, weights=unserved, minlength=size).astype(np.int64)
                           .reshape(self.unserved.shape))
-        order = np.argsort(cell, kind="stable")
-        cells, first = np.unique(cell[order], return_index=True)
-        flat_max = self.max_s.reshape(-1)
-        flat_max[cells] = np.maximum(flat_max[cells], np.maximum.reduceat(wait[order], first))
+        np.maximum.at(self.max_s.reshape(-1), cell, wait)  # (a view: updates max_s in place)
 
     def _cells(self, by: str):
         """(mode, lane group, program, label, index selector) for every reported cell."""

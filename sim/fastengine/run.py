@@ -227,9 +227,10 @@ class FastEngine:
         """Records of the travellers held (those selected by the boolean mask ``rows``; all of them
         without it, handed out without copies: only the end of the run asks for all)."""
         m = self.model
+        index = None if rows is None else np.flatnonzero(rows)  # once, not a boolean mask per column
 
         def col(a: np.ndarray) -> np.ndarray:
-            return a if rows is None else a[..., rows]
+            return a if index is None else a[..., index]
 
         tf = col(self.tf)
         tf[np.isinf(tf)] = np.nan  # not reached: NaN (the time columns below are views of tf)
