@@ -27,7 +27,7 @@ from sim.checkpoints import Checkpoints
 from sim.engine import Engine
 from sim.engine import simulate_replication as simulate_simpy
 from sim.errors import PoesimError
-from sim.executors import Executor, executor_scope
+from sim.executors import Executor, executor_scope, tune_allocator
 from sim.model import Model, build_model
 from sim.records import Records
 from sim.results import Comparison, ReplicationOutput, RunResult, busiest_lane_group
@@ -200,6 +200,7 @@ def run_replication(
     into histograms (bounded memory, percentiles within 1 %); ``auto`` streams windows longer
     than a week or with more than ``STREAMING_AFTER_TRAVELLERS`` arrivals, unless records are wanted.
     ``engine``: "simpy" or "fast" (as ``choose_engine`` resolved it), for whole and streaming runs alike."""
+    tune_allocator()  # once, in whichever process runs replications: this one, a local or a Dask worker
     t0 = time.perf_counter()
     if _streams(model, stats, keep_records):
         return _run_streaming(model, seed, replication, t0, engine=engine)
