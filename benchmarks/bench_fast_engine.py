@@ -67,8 +67,11 @@ m = build_model(load_scenario(sys.argv[1]).scenario)
 t = time.perf_counter()
 out = run_replication(m, 1, 0, stats="streaming", engine=sys.argv[2])
 wall = time.perf_counter() - t
-print(out.n_travellers, wall, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-      " ".join(f"{k}={v:.1f}s" for k, v in out.timings_s.items()))
+try:  # this process's own peak (ru_maxrss would include the parent's resident memory at the fork)
+    peak = next(int(x.split()[1]) for x in open("/proc/self/status") if x.startswith("VmHWM:")) / 1024
+except OSError:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(out.n_travellers, wall, peak, " ".join(f"{k}={v:.1f}s" for k, v in out.timings_s.items()))
 """
 
 
