@@ -18,8 +18,10 @@ import numpy as np
 def _bin(edges: np.ndarray, t: float, grid: bool, right: bool) -> int:
     """``searchsorted(edges, t, 'right' if right else 'left') - 1``; on an hour grid by division."""
     n = edges.shape[0]
-    if not grid:
-        return int(np.searchsorted(edges, t, side="right" if right else "left")) - 1
+    if not grid:  # (numba needs the side as a literal)
+        if right:
+            return int(np.searchsorted(edges, t, side="right")) - 1
+        return int(np.searchsorted(edges, t, side="left")) - 1
     k = min(max(math.floor(t / 3600.0), -1), n - 1)
     above = edges[k + 1] if k + 1 < n else np.inf
     below = edges[k] if k >= 0 else -np.inf

@@ -150,7 +150,7 @@ def batches(n: int, workers: int, jobs: Sequence[tuple], per_worker: int = 2) ->
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
 MMAP_THRESHOLD_BYTES = 64 * 2**20
-_allocator_tuned = False
+_allocator_tried = False
 
 
 def tune_allocator() -> bool:
@@ -163,17 +163,18 @@ def tune_allocator() -> bool:
     from the heap and up to 128 MiB of freed heap kept. Dask's nanny makes it worse: it starts workers
     with ``MALLOC_TRIM_THRESHOLD_=65536``, which also switches off glibc's adaptive mmap threshold, so
     every array over 128 kB is mapped on each use (92 ms). Returns whether it changed anything."""
-    global _allocator_tuned
-    if _allocator_tuned or not sys.platform.startswith("linux"):
+    global _allocator_tried
+    if _allocator_tried:
+        return False
+    _allocator_tried = True  # tried once per process, whatever the outcome
+    if not sys.platform.startswith("linux"):
         return False
     try:
         libc = ctypes.CDLL("libc.so.6")
-        ok = (libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
-              and libc.mallopt(M_TRIM_THRESHOLD, 2 * MMAP_THRESHOLD_BYTES))
+        return bool(libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
+                    and libc.mallopt(M_TRIM_THRESHOLD, 2 * MMAP_THRESHOLD_BYTES))
     except (OSError, AttributeError):  # not glibc
         return False
-    _allocator_tuned = bool(ok)
-    return _allocator_tuned
 
 
 def _run_batch(fn: Callable[..., Any], batch: list[tuple[int, tuple]]) -> list[tuple[int, Any]]:

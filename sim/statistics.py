@@ -13,7 +13,6 @@ bound) and reported in ``n_unserved``, so long waits are never silently dropped.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -200,24 +199,6 @@ def window_hour_edges(horizon_s: float) -> np.ndarray:
     return np.unique(edges)
 
 
-def _edge_index(edges: np.ndarray, t: np.ndarray, side: Literal["left", "right"] = "right") -> np.ndarray:
-    """``np.searchsorted(edges, t, side) - 1``: the bin each time falls in. For the window's hour
-    edges (``window_hour_edges``) the bin is computed, not searched (a year has 8,784 edges and
-    millions of times); a division's rounding is corrected by comparing with the edges themselves."""
-    n = len(edges)
-    if not _on_hour_grid(edges):
-        return np.searchsorted(edges, t, side=side) - 1
-    k = np.clip(np.floor(t / 3600.0), -1, n - 1).astype(np.int64)
-    pad = np.concatenate([[-np.inf], edges, [np.inf]])  # pad[k + 1] is edges[k]
-    if side == "right":  # the last edge ≤ t
-        k += pad[k + 2] <= t
-        k -= pad[k + 1] > t
-    else:  # the last edge < t
-        k += pad[k + 2] < t
-        k -= pad[k + 1] >= t
-    return k
-
-
 def _on_hour_grid(edges: np.ndarray) -> bool:
     """Whether ``edges`` are the window's hour edges: 0, 3600, 7200, … (the last possibly sooner)."""
     n = len(edges)
@@ -368,7 +349,8 @@ def _step_seconds_per_bin(steps: Sequence[tuple[float, int]], edges: np.ndarray)
     lo, length = cuts[:-1], np.diff(cuts)
     step = np.searchsorted(t, lo, side="right") - 1  # the last step at or before each piece (the later of equal times)
     value = np.where(step >= 0, v[np.maximum(step, 0)] if len(v) else 0.0, 0.0)
-    return np.bincount(_edge_index(edges, lo), weights=value * length, minlength=len(edges) - 1)
+    return np.bincount(np.searchsorted(edges, lo, side="right") - 1, weights=value * length,
+                       minlength=len(edges) - 1)
 
 
 def staffing_table(records: Records, totals: dict[str, np.ndarray]) -> pd.DataFrame:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
+from sim import binning
 from sim import statistics as st
 from sim.records import Records
 
@@ -146,7 +148,19 @@ def test_an_hour_bin_is_computed_exactly_where_a_binary_search_over_the_edges_wo
     times = np.concatenate([on_edges, np.nextafter(on_edges, -np.inf), np.nextafter(on_edges, np.inf),
                             np.random.default_rng(3).uniform(-100, 41 * 3600, 5000), [edges[-1], -1.0]])
     for side in ("left", "right"):
-        np.testing.assert_array_equal(st._edge_index(edges, times, side), np.searchsorted(edges, times, side) - 1)
+        for grid in (True, False):  # computed by division, or searched
+            got = [binning._bin(edges, t, grid, side == "right") for t in times]
+            np.testing.assert_array_equal(got, np.searchsorted(edges, times, side) - 1)
+
+
+def test_intervals_are_split_the_same_over_edges_off_the_hour_grid():
+    rng = np.random.default_rng(4)
+    t0 = rng.uniform(-500, 9000, 300)
+    t1 = t0 + rng.exponential(2000, 300)
+    edges = np.array([0.0, 1000.0, 3600.0, 5000.0, 9000.0])
+    got = st.interval_seconds_per_bin(t0, t1, edges)
+    direct = [np.clip(np.minimum(t1, hi) - np.maximum(t0, lo), 0, None).sum() for lo, hi in pairwise(edges)]
+    np.testing.assert_allclose(got, direct, rtol=300 * np.finfo(float).eps)  # sums of 300 terms in another order
 
 
 def test_a_step_functions_seconds_per_hour_are_its_value_times_the_time_it_holds_in_each_hour():
