@@ -2,12 +2,16 @@
 
     .venv/bin/python benchmarks/bench_scale.py            # everything (a few minutes)
     .venv/bin/python benchmarks/bench_scale.py --quick    # 10 replications instead of 30
+    .venv/bin/python benchmarks/bench_scale.py --skip-year --reps 100 [--dask-defaults]
 
 Measures
   * one replication of the Otay Mesa full year (scenarios/otay_mesa/year_2017.yaml, all modes,
     streaming statistics), in a fresh process: wall time and peak resident memory;
   * N replications of the Otay Mesa baseline (48 h) on 1 and on 2 local processes: speed-up;
-  * the same N replications through a 2-worker Dask LocalCluster (process workers).
+  * the machine's ceiling for that speed-up: the replications alone in 1 and in 2 forked processes;
+  * the same N replications through a 2-worker Dask LocalCluster (process workers), started with the
+    settings ``poesim dask-env`` prints (or Dask's defaults with --dask-defaults).
+The three run in turn, round after round, and each is reported by its best round.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -52,15 +57,62 @@ def timed_run(reps: int, executor) -> float:
     return time.perf_counter() - t
 
 
+def _replicate(model, numbers) -> None:
+    from sim.runner import choose_engine, run_replication
+
+    engine = choose_engine(model)
+    for rep in numbers:
+        run_replication(model, 1, rep, engine=engine)
+
+
+def bare_replications(reps: int, processes: int) -> float:
+    """Wall time of ``reps`` replications shared out to ``processes`` forked processes that only run
+    them: no scenario to load, nothing sent back, nothing aggregated. Against one process, this is the
+    speed-up the machine itself allows for this work, whatever the executor."""
+    import multiprocessing
+
+    from sim.model import build_model
+    from sim.scenario import load_scenario
+
+    model = build_model(load_scenario(DAY).scenario)
+    if processes == 1:
+        t = time.perf_counter()
+        _replicate(model, range(reps))
+        return time.perf_counter() - t
+    fork = multiprocessing.get_context("fork")
+    t = time.perf_counter()
+    children = [fork.Process(target=_replicate, args=(model, range(k, reps, processes))) for k in range(processes)]
+    for c in children:
+        c.start()
+    for c in children:
+        c.join()
+    return time.perf_counter() - t
+
+
+def summary(name: str, times: list[float], serial: list[float]) -> str:
+    """Best time and the speed-up it gives over the best single process, with the spread of the
+    speed-ups paired round by round (each round runs every executor once, back to back, so a slow
+    spell of the machine hits all of them)."""
+    paired = sorted(s / t for s, t in zip(serial, times, strict=True))
+    return (f"  {name:<42} best {min(times):5.2f} s  speed-up {min(serial) / min(times):.2f}×"
+            f"  (paired by round: median {statistics.median(paired):.2f}×, {paired[0]:.2f}–{paired[-1]:.2f}×)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--skip-year", action="store_true")
     ap.add_argument("--reps", type=int, default=None, help="replications of the 48-h day (default 30; --quick 10)")
+    ap.add_argument("--rounds", type=int, default=5, help="rounds of every executor, back to back (default 5)")
+    ap.add_argument("--dask-defaults", action="store_true",
+                    help="start the Dask cluster with Dask's default settings instead of poesim's (`poesim dask-env`)")
     args = ap.parse_args()
     reps = args.reps or (10 if args.quick else 30)
 
-    from sim.executors import DaskExecutor, ProcessExecutor, SerialExecutor
+    import dask
+    from dask.distributed import LocalCluster
+
+    from sim.executors import DASK_WORKER_CONFIG, DaskExecutor, ProcessExecutor, SerialExecutor
 
     print(f"python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores")
     if not args.skip_year:
@@ -68,22 +120,27 @@ def main() -> None:
         print(f"Otay Mesa year, 1 replication (streaming): {n:,} travellers, {wall:.1f} s wall "
               f"({engine:.1f} s in the engine), {n / wall:,.0f} travellers/s, peak RSS {peak:,.0f} MiB")
 
-    timed_run(2, SerialExecutor())  # warm this process too (the compiled engine loads on first use)
-    one = timed_run(reps, SerialExecutor())
-    with ProcessExecutor(2) as ex:
-        timed_run(8, ex)  # warm the pool: every worker loads the compiled engine
-        two = timed_run(reps, ex)
-    print(f"Otay Mesa day, {reps} replications: 1 process {one:.1f} s, 2 processes {two:.1f} s,"
-          f" speed-up {one / two:.2f}×")
-
-    from dask.distributed import LocalCluster
-
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        with DaskExecutor(cluster.scheduler_address) as ex:
-            timed_run(8, ex)  # warm the workers: four batches, so each loads the compiled engine
-            dask = timed_run(reps, ex)
-    print(f"Otay Mesa day, {reps} replications on a 2-worker Dask LocalCluster: {dask:.1f} s, "
-          f"speed-up vs 1 process {one / dask:.2f}×")
+    settings = {} if args.dask_defaults else DASK_WORKER_CONFIG
+    serial, two, on_dask, bare1, bare2 = [], [], [], [], []
+    with (ProcessExecutor(2) as procs, dask.config.set(settings),
+          LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+          DaskExecutor(cluster.scheduler_address) as ex):
+        timed_run(2, SerialExecutor())  # warm this process (the compiled engine loads on first use) and
+        timed_run(8, procs)  # every worker: several batches each
+        timed_run(8, ex)
+        for _ in range(args.rounds):
+            bare1.append(bare_replications(reps, 1))
+            bare2.append(bare_replications(reps, 2))
+            serial.append(timed_run(reps, SerialExecutor()))
+            two.append(timed_run(reps, procs))
+            on_dask.append(timed_run(reps, ex))
+    print(f"Otay Mesa day, {reps} replications, best of {args.rounds} rounds:")
+    print(f"  {'replications alone, 1 process':<42} best {min(bare1):5.2f} s")
+    print(summary("replications alone, 2 forked processes", bare2, bare1) + "  <- the machine's ceiling")
+    print(f"  {'1 process':<42} best {min(serial):5.2f} s")
+    print(summary("2 local processes", two, serial))
+    print(summary("2-worker Dask LocalCluster, " + ("Dask's defaults" if args.dask_defaults else "poesim dask-env"),
+                  on_dask, serial))
 
 
 if __name__ == "__main__":

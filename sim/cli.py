@@ -583,5 +583,18 @@ def schema(
         typer.echo(json.dumps(json_schema(), indent=2))
 
 
+@app.command("dask-env")
+def dask_env() -> None:
+    """Print the Dask settings for a cluster that runs replications, as shell exports.
+
+    Start the cluster's scheduler and workers after them, e.g. ``eval "$(poesim dask-env)"; dask worker
+    tcp://host:8786 --nthreads 1``: they quieten Dask's periodic work (profiler, health checks) that
+    competes with replications for the cores."""
+    from sim.executors import dask_worker_env
+
+    for name, value in dask_worker_env().items():
+        typer.echo(f"export {name}={value}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import math
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -70,15 +73,27 @@ def test_an_unreachable_dask_scheduler_is_a_clear_error():
         DaskExecutor("tcp://127.0.0.1:1", timeout="1s")
 
 
-@pytest.mark.parametrize("n, workers", [(1, 2), (4, 2), (5, 2), (30, 2), (7, 3), (3, 8)])
-def test_batches_cover_every_job_once_in_order_and_keep_every_worker_busy(n, workers):
+@pytest.mark.parametrize("n, workers", [(1, 2), (4, 2), (5, 2), (30, 2), (100, 2), (7, 3), (3, 8), (1000, 16)])
+def test_batches_cover_every_job_once_in_order_and_shrink_so_no_worker_idles_at_the_end(n, workers):
     jobs = [(f"job{i}",) for i in range(n)]
     b = executors.batches(n, workers, jobs)
     assert [i for batch in b for i, _ in batch] == list(range(n))
     assert all(jobs[i] == args for batch in b for i, args in batch)
-    assert len(b) == min(n, 2 * workers)
     sizes = [len(batch) for batch in b]
-    assert max(sizes) - min(sizes) <= 1
+    assert sizes == sorted(sizes, reverse=True)  # largest first
+    assert sizes[-1] == 1  # the last jobs go one at a time
+    assert len(b) >= min(n, workers)  # every worker gets work from the first round
+    # each round gives every worker a 2·workers-th of the jobs left (rounded up): half the work left is
+    # handed out per round, so a worker that picks up a round's batch last is never far behind the others
+    left = n
+    for r in range(0, len(sizes), workers):
+        assert max(sizes[r:r + workers]) == max(1, -(-left // (2 * workers)))
+        left -= sum(sizes[r:r + workers])
+    assert len(b) <= workers * (2 + math.ceil(math.log2(max(2, n / workers))))  # a few tasks, not one per job
+
+
+def test_thirty_jobs_on_two_workers_go_in_eight_batches():
+    assert [len(b) for b in executors.batches(30, 2, [()] * 30)] == [8, 8, 4, 4, 2, 2, 1, 1]
 
 
 @pytest.mark.long
@@ -90,6 +105,35 @@ def test_a_dask_cluster_gives_the_same_results_as_local_processes():
             assert ex.workers == 2
             remote = sim.run(small(), replications=4, seed=3, executor=ex)
     pd.testing.assert_frame_equal(local.summary, remote.summary, check_exact=True)
+
+
+def test_the_printed_dask_settings_are_what_a_cluster_process_reads_at_start_up():
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    printed = CliRunner().invoke(app, ["dask-env"])
+    assert printed.exit_code == 0, printed.output
+    env = dict(line.removeprefix("export ").split("=", 1) for line in printed.output.splitlines())
+    assert env == executors.dask_worker_env()
+    probe = ("import dask, distributed, json; from sim.executors import DASK_WORKER_CONFIG as c; "
+             "print(json.dumps({k: dask.config.get(k) for k in c}))")
+    out = subprocess.run([sys.executable, "-c", probe], env={**os.environ, **env}, capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).resolve().parents[1])
+    assert json.loads(out.stdout) == executors.DASK_WORKER_CONFIG
+
+
+@pytest.mark.long
+def test_workers_started_with_the_settings_run_no_profiler_beside_the_replications():
+    distributed = pytest.importorskip("dask.distributed")
+    import dask
+
+    with dask.config.set(executors.DASK_WORKER_CONFIG):
+        with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                      dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+            callbacks = client.run(lambda dask_worker: sorted(dask_worker.periodic_callbacks))
+    (names,) = callbacks.values()
+    assert "profile" not in names and "heartbeat" in names
 
 
 @pytest.mark.long
