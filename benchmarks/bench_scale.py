@@ -10,7 +10,9 @@ Measures
   * N replications of the Otay Mesa baseline (48 h) on 1 and on 2 local processes: speed-up;
   * the machine's ceiling for that speed-up: the replications alone in 1 and in 2 forked processes;
   * the same N replications through a 2-worker Dask LocalCluster (process workers), started with the
-    settings ``poesim dask-env`` prints (or Dask's defaults with --dask-defaults).
+    settings ``poesim dask-env`` prints (or Dask's defaults with --dask-defaults);
+  * and through a 1-worker one: what a worker delivers when the client and scheduler have a core of
+    their own, as on a real cluster.
 The three run in turn, round after round, and each is reported by its best round.
 """
 
@@ -121,6 +123,7 @@ def main() -> None:
               f"({engine:.1f} s in the engine), {n / wall:,.0f} travellers/s, peak RSS {peak:,.0f} MiB")
 
     settings = {} if args.dask_defaults else DASK_WORKER_CONFIG
+    how = "Dask's defaults" if args.dask_defaults else "poesim dask-env"
     serial, two, on_dask, bare1, bare2 = [], [], [], [], []
     with (ProcessExecutor(2) as procs, dask.config.set(settings),
           LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
@@ -139,9 +142,21 @@ def main() -> None:
     print(summary("replications alone, 2 forked processes", bare2, bare1) + "  <- the machine's ceiling")
     print(f"  {'1 process':<42} best {min(serial):5.2f} s")
     print(summary("2 local processes", two, serial))
-    print(summary("2-worker Dask LocalCluster, " + ("Dask's defaults" if args.dask_defaults else "poesim dask-env"),
-                  on_dask, serial))
+    print(summary(f"2-worker Dask LocalCluster, {how}", on_dask, serial))
 
+    # one worker, its client and scheduler on the other core: a worker's share on a real cluster. A
+    # cluster of its own, in rounds of its own: two clusters open at once slow each other down.
+    serial, on_one = [], []
+    with (dask.config.set(settings),
+          LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as single,
+          DaskExecutor(single.scheduler_address) as ex1):
+        timed_run(4, ex1)
+        for _ in range(args.rounds):
+            serial.append(timed_run(reps, SerialExecutor()))
+            on_one.append(timed_run(reps, ex1))
+    print(f"  {'1 process (again)':<42} best {min(serial):5.2f} s")
+    print(summary(f"1-worker Dask LocalCluster, {how}", on_one, serial)
+          + "  <- one worker's share, the client and scheduler on the other core")
 
 if __name__ == "__main__":
     main()

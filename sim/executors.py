@@ -182,11 +182,10 @@ def tune_allocator() -> bool:
 
 
 # Settings for a Dask cluster that runs poesim replications: CPU-bound work, one thread per worker.
-# Each is a periodic callback on every worker's event loop; it takes the GIL from the replication
-# running beside it, so on a machine with as many workers as cores it costs a worker about a tenth of
-# its time (on this 2-core machine a worker's event loop used 0.12 s a second with Dask's defaults,
-# 0.06 s with these). Give them to the cluster's processes (``dask_worker_env``), not to poesim: a
-# library does not reconfigure a cluster it borrows.
+# Each is a periodic callback on every worker's event loop, which takes the GIL from the replication
+# running beside it: on this 2-core machine a worker's event loop used 0.12-0.14 s of CPU a second
+# with Dask's defaults and 0.06-0.07 s with these (BENCHMARKS.md, "Dask on this machine"). They are
+# for the cluster's processes (``dask_worker_env``): a library does not reconfigure a cluster it borrows.
 DASK_WORKER_CONFIG: dict[str, Any] = {
     "distributed.worker.profile.enabled": False,  # statistical profiler: samples the task thread every 10 ms
     "distributed.admin.tick.interval": "1s",  # event-loop health check, every 20 ms by default
