@@ -8,7 +8,7 @@ Measures
   * one replication of the Otay Mesa full year (scenarios/otay_mesa/year_2017.yaml, all modes,
     streaming statistics), in a fresh process: wall time and peak resident memory;
   * N replications of the Otay Mesa baseline (48 h) on 1 and on 2 local processes: speed-up;
-  * the machine's ceiling for that speed-up: the replications alone in 1 and in 2 forked processes;
+  * the machine's ceiling for that speed-up: the replications alone in 1 and in 2 processes;
   * the same N replications through a 2-worker Dask LocalCluster (process workers), started with the
     settings ``poesim dask-env`` prints (or Dask's defaults with --dask-defaults);
   * and through a 1-worker one: what a worker delivers when the client and scheduler have a core of
@@ -19,6 +19,7 @@ The three run in turn, round after round, and each is reported by its best round
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import platform
 import statistics
@@ -67,27 +68,17 @@ def _replicate(model, numbers) -> None:
         run_replication(model, 1, rep, engine=engine)
 
 
-def bare_replications(reps: int, processes: int) -> float:
-    """Wall time of ``reps`` replications shared out to ``processes`` forked processes that only run
-    them: no scenario to load, nothing sent back, nothing aggregated. Against one process, this is the
-    speed-up the machine itself allows for this work, whatever the executor."""
-    import multiprocessing
-
-    from sim.model import build_model
-    from sim.scenario import load_scenario
-
-    model = build_model(load_scenario(DAY).scenario)
-    if processes == 1:
-        t = time.perf_counter()
-        _replicate(model, range(reps))
-        return time.perf_counter() - t
-    fork = multiprocessing.get_context("fork")
+def bare_replications(model, reps: int, pool=None) -> float:
+    """Wall time of ``reps`` replications that only run: no scenario to load, nothing sent back, nothing
+    aggregated; in this process, or shared out to the processes of ``pool`` (long-lived and warmed, as
+    an executor's workers are). Against one process, this is the speed-up the machine itself allows
+    for this work, whatever the executor."""
     t = time.perf_counter()
-    children = [fork.Process(target=_replicate, args=(model, range(k, reps, processes))) for k in range(processes)]
-    for c in children:
-        c.start()
-    for c in children:
-        c.join()
+    if pool is None:
+        _replicate(model, range(reps))
+    else:
+        k = pool._processes
+        pool.starmap(_replicate, [(model, range(i, reps, k)) for i in range(k)], chunksize=1)
     return time.perf_counter() - t
 
 
@@ -115,6 +106,8 @@ def main() -> None:
     from dask.distributed import LocalCluster
 
     from sim.executors import DASK_WORKER_CONFIG, DaskExecutor, ProcessExecutor, SerialExecutor
+    from sim.model import build_model
+    from sim.scenario import load_scenario
 
     print(f"python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores")
     if not args.skip_year:
@@ -125,21 +118,24 @@ def main() -> None:
     settings = {} if args.dask_defaults else DASK_WORKER_CONFIG
     how = "Dask's defaults" if args.dask_defaults else "poesim dask-env"
     serial, two, on_dask, bare1, bare2 = [], [], [], [], []
+    model = build_model(load_scenario(DAY).scenario)
     with (ProcessExecutor(2) as procs, dask.config.set(settings),
           LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
-          DaskExecutor(cluster.scheduler_address) as ex):
+          DaskExecutor(cluster.scheduler_address) as ex,
+          multiprocessing.get_context("fork").Pool(2) as pool):
         timed_run(2, SerialExecutor())  # warm this process (the compiled engine loads on first use) and
         timed_run(8, procs)  # every worker: several batches each
         timed_run(8, ex)
+        bare_replications(model, 4, pool)
         for _ in range(args.rounds):
-            bare1.append(bare_replications(reps, 1))
-            bare2.append(bare_replications(reps, 2))
+            bare1.append(bare_replications(model, reps))
+            bare2.append(bare_replications(model, reps, pool))
             serial.append(timed_run(reps, SerialExecutor()))
             two.append(timed_run(reps, procs))
             on_dask.append(timed_run(reps, ex))
     print(f"Otay Mesa day, {reps} replications, best of {args.rounds} rounds:")
     print(f"  {'replications alone, 1 process':<42} best {min(bare1):5.2f} s")
-    print(summary("replications alone, 2 forked processes", bare2, bare1) + "  <- the machine's ceiling")
+    print(summary("replications alone, 2 processes", bare2, bare1) + "  <- the machine's ceiling")
     print(f"  {'1 process':<42} best {min(serial):5.2f} s")
     print(summary("2 local processes", two, serial))
     print(summary(f"2-worker Dask LocalCluster, {how}", on_dask, serial))
