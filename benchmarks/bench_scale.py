@@ -13,7 +13,8 @@ Measures
     settings ``poesim dask-env`` prints (or Dask's defaults with --dask-defaults);
   * and through a 1-worker one: what a worker delivers when the client and scheduler have a core of
     their own, as on a real cluster.
-The three run in turn, round after round, and each is reported by its best round.
+Each runs in turn, round after round, and is reported by its best round; the 1-worker cluster
+runs in rounds of its own, after the others.
 """
 
 from __future__ import annotations
@@ -68,17 +69,16 @@ def _replicate(model, numbers) -> None:
         run_replication(model, 1, rep, engine=engine)
 
 
-def bare_replications(model, reps: int, pool=None) -> float:
+def bare_replications(model, reps: int, pool=None, processes: int = 1) -> float:
     """Wall time of ``reps`` replications that only run: no scenario to load, nothing sent back, nothing
-    aggregated; in this process, or shared out to the processes of ``pool`` (long-lived and warmed, as
-    an executor's workers are). Against one process, this is the speed-up the machine itself allows
+    aggregated; in this process, or shared out to the ``processes`` of ``pool`` (long-lived and warmed,
+    as an executor's workers are). Against one process, this is the speed-up the machine itself allows
     for this work, whatever the executor."""
     t = time.perf_counter()
     if pool is None:
         _replicate(model, range(reps))
     else:
-        k = pool._processes
-        pool.starmap(_replicate, [(model, range(i, reps, k)) for i in range(k)], chunksize=1)
+        pool.starmap(_replicate, [(model, range(i, reps, processes)) for i in range(processes)], chunksize=1)
     return time.perf_counter() - t
 
 
@@ -126,10 +126,10 @@ def main() -> None:
         timed_run(2, SerialExecutor())  # warm this process (the compiled engine loads on first use) and
         timed_run(8, procs)  # every worker: several batches each
         timed_run(8, ex)
-        bare_replications(model, 4, pool)
+        bare_replications(model, 4, pool, 2)
         for _ in range(args.rounds):
             bare1.append(bare_replications(model, reps))
-            bare2.append(bare_replications(model, reps, pool))
+            bare2.append(bare_replications(model, reps, pool, 2))
             serial.append(timed_run(reps, SerialExecutor()))
             two.append(timed_run(reps, procs))
             on_dask.append(timed_run(reps, ex))

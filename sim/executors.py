@@ -241,9 +241,9 @@ class DaskExecutor(Executor):
         plan = batches(len(jobs), self.workers, jobs)
         # explicit priorities, largest batch first: tasks submitted within Dask's fifo-timeout share a
         # generation, and the scheduler would otherwise break the tie in no promised order
-        futures = {self.client.submit(_run_batch, fn, batch, pure=False, retries=self.retries,
-                                      priority=len(plan) - k): batch
-                   for k, batch in enumerate(plan)}
+        futures = [self.client.submit(_run_batch, fn, batch, pure=False, retries=self.retries,
+                                      priority=len(plan) - k)
+                   for k, batch in enumerate(plan)]
         try:
             for fut in as_completed(futures):
                 yield from fut.result()

@@ -480,6 +480,14 @@ def t_critical(level: float, df: Any) -> Any:
     return special.stdtrit(df, 0.5 + level / 2)
 
 
+def _t_halfwidth(n: Any, sd: Any, level: float) -> Any:
+    """Half-width of the Student-t confidence interval of a mean of ``n`` values with sample
+    standard deviation ``sd`` (elementwise; NaN where ``n`` < 2)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = t_critical(level, n - 1) * sd / np.sqrt(n)
+    return np.where(n < 2, np.nan, half)
+
+
 def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
     """Mean and two-sided Student-t confidence interval of independent replications' values.
 
@@ -492,7 +500,7 @@ def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, f
     mean = float(v.mean())
     if len(v) < 2:
         return mean, np.nan, np.nan
-    half = float(t_critical(level, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v)))
+    half = float(_t_halfwidth(len(v), v.std(ddof=1), level))
     return mean, mean - half, mean + half
 
 
@@ -500,12 +508,9 @@ def _grouped_t(g, columns: list[str], level: float) -> tuple[pd.DataFrame, pd.Da
     """Per group and column: mean and Student-t CI bounds (NaNs left out; < 2 values → NaN CI).
     Vectorised ``t_interval``, every column in one aggregation."""
     cols = g[columns]
-    cnt, mean, sd = cols.count(), cols.mean(), cols.std(ddof=1)
-    n = cnt.to_numpy()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        half = t_critical(level, n - 1) * sd.to_numpy() / np.sqrt(n)
-    half[n < 2] = np.nan
-    half = pd.DataFrame(half, index=mean.index, columns=mean.columns)
+    mean = cols.mean()
+    half = pd.DataFrame(_t_halfwidth(cols.count().to_numpy(), cols.std(ddof=1).to_numpy(), level),
+                        index=mean.index, columns=mean.columns)
     return mean, mean - half, mean + half
 
 
@@ -519,11 +524,8 @@ def across_replications(
     keys, metrics = list(keys), list(metrics)
     g = per_rep.groupby(keys, sort=True, observed=True)
     cols = g[metrics]
-    n, sd = cols.count().to_numpy(), cols.std(ddof=1).to_numpy()
     mean = cols.mean()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        half = t_critical(level, n - 1) * sd / np.sqrt(n)
-    half[n < 2] = np.nan
+    half = _t_halfwidth(cols.count().to_numpy(), cols.std(ddof=1).to_numpy(), level)
     m = mean.to_numpy()
     lo, hi = m - half, m + half
     never_negative = ~(cols.min().to_numpy() < 0)  # (NaN only: no value below 0 either)

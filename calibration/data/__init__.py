@@ -28,9 +28,10 @@ def read_rows(path: Path) -> list[dict[str, str]]:
     A small file is parsed once while unchanged (same modification time and size): a calibration
     derives its scenario from the same SANDAG files at every evaluation, hundreds of times. Larger
     files are parsed afresh, so their rows are not held (BTS caches its answer instead, ``bts.read``)."""
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: not found (is --data the shared data directory?)")
-    info = path.stat()
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: not found (is --data the shared data directory?)") from None
     if info.st_size > CACHED_FILE_BYTES:
         return _parse(path)
     return [dict(r) for r in _parsed(path, info.st_mtime_ns, info.st_size)]

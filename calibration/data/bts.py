@@ -42,8 +42,11 @@ def read(
     The file (400,000 rows) is parsed once per question while it is unchanged (same modification
     time and size): a calibration derives its scenario, and asks again, at every evaluation."""
     path = Path(data_dir) / BTS
-    info = path.stat() if path.exists() else None
-    stamp = None if info is None else (info.st_mtime_ns, info.st_size)
+    try:
+        info = path.stat()
+        stamp: tuple[int, int] | None = (info.st_mtime_ns, info.st_size)
+    except FileNotFoundError:
+        stamp = None  # read_rows says so, naming the file
     found = _read(path, stamp, port, tuple(measures), tuple(years))
     return {m: dict(v) for m, v in found.items()}  # a copy: the cached answer stays as read
 
