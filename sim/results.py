@@ -73,6 +73,7 @@ class RunResult:
     started: dt.datetime
     finished: dt.datetime
     executor: str
+    engine: str  # "fast" or "simpy", as runner.choose_engine resolved it
     precision: dict[str, Any] | None = None  # set by run_to_precision
     summary: pd.DataFrame = field(init=False)
     by_band: pd.DataFrame = field(init=False)
@@ -166,6 +167,7 @@ def describe(result: RunResult) -> dict[str, Any]:
         "seed": result.seed,
         "replications": result.replications,
         "executor": result.executor,
+        "engine": result.engine,
         "started_utc": result.started.isoformat(),
         "finished_utc": result.finished.isoformat(),
         "runtime_s_per_replication": [round(t, 4) for t in result.runtime_s],

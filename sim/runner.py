@@ -384,7 +384,8 @@ def run(scenario: ScenarioLike, replications: int | None = None, seed: int | Non
     with exe.executor_scope(jobs=len(numbers)) as ex:
         outputs = run_replications(model, seed, numbers, ex, req.keep_records, exe.progress, str(loaded.path), ckpt,
                                    "streaming" if streams else "exact", engine)
-    return RunResult(loaded, seed, len(numbers), outputs, started, dt.datetime.now(dt.timezone.utc), ex.describe())
+    return RunResult(loaded, seed, len(numbers), outputs, started, dt.datetime.now(dt.timezone.utc), ex.describe(),
+                     engine)
 
 
 def run_to_precision(scenario: ScenarioLike, rel_halfwidth: float, *, target: Precision | None = None,
@@ -419,7 +420,7 @@ def run_to_precision(scenario: ScenarioLike, rel_halfwidth: float, *, target: Pr
             outputs += run_replications(model, seed, new, ex, False, exe.progress, str(loaded.path), ckpt,
                                         engine=engine)
             result = RunResult(loaded, seed, len(outputs), outputs, started, dt.datetime.now(dt.timezone.utc),
-                               ex.describe())
+                               ex.describe(), engine)
             mode, group = (None, goal.lane_group) if goal.lane_group else busiest_lane_group(result)
             s = result.summary
             cell = s[(s["lane_group"] == group) & (s["program"] == st.ALL) & (s["hour"] == st.ALL)]

@@ -298,3 +298,11 @@ def test_two_runs_with_different_seeds_cannot_mix_in_one_directory(tmp_path):
     fresh = subprocess.run(base[:-1] + [str(tmp_path / "fresh"), "--seed", "1"], capture_output=True, timeout=300)
     assert fresh.returncode == 0
     pd.testing.assert_frame_equal(pd.read_csv(out / "summary.csv"), pd.read_csv(tmp_path / "fresh" / "summary.csv"))
+
+
+@pytest.mark.parametrize("forced, expected", [(None, "fast"), ("simpy", "simpy")])
+def test_the_manifest_names_the_engine_that_ran(tmp_path, forced, expected):
+    extra = ("--engine", forced) if forced else ()
+    result = run(scenario_file(tmp_path), tmp_path / "out", *extra)
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text())["engine"] == expected
